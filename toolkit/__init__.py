@@ -1,0 +1,1 @@
+"""trailwatch: AWS audit and monitoring analytics."""

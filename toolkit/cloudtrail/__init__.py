@@ -1,0 +1,1 @@
+"""trailwatch cloudtrail."""

@@ -1,0 +1,82 @@
+"""The curated ``events`` table: its columns and Parquet schema (the one source of truth).
+
+DDL (``sql/ddl/events.sql``), the ingest, the export and the tests all derive from this module.
+Top-level CloudTrail keys map to snake_case columns; free-form objects are kept as exact JSON
+text; any top-level key not listed here lands in ``extra`` so fields AWS adds later survive.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+_str = pa.string()
+
+SESSION_ISSUER = pa.struct([
+    ("type", _str), ("principal_id", _str), ("arn", _str), ("account_id", _str), ("user_name", _str),
+])
+SESSION_CONTEXT = pa.struct([
+    ("attributes", pa.struct([("creation_date", _str), ("mfa_authenticated", _str)])),
+    ("session_issuer", SESSION_ISSUER),
+    ("web_id_federation_data", pa.struct([("federated_provider", _str), ("attributes", _str)])),
+    ("source_identity", _str),
+    ("ec2_role_delivery", _str),
+    ("assumed_root", _str),
+])
+USER_IDENTITY = pa.struct([
+    ("type", _str), ("principal_id", _str), ("arn", _str), ("account_id", _str),
+    ("access_key_id", _str), ("user_name", _str), ("invoked_by", _str),
+    ("identity_provider", _str), ("credential_id", _str),
+    ("session_context", SESSION_CONTEXT),
+    ("on_behalf_of", pa.struct([("user_id", _str), ("identity_store_arn", _str)])),
+    ("in_scope_of", _str),  # exact JSON text of inScopeOf (rare, shape varies)
+])
+TLS_DETAILS = pa.struct([
+    ("tls_version", _str), ("cipher_suite", _str), ("client_provided_host_header", _str),
+])
+RESOURCE = pa.struct([("arn", _str), ("account_id", _str), ("type", _str)])
+
+EVENTS_SCHEMA = pa.schema([
+    ("event_id", _str),
+    ("event_time", pa.timestamp("us", tz="UTC")),
+    ("event_version", _str),
+    ("event_source", _str),
+    ("event_name", _str),
+    ("aws_region", _str),
+    ("source_ip_address", _str),
+    ("user_agent", _str),
+    ("error_code", _str),
+    ("error_message", _str),
+    ("read_only", pa.bool_()),
+    ("event_type", _str),
+    ("event_category", _str),
+    ("management_event", pa.bool_()),
+    ("recipient_account_id", _str),
+    ("request_id", _str),
+    ("shared_event_id", _str),
+    ("vpc_endpoint_id", _str),
+    ("api_version", _str),
+    ("session_credential_from_console", _str),
+    ("user_identity", USER_IDENTITY),
+    # Flat convenience columns derived from user_identity (filters prune row groups on them).
+    ("identity_type", _str),
+    ("principal_id", _str),
+    ("principal_arn", _str),
+    ("account_id", _str),
+    ("access_key_id", _str),
+    ("user_name", _str),
+    ("invoked_by", _str),
+    ("session_issuer_arn", _str),
+    ("session_issuer_user_name", _str),
+    ("mfa_authenticated", _str),
+    ("source_identity", _str),
+    ("tls_details", TLS_DETAILS),
+    ("request_parameters", _str),
+    ("response_elements", _str),
+    ("additional_event_data", _str),
+    ("service_event_details", _str),
+    ("resources", pa.list_(RESOURCE)),
+    ("extra", _str),
+    ("source_file", _str),
+])
+
+EVENT_COLUMNS = tuple(EVENTS_SCHEMA.names)

@@ -1,0 +1,1 @@
+"""Pricing tables (dated, sourced) and cost estimators."""
