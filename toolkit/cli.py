@@ -15,7 +15,8 @@ import sys
 # Order = order of verbs in --help.
 COMMAND_MODULES = (
     "toolkit.sample.commands",       # sample
-    "toolkit.cloudtrail.commands",   # ingest, export, verify
+    "toolkit.cloudtrail.commands",   # ingest, export
+    "toolkit.integrity.commands",    # verify
     "toolkit.engines.commands",      # build, query
     "toolkit.cloudwatch.commands",   # metrics, alarms
     "toolkit.detections.commands",   # rules, detect

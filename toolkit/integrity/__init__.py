@@ -1,0 +1,1 @@
+"""CloudTrail log file integrity: digest files, signatures, chain."""
