@@ -7,10 +7,10 @@ DEMO_OUT ?= demo
 
 .PHONY: install test demo lint browser airflow-ui clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev]'
 	$(BIN)/python -m ipykernel install --sys-prefix --name trailwatch --display-name "trailwatch (Python 3)" >/dev/null
 	touch $@
 

@@ -142,11 +142,13 @@ class Lake:
         fs.makedirs(staging, exist_ok=True)
         try:
             yield staging
+            swap_directory(fs, staging, target, is_s3=self.is_s3)
         except BaseException:
-            fs.rm(staging, recursive=True)
+            if fs.exists(staging):
+                fs.rm(staging, recursive=True)
             raise
-        swap_directory(fs, staging, target, is_s3=self.is_s3)
-        self._clean_staging(name)
+        finally:
+            self._clean_staging(name)
 
     def _clean_staging(self, name: str) -> None:
         staging_root = join(self.table(name), "_staging")
