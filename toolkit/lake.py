@@ -137,8 +137,14 @@ class Lake:
         and a staging dir that the next run removes.
         """
         target = self.partition(name, day)
-        staging = join(self.table(name), "_staging", f"dt={parse_day(day).isoformat()}-{uuid.uuid4().hex[:8]}")
+        prefix = f"dt={parse_day(day).isoformat()}-"
+        staging_root = join(self.table(name), "_staging")
+        staging = join(staging_root, prefix + uuid.uuid4().hex[:8])
         fs = self.fs
+        if fs.exists(staging_root):  # leftovers of a killed run of this partition
+            for stale in fs.ls(staging_root, detail=False):
+                if stale.rstrip("/").rsplit("/", 1)[-1].startswith(prefix):
+                    fs.rm(stale, recursive=True)
         fs.makedirs(staging, exist_ok=True)
         try:
             yield staging
