@@ -1,0 +1,56 @@
+"""Forensic investigation, triggered by hand: one subject over a window, then the HTML report.
+
+Params are validated by JSON schema before the run starts: `subject_type` picks how `subject`
+is checked (IAM access key id, principal ARN, IP address, resource ARN); `start`/`end` are dates.
+The investigation writes the evidence export and tables; the report task renders the notebook.
+"""
+
+from __future__ import annotations
+
+import pendulum
+from airflow.sdk import Param, dag, task
+
+DEFAULT_ARGS = {"owner": "trailwatch", "retries": 0}
+
+SUBJECT_SCHEMA = {
+    "type": "string",
+    "minLength": 7,
+    "maxLength": 2048,
+    # access key id | ARN | IPv4 | IPv6; the toolkit validates each form strictly again.
+    "pattern": r"^((AKIA|ASIA)[A-Z0-9]{16}|arn:aws[a-z-]*:[^\s]+|[0-9]{1,3}(\.[0-9]{1,3}){3}|[0-9A-Fa-f:]*:[0-9A-Fa-f:.]+)$",
+}
+
+
+@dag(
+    schedule=None,
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    default_args=DEFAULT_ARGS,
+    tags=["trailwatch", "forensics", "report"],
+    doc_md=__doc__,
+    params={
+        "subject_type": Param("access_key", enum=["access_key", "principal", "ip", "resource"],
+                              description="What the subject is"),
+        "subject": Param("AKIAIOSFODNN7EXAMPLE", **SUBJECT_SCHEMA,
+                         description="Access key id, principal ARN, IP or resource ARN"),
+        "start": Param("2025-03-03", type="string", format="date", description="First day (YYYY-MM-DD)"),
+        "end": Param("2025-03-09", type="string", format="date", description="Last day (YYYY-MM-DD)"),
+    },
+)
+def forensic_investigation():
+    @task
+    def investigate(params=None, run_id=None) -> dict:
+        from toolkit import pipeline
+
+        return pipeline.investigate(pipeline.task_settings(), params, run_id)
+
+    @task
+    def report(investigation: dict, params=None, run_id=None) -> dict:
+        from toolkit import pipeline
+
+        return pipeline.forensic_report(pipeline.task_settings(), params, run_id)
+
+    report(investigate())
+
+
+forensic_investigation()
