@@ -6,10 +6,6 @@ Area-specific fixtures live in each test folder's own conftest.py.
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
 import urllib.request
 from pathlib import Path
 
@@ -53,42 +49,18 @@ def real_cloudtrail_dir() -> Path:
     return FIXTURES / "cloudtrail"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def moto_server():
     """moto's server on 127.0.0.1 as a real process; yields its endpoint URL, stopped by PID."""
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(url + "/moto-api/", timeout=1)
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError("moto server did not start") from None
-            time.sleep(0.1)
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    from toolkit.demo.services import MotoServer
+
+    with MotoServer() as server:
+        yield server.url
 
 
 @pytest.fixture
 def moto_reset(moto_server):
     """Reset moto's state before a test that needs a clean account."""
-    req = urllib.request.Request(moto_server + "/moto-api/reset", method="POST")
-    urllib.request.urlopen(req, timeout=5)
+    request = urllib.request.Request(moto_server + "/moto-api/reset", method="POST")
+    urllib.request.urlopen(request, timeout=5)
     return moto_server

@@ -1,0 +1,1 @@
+"""Deployment artefacts: the IAM policy the DAGs need (iam_policy.json)."""
