@@ -1,0 +1,167 @@
+"""Getting datapoints in: CSV/console exports into the lake, sample datapoints into an endpoint,
+and reading the metrics table back as polars."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from toolkit.cloudwatch import catalog
+from toolkit.lake import Lake
+
+if TYPE_CHECKING:
+    import polars as pl
+
+log = logging.getLogger(__name__)
+PUT_BATCH = 1000  # PutMetricData accepts up to 1,000 metric datums per request
+
+
+def read_metrics(lake_url: str, start: str | dt.date, end: str | dt.date, *,
+                 namespace: str | None = None, metric_name: str | None = None,
+                 resource_id: str | None = None, stat: str | None = None,
+                 endpoint_url: str | None = None) -> pl.DataFrame:
+    """The metrics table between two days (inclusive), optionally filtered, with ``dt``."""
+    import polars as pl
+
+    from toolkit.cloudwatch.schema import METRICS_SCHEMA
+    from toolkit.cloudwatch.store import read_days
+
+    frame = read_days(Lake.at(lake_url, endpoint_url), "metrics", start, end, METRICS_SCHEMA)
+    for column, value in (("namespace", namespace), ("metric_name", metric_name),
+                          ("resource_id", resource_id), ("stat", stat)):
+        if value is not None:
+            frame = frame.filter(pl.col(column) == value)
+    return frame
+
+
+def parse_dimensions(pairs: list[str] | None) -> dict[str, str]:
+    """``["InstanceId=i-1", ...]`` -> dict, with a clear error on a malformed pair."""
+    dims = {}
+    for pair in pairs or []:
+        name, sep, value = pair.partition("=")
+        if not sep or not name or not value:
+            raise ValueError(f"dimension {pair!r} is not NAME=VALUE")
+        dims[name] = value
+    return dims
+
+
+def read_csv_series(path: str | Path) -> pl.DataFrame:
+    """A ``timestamp,value`` export as (timestamp UTC, value); times without a zone are UTC."""
+    import polars as pl
+
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"CSV file {path} does not exist")
+    try:
+        raw = pl.read_csv(path, schema_overrides={"timestamp": pl.String, "value": pl.Float64})
+    except (pl.exceptions.PolarsError, ValueError) as exc:
+        raise ValueError(f"{path}: not a timestamp,value CSV: {exc}") from None
+    if raw.columns[:2] != ["timestamp", "value"]:
+        raise ValueError(f"{path}: expected columns timestamp,value, found {','.join(raw.columns)}")
+    text = pl.col("timestamp").str.strip_chars().str.replace("T", " ").str.replace(r"(Z|[+-]00:?00)$", "")
+    parsed = raw.with_columns(text.str.to_datetime("%Y-%m-%d %H:%M:%S%.f", strict=False, time_zone="UTC",
+                                                   time_unit="us").alias("ts"))
+    bad = parsed.filter(pl.col("ts").is_null() | pl.col("value").is_null())
+    if bad.height:
+        first = bad.row(0, named=True)
+        raise ValueError(f"{path}: {bad.height} row(s) with an unreadable timestamp or value, "
+                         f"first: {first['timestamp']!r},{first['value']!r}")
+    return parsed.select(pl.col("ts").alias("timestamp"), "value").unique("timestamp", keep="last").sort("timestamp")
+
+
+def infer_period(timestamps: pl.Series) -> int:
+    """The series' period: the most common step between timestamps, in seconds."""
+    steps = timestamps.diff().drop_nulls().dt.total_seconds()
+    if steps.is_empty():
+        return 60
+    return int(steps.mode().sort()[0])
+
+
+def import_csv(csv: str | Path, lake_url: str, namespace: str, metric_name: str, *,
+               dimensions: dict[str, str] | None = None, stat: str = "Average",
+               unit: str | None = None, account_id: str | None = None, region: str | None = None,
+               period: int | None = None, endpoint_url: str | None = None) -> dict:
+    """Load a console/CSV export into ``metrics`` (one partition per UTC day; idempotent).
+
+    Re-importing the same series replaces its rows and leaves every other series alone.
+    """
+    import polars as pl
+
+    from toolkit.cloudwatch.schema import METRICS_SCHEMA
+    from toolkit.cloudwatch.store import write_by_day
+
+    series = read_csv_series(csv)
+    if series.is_empty():
+        raise ValueError(f"{csv}: no datapoints")
+    dims = dimensions or {}
+    dims_text = catalog.dimensions_json(dims)
+    period = period or infer_period(series["timestamp"])
+    frame = series.with_columns(
+        pl.lit(account_id, pl.String).alias("account_id"), pl.lit(region, pl.String).alias("region"),
+        pl.lit(namespace).alias("namespace"), pl.lit(metric_name).alias("metric_name"),
+        pl.lit(dims_text).alias("dimensions"),
+        pl.lit(catalog.resource_id(dims), pl.String).alias("resource_id"),
+        pl.lit(stat).alias("stat"), pl.lit(period, pl.Int32).alias("period_s"),
+        pl.lit(unit or catalog.unit_for(metric_name, stat), pl.String).alias("unit"))
+
+    def owned(_part):
+        return ((pl.col("namespace") == namespace) & (pl.col("metric_name") == metric_name)
+                & (pl.col("dimensions") == dims_text) & (pl.col("stat") == stat)
+                & pl.col("account_id").eq_missing(pl.lit(account_id, pl.String))
+                & pl.col("region").eq_missing(pl.lit(region, pl.String)))
+
+    lake = Lake.at(lake_url, endpoint_url)
+    days = write_by_day(lake, "metrics", frame, METRICS_SCHEMA, owned,
+                        ["namespace", "metric_name", "dimensions", "stat", "timestamp"])
+    return {"csv": str(csv), "rows": frame.height, "period_s": period, "days": days}
+
+
+def sample_metric_files(sample_dir: str | Path) -> list[Path]:
+    """``<sample>/cloudwatch/<account>/<region>/metrics-*.json`` files, sorted."""
+    root = Path(sample_dir) / "cloudwatch"
+    if not root.is_dir():
+        raise FileNotFoundError(f"{root} does not exist (expected the sample's cloudwatch/ folder)")
+    return sorted(root.glob("*/*/metrics-*.json"))
+
+
+def datums(result: dict) -> list[dict]:
+    """PutMetricData datums for one MetricDataResults entry (one gauge value per period)."""
+    dims = [{"Name": d["Name"], "Value": d["Value"]} for d in result.get("Dimensions", [])]
+    unit = result.get("Unit")
+    out = []
+    for ts, value in zip(result["Timestamps"], result["Values"], strict=True):
+        datum = {"MetricName": result["MetricName"], "Dimensions": dims, "Value": float(value),
+                 "Timestamp": dt.datetime.fromisoformat(ts.replace("Z", "+00:00"))}
+        if unit:
+            datum["Unit"] = unit
+        out.append(datum)
+    return out
+
+
+def load_sample_datapoints(sample_dir: str | Path, endpoint_url: str | None) -> dict:
+    """PutMetricData every sample datapoint into an endpoint (moto's server for the demo).
+
+    Each account's data goes to that account of moto's server (its ``x-moto-account-id``
+    header), so ``export_metrics(..., account_id=A, endpoint_url=...)`` reads it back.
+    Returns datapoints loaded per ``account/region``.
+    """
+    from toolkit.cloudwatch.export import cloudwatch_client, route_to_account
+
+    loaded: dict[str, int] = {}
+    for path in sample_metric_files(sample_dir):
+        doc = json.loads(path.read_text())
+        account, region = doc.get("AccountId") or path.parent.parent.name, doc.get("Region") or path.parent.name
+        client = route_to_account(cloudwatch_client(region, endpoint_url), account)
+        count = 0
+        for result in doc.get("MetricDataResults", []):
+            batch = datums(result)
+            for i in range(0, len(batch), PUT_BATCH):
+                client.put_metric_data(Namespace=result["Namespace"], MetricData=batch[i:i + PUT_BATCH])
+            count += len(batch)
+        key = f"{account}/{region}"
+        loaded[key] = loaded.get(key, 0) + count
+        log.info("loaded %d datapoints from %s", count, path)
+    return loaded
