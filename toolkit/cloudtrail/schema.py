@@ -80,3 +80,49 @@ EVENTS_SCHEMA = pa.schema([
 ])
 
 EVENT_COLUMNS = tuple(EVENTS_SCHEMA.names)
+
+# --- Mapping between CloudTrail JSON keys and columns -------------------------------------
+# Column names are snake_case of the JSON key, except these (keyed by dotted column path).
+_KEY_EXCEPTIONS = {
+    "source_ip_address": "sourceIPAddress",
+    "request_id": "requestID",
+    "event_id": "eventID",
+    "shared_event_id": "sharedEventID",
+    "resources.arn": "ARN",
+}
+# Top-level columns that are not a record key: derived from user_identity, or bookkeeping.
+FLAT_IDENTITY_COLUMNS = {
+    "identity_type": ("type",),
+    "principal_id": ("principal_id",),
+    "principal_arn": ("arn",),
+    "account_id": ("account_id",),
+    "access_key_id": ("access_key_id",),
+    "user_name": ("user_name",),
+    "invoked_by": ("invoked_by",),
+    "session_issuer_arn": ("session_context", "session_issuer", "arn"),
+    "session_issuer_user_name": ("session_context", "session_issuer", "user_name"),
+    "mfa_authenticated": ("session_context", "attributes", "mfa_authenticated"),
+    "source_identity": ("session_context", "source_identity"),
+}
+FREE_FORM_COLUMNS = ("request_parameters", "response_elements", "additional_event_data",
+                     "service_event_details")
+# Struct fields typed string that hold an object, kept as its exact JSON text.
+JSON_TEXT_FIELDS = {"user_identity.in_scope_of", "user_identity.session_context.web_id_federation_data.attributes"}
+BOOKKEEPING_COLUMNS = ("extra", "source_file")
+
+
+def json_key(path: str) -> str:
+    """The CloudTrail JSON key of a column or struct field, given its dotted column path."""
+    if path in _KEY_EXCEPTIONS:
+        return _KEY_EXCEPTIONS[path]
+    first, *rest = path.rsplit(".", 1)[-1].split("_")
+    return first + "".join(w.capitalize() for w in rest)
+
+
+def record_columns() -> list[str]:
+    """Columns that hold one top-level record key each (typed or free-form), in schema order."""
+    skip = set(FLAT_IDENTITY_COLUMNS) | set(BOOKKEEPING_COLUMNS)
+    return [name for name in EVENT_COLUMNS if name not in skip]
+
+
+RECORD_KEYS = {json_key(c): c for c in record_columns()}  # top-level JSON key -> column

@@ -1,0 +1,71 @@
+"""CloudTrail test fixtures: real deliveries and crafted records that hit every edge."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+
+
+def read_records(path: Path) -> list[dict]:
+    with gzip.open(path) as fh:
+        return json.load(fh)["Records"]
+
+
+@pytest.fixture(scope="session")
+def real_records(real_cloudtrail_dir) -> list[dict]:
+    """Every record of the real public deliveries (eventVersion 1.05-1.11, both layouts)."""
+    records = []
+    for path in sorted(real_cloudtrail_dir.rglob("*.json.gz")):
+        records += read_records(path)
+    assert len(records) >= 20
+    return records
+
+
+def edge_records() -> list[dict]:
+    """Records crafted so that every lossless fallback is exercised."""
+    base = {"eventVersion": "1.11", "eventSource": "s3.amazonaws.com", "eventName": "GetObject",
+            "awsRegion": "eu-west-1", "requestParameters": None, "responseElements": None}
+    return [
+        {**base, "eventID": "e-unicode", "eventTime": "2025-03-06T10:00:00Z",
+         "userAgent": "ünï\u2028\"quoted\" \\ / \U0001F600", "errorMessage": "",
+         "requestParameters": {"key": "a\nb", "n": [1, 2.5, -0.0, 1e300, 12345678901234567890],
+                               "nested": [[1], [2, [3, {"x": None}]]], "empty": {}, "t": True}},
+        {**base, "eventID": "e-types", "eventTime": "2025-03-06T10:00:01.250Z", "eventVersion": 1.5,
+         "readOnly": "true", "managementEvent": None, "errorCode": None,
+         "requestParameters": "a string", "responseElements": 42, "additionalEventData": [1, "x"]},
+        {**base, "eventID": "e-identity", "eventTime": "2025-03-06T10:00:02Z",
+         "userIdentity": {"type": "AssumedRole", "arn": "arn:aws:sts::1:assumed-role/r/s",
+                          "newField": {"a": 1}, "sessionContext": {"webIdFederationData": {}}}},
+        {**base, "eventID": "e-identity-ok", "eventTime": "2025-03-06T10:00:03Z",
+         "userIdentity": {"type": "WebIdentityUser", "principalId": "p",
+                          "sessionContext": {"webIdFederationData": {"federatedProvider": "cognito",
+                                                                     "attributes": {}},
+                                             "attributes": {"mfaAuthenticated": "false"},
+                                             "sourceIdentity": "alice"},
+                          "inScopeOf": {"issuerType": "AWS::Lambda::Function",
+                                        "credentialsIssuedTo": "arn:x"},
+                          "onBehalfOf": {"userId": "u", "identityStoreArn": "arn:y"}},
+         "tlsDetails": {"tlsVersion": "TLSv1.3", "cipherSuite": "TLS_AES_128_GCM_SHA256",
+                        "clientProvidedHostHeader": "s3.eu-west-1.amazonaws.com"}},
+        {**base, "eventID": "e-resources", "eventTime": "2025-03-06T10:00:04Z",
+         "resources": [{"type": "AWS::S3::Object", "ARNPrefix": "arn:aws:s3:::b/"},
+                       {"ARN": "arn:aws:s3:::b", "accountId": None}],
+         "tlsDetails": {"tlsVersion": "TLSv1.2", "keyExchange": "x25519"}},
+        {**base, "eventID": "e-resources-ok", "eventTime": "2025-03-06T10:00:05Z", "resources": [],
+         "sessionCredentialFromConsole": "true", "vpcEndpointId": "vpce-1", "sharedEventID": "s"},
+        {**base, "eventID": "e-unknown", "eventTime": "2025-03-06T10:00:06Z",
+         "addendum": {"reason": "DELIVERY_DELAY"}, "a/b~c": 1, "": "empty key", "edgeDeviceDetails": None,
+         "userIdentity": None, "tlsDetails": "oops", "resources": {"ARN": "not a list"}},
+        {"eventVersion": "1.05", "eventID": "e-old", "eventTime": "2017-12-11T15:01:51Z",
+         "userIdentity": {"type": "Root", "principalId": "1", "arn": "arn:aws:iam::1:root",
+                          "accountId": "1", "accessKeyId": ""}, "eventType": "AwsConsoleSignIn",
+         "responseElements": {"ConsoleLogin": "Success"}, "additionalEventData": {"MFAUsed": "No"}},
+    ]
+
+
+@pytest.fixture
+def crafted_records() -> list[dict]:
+    return edge_records()
