@@ -155,3 +155,19 @@ def detect_anomalies(lake_url: str, day: str | dt.date, *, history_days: int = 1
     return {"day": day.isoformat(), "rows": scored.height, "anomalies": flagged,
             "baseline": "self" if self_baseline else f"{history_days} days",
             "partition": lake.partition("anomalies", day)}
+
+
+def anomaly_episodes(scored: pl.DataFrame, gap: dt.timedelta = dt.timedelta(minutes=30)) -> pl.DataFrame:
+    """Group anomalous datapoints of each series into episodes (runs closer than ``gap``)."""
+    import polars as pl
+
+    key = [k for k in KEY if k in scored.columns]
+    flagged = scored.filter(pl.col("is_anomaly")).sort([*key, "timestamp"])
+    new_episode = (pl.col("timestamp").diff().over(key) > gap).fill_null(True)
+    return (flagged.with_columns(new_episode.cum_sum().over(key).alias("episode"))
+            .group_by([*key, "episode"])
+            .agg(pl.col("timestamp").min().alias("start"), pl.col("timestamp").max().alias("end"),
+                 pl.len().alias("points"),
+                 pl.col("value").get(pl.col("score").abs().arg_max()).alias("peak_value"),
+                 pl.col("score").get(pl.col("score").abs().arg_max()).alias("peak_score"))
+            .sort([*key, "start"]).drop("episode"))

@@ -1,0 +1,90 @@
+"""CSV import of the real NAB CloudWatch series, anomaly bands on them, and the lake writer."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import pytest
+
+from toolkit.cloudwatch.anomaly import anomaly_bands, anomaly_episodes, detect_anomalies
+from toolkit.cloudwatch.load import import_csv, read_metrics
+
+
+@pytest.fixture
+def nab(fixtures_dir):
+    return fixtures_dir / "cloudwatch" / "nab"
+
+
+def test_import_nab_csv_partitions_by_day_and_is_idempotent(nab, tmp_path):
+    lake = str(tmp_path / "lake")
+    csv = nab / "ec2_cpu_utilization_5f5533.csv"
+    r = import_csv(csv, lake, "AWS/EC2", "CPUUtilization", dimensions={"InstanceId": "i-5f5533"})
+    assert r["period_s"] == 300 and r["rows"] == 4032
+    assert min(r["days"]) == "2014-02-14" and sum(r["days"].values()) == 4032
+    got = read_metrics(lake, "2014-02-14", "2014-02-28")
+    assert got.height == 4032 and set(got["resource_id"]) == {"i-5f5533"}
+    assert got["timestamp"].min() == dt.datetime(2014, 2, 14, 14, 27, tzinfo=dt.UTC)
+    assert got.sort("timestamp")["value"][0] == pytest.approx(51.846)
+    import_csv(csv, lake, "AWS/EC2", "CPUUtilization", dimensions={"InstanceId": "i-5f5533"})
+    other = nab / "rds_cpu_utilization_cc0c53.csv"
+    import_csv(other, lake, "AWS/RDS", "CPUUtilization", dimensions={"DBInstanceIdentifier": "db-1"})
+    both = read_metrics(lake, "2014-02-14", "2014-02-28")
+    assert both.height == 2 * 4032  # re-import replaced its own rows, kept the other series
+
+
+def test_bad_csv_rows_are_named(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("timestamp,value\n2014-02-14 14:27:00,1.0\nnot-a-time,2.0\n")
+    with pytest.raises(ValueError, match="1 row.*not-a-time"):
+        import_csv(bad, str(tmp_path / "lake"), "NS", "M")
+    wrong = tmp_path / "wrong.csv"
+    wrong.write_text("time,v\n2014-02-14 14:27:00,1.0\n")
+    with pytest.raises(ValueError, match="expected columns timestamp,value"):
+        import_csv(wrong, str(tmp_path / "lake"), "NS", "M")
+
+
+def _series(values, start=dt.datetime(2025, 3, 1, tzinfo=dt.UTC), step=300):
+    return pl.DataFrame({
+        "timestamp": [start + dt.timedelta(seconds=step * i) for i in range(len(values))],
+        "value": values}).with_columns(
+        pl.lit("1").alias("account_id"), pl.lit("r").alias("region"), pl.lit("AWS/EC2").alias("namespace"),
+        pl.lit("CPUUtilization").alias("metric_name"), pl.lit("{}").alias("dimensions"),
+        pl.lit("Average").alias("stat"), pl.lit(300, pl.Int32).alias("period_s"))
+
+
+def test_band_follows_daily_seasonality_and_flags_a_spike():
+    day = [10.0 + (40.0 if 9 <= (i // 12) < 17 else 0.0) + (i % 3) for i in range(288)]
+    history = _series(day * 7)
+    today = _series(day, start=dt.datetime(2025, 3, 8, tzinfo=dt.UTC))
+    today = today.with_columns(pl.when(pl.int_range(pl.len()) == 30).then(95.0)
+                               .otherwise(pl.col("value")).alias("value"))
+    scored = anomaly_bands(today, history)
+    assert scored.filter("is_anomaly")["timestamp"].to_list() == [dt.datetime(2025, 3, 8, 2, 30, tzinfo=dt.UTC)]
+    noon = scored.filter(pl.col("timestamp").dt.hour() == 12)
+    night = scored.filter(pl.col("timestamp").dt.hour() == 3)
+    assert noon["expected"].min() > 45 and night["expected"].max() < 15
+    assert (scored["lower"] <= scored["expected"]).all() and (scored["lower"] >= 0).all()
+    episodes = anomaly_episodes(scored)
+    assert episodes.height == 1 and episodes["peak_value"][0] == 95.0
+
+
+def test_flat_quantized_series_is_not_all_anomalous(nab):
+    raw = pl.read_csv(nab / "ec2_cpu_utilization_c6585a.csv", try_parse_dates=True)
+    series = _series(raw["value"].to_list(), start=raw["timestamp"][0].replace(tzinfo=dt.UTC))
+    share = anomaly_bands(series)["is_anomaly"].mean()
+    assert 0 < share < 0.05
+
+
+def test_detect_anomalies_writes_partition_from_trailing_history(nab, tmp_path):
+    lake = str(tmp_path / "lake")
+    import_csv(nab / "rds_cpu_utilization_cc0c53.csv", lake, "AWS/RDS", "CPUUtilization",
+               dimensions={"DBInstanceIdentifier": "db-1"})
+    quiet = detect_anomalies(lake, "2014-02-22", history_days=7)
+    shifted = detect_anomalies(lake, "2014-02-25", history_days=7)  # CPU level shift 6 % -> 14 %
+    assert quiet["baseline"] == "7 days" and quiet["anomalies"] < 0.05 * quiet["rows"]
+    assert shifted["anomalies"] > 0.5 * shifted["rows"]
+    again = detect_anomalies(lake, "2014-02-25", history_days=7)
+    assert again == shifted
+    part = pl.read_parquet(shifted["partition"])
+    assert part.height == shifted["rows"] and part["is_anomaly"].sum() == shifted["anomalies"]
