@@ -1,0 +1,48 @@
+"""Which tables exist and where they live: DDL files name them, ``toolkit.lake`` places them.
+
+Every table with a DDL file in ``sql/ddl/`` is a table both engines expose under that name;
+its data lives at ``table_url(lake, name)`` in ``dt=YYYY-MM-DD`` partitions. Curated models
+live under ``curated/<model>``. ``cloudtrail_raw`` is the raw JSON layout, not a lake table.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from toolkit import sqlfiles
+from toolkit.lake import TABLES
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from toolkit.lake import Lake
+
+RAW_TABLE = "cloudtrail_raw"
+PARTITION_COLUMN = "dt"
+
+
+def lake_tables() -> list[str]:
+    """Names of the Parquet tables with DDL (everything except the raw JSON table)."""
+    return [name for name in sqlfiles.ddl_files() if name != RAW_TABLE]
+
+
+def table_url(lake: Lake, name: str) -> str:
+    """Where a table's partitions live: ``TABLES`` for base tables, ``curated/<model>`` else."""
+    if name in TABLES:
+        return lake.table(name)
+    if name.startswith("cur_"):
+        return lake.table(f"{TABLES['curated']}/{name}")
+    raise ValueError(f"unknown table {name!r}: add it to toolkit.lake.TABLES or name it cur_*")
+
+
+def curated_name(model: str) -> str:
+    """The lake table name a model's partitions are written under (for ``Lake`` methods)."""
+    return f"{TABLES['curated']}/{model}"
+
+
+def ddl_schema(name: str) -> pa.Schema:
+    """Arrow schema of a table's data columns as its DDL declares them (no ``dt``)."""
+    import pyarrow as pa
+
+    columns, _ = sqlfiles.ddl_columns(sqlfiles.ddl_files()[name].read_text())
+    return pa.schema([(col, sqlfiles.hive_to_arrow(kind)) for col, kind in columns])
