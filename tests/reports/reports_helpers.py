@@ -1,0 +1,126 @@
+"""Helpers for report tests: tiny notebooks, headless Chromium screenshots, PNG inspection
+(stdlib only: zlib + struct, no Pillow)."""
+
+from __future__ import annotations
+
+import shutil
+import struct
+import subprocess
+import zlib
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                  "--no-first-run", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync"]
+
+
+def write_notebook(path: Path, parameters: str, *cells: str) -> Path:
+    """A notebook on the trailwatch kernel: a markdown title, the parameters cell, code cells."""
+    import nbformat as nbf
+
+    nb = nbf.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "trailwatch", "display_name": "trailwatch (Python 3)",
+                                 "language": "python"}
+    nb.metadata["language_info"] = {"name": "python"}
+    params = nbf.v4.new_code_cell(parameters)
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [nbf.v4.new_markdown_cell(f"# {path.stem}"), params,
+                *(nbf.v4.new_code_cell(c) for c in cells)]
+    nbf.write(nb, str(path))
+    return path
+
+
+
+# ---- headless Chromium ----
+
+def chromium_binary() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def screenshot(html: Path, png: Path, profile: Path) -> Path:
+    """Render a local HTML file to a 1280x2000 PNG with headless Chromium (no network)."""
+    binary = chromium_binary()
+    if binary is None:
+        pytest.skip("chromium is not installed (make browser / apt-get install chromium)")
+    cmd = [binary, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--screenshot={png}",
+           "--window-size=1280,2000", html.resolve().as_uri()]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert png.exists(), f"chromium wrote no screenshot (exit {done.returncode}): {done.stderr[-2000:]}"
+    return png
+
+
+# ---- PNG decoding (stdlib only: zlib + struct) ----
+
+def _swar_add(a: int, b: int, lo: int, hi: int) -> int:
+    """Byte-wise (a + b) mod 256 of two big integers holding byte strings."""
+    return ((a & lo) + (b & lo)) ^ ((a ^ b) & hi)
+
+
+def _unfilter_row(kind: int, row: bytes, prev: bytes, bpp: int) -> bytes:
+    n = len(row)
+    if kind == 0:
+        return row
+    lo, hi = int.from_bytes(b"\x7f" * n, "big"), int.from_bytes(b"\x80" * n, "big")
+    if kind == 2:  # Up
+        out = _swar_add(int.from_bytes(row, "big"), int.from_bytes(prev, "big"), lo, hi)
+        return out.to_bytes(n, "big")
+    if kind == 1:  # Sub: a prefix sum per channel, done as a log-step scan
+        x, step = int.from_bytes(row, "big"), bpp
+        while step < n:
+            x = _swar_add(x, x >> (8 * step), lo, hi)
+            step *= 2
+        return x.to_bytes(n, "big")
+    out = bytearray(row)
+    for i in range(n):
+        a = out[i - bpp] if i >= bpp else 0
+        b = prev[i]
+        c = prev[i - bpp] if i >= bpp else 0
+        if kind == 3:  # Average
+            out[i] = (out[i] + ((a + b) >> 1)) & 0xFF
+        else:  # Paeth
+            p = a + b - c
+            pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+            pred = a if pa <= pb and pa <= pc else (b if pb <= pc else c)
+            out[i] = (out[i] + pred) & 0xFF
+    return bytes(out)
+
+
+def png_pixels(path: Path, every_nth_row: int = 4) -> tuple[int, int, Counter]:
+    """(width, height, Counter of RGB colours over every n-th row) of an 8-bit RGB/RGBA PNG."""
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", f"{path} is not a PNG"
+    pos, idat, header = 8, [], None
+    while pos < len(data):
+        (length,) = struct.unpack(">I", data[pos:pos + 4])
+        kind, body = data[pos + 4:pos + 8], data[pos + 8:pos + 8 + length]
+        pos += 12 + length
+        if kind == b"IHDR":
+            header = struct.unpack(">IIBBBBB", body)
+        elif kind == b"IDAT":
+            idat.append(body)
+    width, height, depth, colour, _, _, interlace = header
+    assert depth == 8 and colour in (2, 6) and interlace == 0, f"unsupported PNG {header}"
+    bpp = 3 if colour == 2 else 4
+    raw, stride = zlib.decompress(b"".join(idat)), width * bpp + 1
+    prev, colours = bytes(width * bpp), Counter()
+    for y in range(height):
+        line = raw[y * stride:(y + 1) * stride]
+        prev = _unfilter_row(line[0], line[1:], prev, bpp)
+        if y % every_nth_row == 0:
+            colours.update(prev[i:i + 3] for i in range(0, len(prev), bpp))
+    return width, height, colours
+
+
+def assert_not_blank(png: Path, min_colours: int = 32, min_share: float = 0.01) -> dict:
+    """A rendered page: many colours, and a share of pixels off the background colour."""
+    width, height, colours = png_pixels(png)
+    total = sum(colours.values())
+    background, count = colours.most_common(1)[0]
+    stats = {"size": (width, height), "distinct_colours": len(colours),
+             "non_background_share": round(1 - count / total, 4), "background": background.hex()}
+    assert stats["distinct_colours"] >= min_colours, stats
+    assert stats["non_background_share"] >= min_share, stats
+    return stats
