@@ -1,0 +1,129 @@
+"""``investigate``: timeline, new indicators, identity chain, blast radius, findings, evidence."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from toolkit.forensics.subjects import Subject, parse_subject
+from toolkit.lake import parse_day
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from toolkit.config import Settings
+
+DEFAULT_BASELINE_DAYS = 14
+
+# The frames of an investigation, in report order (also the names of the files written).
+TABLE_NAMES = ("timeline", "indicators", "chain_nodes", "chain_edges", "chain_activity",
+               "blast_radius", "blast_by_service", "findings")
+
+
+@dataclass
+class Investigation:
+    """Everything found about one subject in a window; frames are polars DataFrames."""
+
+    subject: Subject
+    start: dt.date
+    end: dt.date
+    baseline_days: int
+    timeline: pl.DataFrame          # the subject's own events, oldest first
+    indicators: pl.DataFrame        # IPs and user agents with new_for_principal / new_in_lake
+    chain_nodes: pl.DataFrame       # identity chain: keys, principals, roles, source identities
+    chain_edges: pl.DataFrame       # how each node led to the next (with the event behind it)
+    chain_activity: pl.DataFrame    # events of credentials the subject issued (descendants)
+    blast_radius: pl.DataFrame      # resources read / changed, one row per resource
+    blast_by_service: pl.DataFrame  # the same summed per service
+    findings: pl.DataFrame          # detections findings in the window that concern the subject
+    paths: dict[str, str] = field(default_factory=dict)  # files written by ``write``
+
+    @property
+    def first_seen(self) -> dt.datetime | None:
+        return self.timeline["event_time"].min() if not self.timeline.is_empty() else None
+
+    @property
+    def last_seen(self) -> dt.datetime | None:
+        return self.timeline["event_time"].max() if not self.timeline.is_empty() else None
+
+    def tables(self) -> dict[str, pl.DataFrame]:
+        return {name: getattr(self, name) for name in TABLE_NAMES}
+
+    def summary(self) -> dict:
+        """A JSON-ready digest of the investigation (what the CLI prints and writes)."""
+        from toolkit.forensics.report import summarize
+
+        return summarize(self)
+
+
+def as_subject(subject: Subject | tuple[str, str] | dict) -> Subject:
+    """Accept a Subject, ``(kind, value)`` or ``{"kind": ..., "value": ...}``; validate it."""
+    if isinstance(subject, Subject):
+        return parse_subject(subject.kind, subject.value)
+    if isinstance(subject, dict):
+        return parse_subject(subject.get("kind", ""), subject.get("value", ""))
+    kind, value = subject
+    return parse_subject(kind, value)
+
+
+def investigate(lake: str, subject: Subject | tuple[str, str] | dict, start: str | dt.date,
+                end: str | dt.date, settings: Settings | None = None, *,
+                baseline_days: int = DEFAULT_BASELINE_DAYS, out: str | None = None) -> Investigation:
+    """Investigate ``subject`` in the lake between ``start`` and ``end`` (inclusive days).
+
+    IPs and user agents are marked new against the ``baseline_days`` before ``start``. With
+    ``out``, the tables, a summary and the evidence export are written there (``paths``).
+    """
+    from toolkit.forensics import blast, chain, timeline
+    from toolkit.forensics.source import open_source
+
+    subject = as_subject(subject)
+    start, end = parse_day(start), parse_day(end)
+    if end < start:
+        raise ValueError(f"end {end} is before start {start}")
+    if baseline_days < 0:
+        raise ValueError(f"baseline days must be zero or more, got {baseline_days}")
+    source = open_source(lake, settings)
+    events = timeline.subject_events(source, subject, start, end)
+    baseline = timeline.baseline_usage(source, subject, start, end, baseline_days)
+    seed_keys = sorted(set(events["access_key_id"].drop_nulls()))
+    nodes, edges = chain.identity_chain(source, subject, start, end, seed_keys=seed_keys)
+    activity = _descendant_events(source, nodes, events, start, end)
+    scope = _concat_events(events, activity)
+    resources, by_service = blast.blast_radius(scope)
+    found = blast.findings_in_window(
+        source, start, end, event_ids=set(scope["event_id"]),
+        keys=set(scope["access_key_id"].drop_nulls()),
+        principals=set(scope["principal_arn"].drop_nulls()),
+        ips=set(events["source_ip_address"].drop_nulls()) if subject.kind == "ip" else set())
+    result = Investigation(subject, start, end, baseline_days, events,
+                           timeline.indicators(events, baseline), nodes, edges, activity,
+                           resources, by_service, found)
+    if out is not None:
+        from toolkit.forensics.report import write
+
+        write(result, source.lake, out)
+    return result
+
+
+def _descendant_events(source, nodes: pl.DataFrame, events: pl.DataFrame, start: dt.date,
+                       end: dt.date) -> pl.DataFrame:
+    """Events signed by keys the subject's credentials issued (not the subject's own)."""
+    import polars as pl
+
+    from toolkit.forensics.source import in_list
+    from toolkit.forensics.timeline import TIMELINE_SQL
+
+    own = set(events["access_key_id"].drop_nulls())
+    keys = sorted(set(nodes.filter((pl.col("node_type") == "access_key")
+                                   & (pl.col("role_in_chain") == "descendant"))["node_id"]) - own)
+    keys_sql, params = in_list("k", keys)
+    sql = TIMELINE_SQL.format(predicate=f"access_key_id in {keys_sql}")
+    return source.query(sql, {"start": start.isoformat(), "end": end.isoformat(), **params})
+
+
+def _concat_events(*frames: pl.DataFrame) -> pl.DataFrame:
+    import polars as pl
+
+    return pl.concat(frames, how="vertical_relaxed").unique("event_id", keep="first").sort("event_time")

@@ -1,0 +1,25 @@
+"""Column schemas of the frames an investigation returns (one place, used for empty results)."""
+
+from __future__ import annotations
+
+import polars as pl
+
+_TS = pl.Datetime("us", "UTC")
+
+NODE_SCHEMA = {
+    "node_id": pl.String, "node_type": pl.String, "role_in_chain": pl.String, "depth": pl.Int64,
+    "events": pl.Int64, "errors": pl.Int64, "first_seen": _TS, "last_seen": _TS,
+    "top_actions": pl.List(pl.String), "chain_truncated": pl.Boolean,
+}
+EDGE_SCHEMA = {
+    "src": pl.String, "dst": pl.String, "relation": pl.String, "detail": pl.String,
+    "event_id": pl.String, "event_time": _TS, "event_name": pl.String,
+}
+BLAST_SCHEMA = {
+    "service": pl.String, "access": pl.String, "resource": pl.String, "events": pl.Int64,
+    "errors": pl.Int64, "actions": pl.List(pl.String), "first_seen": _TS, "last_seen": _TS,
+}
+SERVICE_SCHEMA = {
+    "service": pl.String, "resources_read": pl.Int64, "resources_changed": pl.Int64,
+    "read_events": pl.Int64, "change_events": pl.Int64, "error_events": pl.Int64,
+}
