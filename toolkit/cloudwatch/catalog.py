@@ -10,7 +10,7 @@ DEFAULT_STATS = ("Average", "Maximum", "Minimum", "Sum", "SampleCount", "p95")
 # Dimensions that name the resource, most specific first; ECS services join cluster/service.
 RESOURCE_DIMENSIONS = (
     "InstanceId", "DBInstanceIdentifier", "DBClusterIdentifier", "FunctionName",
-    "LoadBalancer", "TargetGroup", "AutoScalingGroupName", "CacheClusterId", "VolumeId",
+    "LoadBalancer", "LoadBalancerName", "TargetGroup", "AutoScalingGroupName", "CacheClusterId", "VolumeId",
     "TableName", "QueueName", "BucketName",
 )
 
