@@ -412,3 +412,16 @@ def load_query(name: str) -> NamedQuery:
     if used != set(params):
         raise ValueError(f"{path}: declared params {sorted(params)} != used {sorted(used)}")
     return NamedQuery(name, meta.get("description", "").strip(), sql, params)
+
+
+def ensure_read_only(sql: str) -> None:
+    """Accept one SELECT (or WITH/UNION) statement in Athena SQL; refuse anything else."""
+    import sqlglot
+    from sqlglot import exp
+
+    try:
+        statements = [s for s in sqlglot.parse(sql, read="athena") if s is not None]
+    except sqlglot.errors.ParseError as exc:
+        raise ValueError(f"SQL does not parse as Athena SQL: {exc}") from None
+    if len(statements) != 1 or not isinstance(statements[0], exp.Query):
+        raise ValueError("only one read-only query (SELECT / WITH ... SELECT) can be run here")

@@ -1,0 +1,122 @@
+"""Every SQL file parses as Athena SQL, uses parameters the way Athena allows, and loads."""
+
+from __future__ import annotations
+
+import pytest
+import sqlglot
+from sqlglot import exp
+
+from toolkit import sqlfiles
+
+MODELS = sqlfiles.model_names()
+QUERIES = sqlfiles.query_names()
+
+
+def _parse(sql: str) -> exp.Expression:
+    return sqlglot.parse_one(sql, read="athena")
+
+
+@pytest.mark.parametrize("table", sorted(sqlfiles.ddl_files()))
+def test_ddl_parses_as_athena(table):
+    ddl = sqlfiles.render_ddl(table, database="trailwatch", lake="s3://bucket/lake",
+                              raw="s3://bucket/raw")
+    assert isinstance(_parse(ddl), exp.Create)
+    assert "{{" not in ddl
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_model_parses_and_has_a_contract(name):
+    model = sqlfiles.load_model(name)
+    tree = _parse(model.sql)
+    assert isinstance(tree, exp.Select)
+    assert tree.sql(dialect="athena")
+    names = [c for c, _ in model.columns]
+    assert len(names) == len(set(names))
+    assert model.contract["grain"] and model.keys
+    # jaffle-shop style: the statement ends with `select * from final`
+    assert model.sql.strip().splitlines()[-1].strip() == "select * from final"
+
+
+@pytest.mark.parametrize("path", [f"models/{m}" for m in MODELS] + [f"queries/{q}" for q in QUERIES])
+def test_parameters_only_in_where_clauses(path):
+    """Athena accepts execution parameters only in WHERE clauses."""
+    sql = (sqlfiles.sql_dir() / f"{path}.sql").read_text()
+    placeholders = list(_parse(sql).find_all(exp.Placeholder))
+    assert placeholders
+    for node in placeholders:
+        assert node.find_ancestor(exp.Where) is not None, f":{node.this} outside WHERE in {path}"
+
+
+@pytest.mark.parametrize("name", QUERIES)
+def test_named_query_declares_typed_params(name):
+    query = sqlfiles.load_query(name)
+    assert query.description
+    assert set(query.params) == set(sqlfiles.placeholder_names(query.sql))
+    assert all(p.type in sqlfiles.PARAM_TYPES for p in query.params.values())
+
+
+def test_to_positional_skips_strings_comments_and_repeats_names():
+    sql = ("select ':not' as a, \"x:y\" -- :comment\n/* :block */ from t "
+           "where a = :a and b between :a and :b and c = '10:00:00'")
+    positional, names = sqlfiles.to_positional(sql)
+    assert names == ["a", "a", "b"]
+    assert positional.count("?") == 3 and "':not'" in positional and "'10:00:00'" in positional
+    with pytest.raises(ValueError, match=":name"):
+        sqlfiles.to_positional("select 1 where a = ?")
+
+
+def test_bind_requires_every_value():
+    assert sqlfiles.bind("select 1 where a = :a", {"a": 1}) == ("select 1 where a = ?", [1])
+    with pytest.raises(ValueError, match="missing value"):
+        sqlfiles.bind("select 1 where a = :a and b = :b", {"a": 1})
+
+
+@pytest.mark.parametrize("values", [
+    {"database": "x; drop table y", "lake": "s3://b/l"},
+    {"database": "db", "lake": "s3://b/l' or '1"},
+])
+def test_templates_refuse_unsafe_deployment_values(values):
+    with pytest.raises(ValueError, match="unsafe"):
+        sqlfiles.render_template("{{ database }} {{ lake }}", values)
+
+
+def test_template_needs_every_value():
+    with pytest.raises(ValueError, match="raw"):
+        sqlfiles.render_template("location '{{ raw }}'", {"database": "db", "raw": None})
+
+
+@pytest.mark.parametrize("kind,value,expected", [
+    ("date", "2025-03-06", "2025-03-06"),
+    ("int", "5", 5),
+    ("bool", "yes", True),
+    ("timestamp", "2025-03-06T10:00:00+01:00", "2025-03-06T09:00:00.000Z"),
+    ("ip", "203.0.113.10", "203.0.113.10"),
+    ("arn", "arn:aws:iam::123456789012:user/alice", "arn:aws:iam::123456789012:user/alice"),
+    ("access_key_id", "AKIAIOSFODNN7EXAMPLE", "AKIAIOSFODNN7EXAMPLE"),
+])
+def test_param_types_convert(kind, value, expected):
+    assert sqlfiles.Param("p", kind).coerce(value) == expected
+
+
+@pytest.mark.parametrize("kind,value", [
+    ("date", "2025-13-01"), ("int", "5; drop"), ("ip", "' OR 1=1 --"),
+    ("arn", "' OR 1=1 --"), ("access_key_id", "akia' or 1=1"), ("account_id", "12345"),
+])
+def test_param_types_reject_bad_values(kind, value):
+    with pytest.raises(ValueError, match=f"parameter p \\({kind}\\)"):
+        sqlfiles.Param("p", kind).coerce(value)
+
+
+def test_named_query_parameter_errors_are_clear():
+    query = sqlfiles.load_query("events_for_principal")
+    with pytest.raises(ValueError, match="missing parameter principal"):
+        query.coerce_params({"start": "2025-03-01", "end": "2025-03-02"})
+    with pytest.raises(ValueError, match="unknown parameter"):
+        query.coerce_params({"bogus": "1"})
+
+
+@pytest.mark.parametrize("sql", ["drop table events", "select 1; select 2",
+                                 "insert into events select * from events"])
+def test_ad_hoc_sql_must_be_one_read_only_query(sql):
+    with pytest.raises(ValueError):
+        sqlfiles.ensure_read_only(sql)

@@ -1,0 +1,162 @@
+"""Athena engine (pyathena): the repo's SQL as written, values as execution parameters.
+
+* Queries: ``:name`` placeholders become ``?`` and the values go in ``ExecutionParameters``
+  (Athena binds them server-side; strings are sent as quoted literals, quotes doubled), in the
+  workgroup and with the S3 output location from ``Settings``; results come back as polars.
+  ``DataScannedInBytes`` of every query is kept in ``last_scan_bytes`` and logged.
+* Cost guard: before each query the bytes of the partitions it touches are estimated from the
+  lake's file sizes; above ``Settings.scan_limit_bytes`` it refuses unless ``allow_scan``.
+* Models: ``UNLOAD (model SELECT) TO <staging prefix>`` (Parquet, ZSTD), then the staged files
+  replace the ``dt`` partition through ``Lake.replacing_partition``. Why this and not
+  ``INSERT INTO``: inserting twice duplicates rows, and delete-then-insert is impossible on
+  Hive tables and would show readers an empty partition in between. Unloading to a fresh
+  prefix then swapping makes a rerun idempotent, and a failed run leaves the old partition
+  whole. Partition projection on ``dt`` means no catalog update after the swap.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from toolkit import sqlfiles
+from toolkit.engines import catalog
+from toolkit.engines.guard import enforce, estimate_scan_bytes, human_bytes
+from toolkit.lake import Lake, join, parse_day
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from toolkit.config import Settings
+
+log = logging.getLogger(__name__)
+
+
+def athena_literal(value: Any) -> str:
+    """One execution parameter: Athena wants each value as SQL literal text."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, (dt.date, dt.datetime)):
+        value = value.isoformat()
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    raise ValueError(f"cannot bind a {type(value).__name__} as an Athena parameter")
+
+
+class AthenaEngine:
+    """Runs on Amazon Athena (or moto's server for wiring tests) through pyathena."""
+
+    name = "athena"
+
+    def __init__(self, settings: Settings, poll_interval: float = 1.0):
+        if not settings.athena_output:
+            raise ValueError("the Athena engine needs an S3 output location: set "
+                             "TRAILWATCH_ATHENA_OUTPUT=s3://bucket/prefix/")
+        self.settings = settings
+        self.lake = Lake.at(settings.lake, settings.endpoint_url)
+        self.poll_interval = poll_interval
+        self.last_scan_bytes: int | None = None
+        self.last_query_id: str | None = None
+        self._conn = None
+
+    def _cursor(self):
+        if self._conn is None:
+            from pyathena import connect
+            from pyathena.polars.cursor import PolarsCursor
+
+            extra = {"endpoint_url": self.settings.endpoint_url} if self.settings.endpoint_url else {}
+            self._conn = connect(
+                s3_staging_dir=self.settings.athena_output,
+                work_group=self.settings.athena_workgroup,
+                region_name=self.settings.region,
+                schema_name=self.settings.athena_database,
+                poll_interval=self.poll_interval,
+                cursor_class=PolarsCursor,
+                **extra,
+            )
+        return self._conn.cursor()
+
+    def _execute(self, sql: str, params: dict[str, Any] | None = None):
+        """Send one statement with its values as execution parameters; return the cursor."""
+        positional, names = sqlfiles.to_positional(sql)
+        params = params or {}
+        missing = sorted(set(names) - set(params))
+        if missing:
+            raise ValueError(f"missing value for parameter(s): {', '.join(missing)}")
+        values = [athena_literal(params[n]) for n in names] or None
+        cursor = self._cursor()
+        cursor.execute(positional, values, paramstyle="qmark")
+        self.last_query_id = cursor.query_id
+        self.last_scan_bytes = int(cursor.data_scanned_in_bytes or 0)
+        log.info("athena query %s scanned %s", cursor.query_id, human_bytes(self.last_scan_bytes))
+        return cursor
+
+    def estimate_scan_bytes(self, sql: str, params: dict[str, Any] | None = None) -> int:
+        return estimate_scan_bytes(self.lake, sql, params, self.settings.raw)
+
+    def explain(self, sql: str) -> str:
+        return sqlfiles.to_positional(sql)[0]
+
+    def query(self, sql: str, params: dict[str, Any] | None = None, *,
+              allow_scan: bool = False) -> pl.DataFrame:
+        """Run Athena SQL after the cost guard; results as polars."""
+        enforce(self.estimate_scan_bytes(sql, params), self.settings.scan_limit_bytes, allow_scan)
+        return self._execute(sql, params).as_polars()
+
+    # --- tables and models ---------------------------------------------------------------------
+
+    def create_tables(self) -> None:
+        """Create the database and every table (``if not exists``: safe to rerun)."""
+        database = self.settings.athena_database
+        sqlfiles.render_template("{{ database }}", {"database": database})  # validates the name
+        self._execute(f"create database if not exists {database}")
+        for table in sqlfiles.ddl_files():
+            if table == catalog.RAW_TABLE and not self.settings.raw:
+                log.warning("skipping %s: no raw location (TRAILWATCH_RAW)", table)
+                continue
+            ddl = sqlfiles.render_ddl(table, database=database, lake=self.lake.root,
+                                      raw=self.settings.raw)
+            self._execute(ddl)
+
+    def run_model(self, model: str, day: str | dt.date, *, allow_scan: bool = False) -> str:
+        """UNLOAD one day of ``model`` to a staging prefix, then swap it in as the partition."""
+        spec = sqlfiles.load_model(model)
+        day = parse_day(day)
+        params = {"day": day.isoformat()}
+        enforce(self.estimate_scan_bytes(spec.sql, params), self.settings.scan_limit_bytes, allow_scan)
+        name = catalog.curated_name(model)
+        fs = self.lake.fs
+        with self.lake.replacing_partition(name, day) as staging:
+            unload_dir = join(staging, f"_unload-{uuid.uuid4().hex[:8]}")
+            self._execute(unload_sql(spec, unload_dir + "/"), params)
+            files = sorted(p for p in fs.find(unload_dir) if not p.endswith("/"))
+            for i, path in enumerate(files):
+                fs.mv(path, join(staging, f"part-{i:05d}.parquet"))
+            if not files:  # no rows: an empty file still marks the day as computed
+                import pyarrow.parquet as pq
+
+                with fs.open(join(staging, "part-00000.parquet"), "wb") as fh:
+                    pq.write_table(spec.arrow_schema().empty_table(), fh, compression="zstd")
+        return self.lake.partition(name, day)
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+
+
+def unload_sql(spec: sqlfiles.Model, location: str) -> str:
+    """``UNLOAD`` of a model, each column cast to its contract type (the Parquet = the DDL)."""
+    casts = ",\n    ".join(f"cast({col} as {_athena_type(kind)}) as {col}" for col, kind in spec.columns)
+    target = "'" + location.replace("'", "''") + "'"
+    return (f"unload (\nselect\n    {casts}\nfrom (\n{spec.sql}\n) as model\n)\n"
+            f"to {target}\nwith (format = 'PARQUET', compression = 'ZSTD')")
+
+
+def _athena_type(hive_type: str) -> str:
+    """Hive DDL type -> Athena (Trino) SQL type for CAST."""
+    t = hive_type.replace("string", "varchar").replace("struct<", "row(").replace("array<", "array(")
+    return t.replace(">", ")").replace(":", " ")
