@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from toolkit.integrity import digest as dg
 
 SIDECAR_DIR = "_s3_object_metadata"
-LOG_RE = re.compile(r"AWSLogs/(?:o-[a-z0-9]{10,32}/)?\d{12}/CloudTrail/[a-z0-9-]+/(\d{4})/(\d{2})/(\d{2})/"
+LOG_RE = re.compile(r"AWSLogs/(?:o-[a-z0-9]+/)?\d{12}/CloudTrail/[a-z0-9-]+/(\d{4})/(\d{2})/(\d{2})/"
                     r"\d{12}_CloudTrail_[a-z0-9-]+_\d{8}T\d{4}Z_[A-Za-z0-9]{16}\.json\.gz$")
-DIGEST_RE = re.compile(r"AWSLogs/(?:o-[a-z0-9]{10,32}/)?\d{12}/CloudTrail-Digest/[a-z0-9-]+/(\d{4})/(\d{2})/(\d{2})/"
+DIGEST_RE = re.compile(r"AWSLogs/(?:o-[a-z0-9]+/)?\d{12}/CloudTrail-Digest/[a-z0-9-]+/(\d{4})/(\d{2})/(\d{2})/"
                        r"\d{12}_CloudTrail-Digest_.+_\d{8}T\d{6}Z(?:_backfill)?\.json\.gz$")
 
 

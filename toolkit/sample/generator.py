@@ -227,7 +227,8 @@ def generate(out, *, start="2025-03-03", days=7, events_per_day=8000, accounts=1
         "cloudwatch": os.path.join(out, "cloudwatch"),
         "signature_metadata": os.path.join(raw, SIGNATURE_SIDECAR_DIR),
     }
-    _write_json(os.path.join(out, MARKER), {k: v for k, v in summary.items() if k != "out"})
+    _write_json(os.path.join(out, MARKER), {k: summary[k] for k in (
+        "start", "days", "events_per_day", "seed", "org_id", "accounts", "events")})
     return summary
 
 

@@ -75,7 +75,6 @@ class Incident:
         infra += [self.call(s3, "ListBuckets", {"Host": "s3.amazonaws.com"}, cmd="s3.ls"),
                   self.call(ec2, "DescribeSnapshots", {"ownersSet": {"items": [{"owner": "self"}]}, "filterSet": {}}, cmd="ec2.describe-snapshots"),
                   self.call("rds.amazonaws.com", "DescribeDBInstances", {}, cmd="rds.describe-db-instances")]
-        self.step("discovery-infrastructure", "T1580", "discovery", infra, "enumerates instances, buckets, snapshots and databases")
         denied = []
         probes = [("secretsmanager.amazonaws.com", "ListSecrets", "secretsmanager.list-secrets"),
                   ("guardduty.amazonaws.com", "ListDetectors", "guardduty.list-detectors"),
@@ -91,7 +90,10 @@ class Incident:
             denied.append(self.call(ec2, "DescribeInstances", {"instancesSet": {}, "filterSet": {}},
                                     region=region, denied=region in ("ap-southeast-1", "sa-east-1"),
                                     cmd="ec2.describe-instances", gap=2))
+        infra += [r for r in denied if "errorCode" not in r]
         denied = [r for r in denied if "errorCode" in r]
+        self.step("discovery-infrastructure", "T1580", "discovery", infra,
+                  "enumerates regions, instances, buckets, snapshots and databases")
         self.step("access-denied-burst", "T1526", "discovery", denied,
                   "burst of AccessDenied while probing services and unusual regions")
         escalate = [self.call(iam, "AttachUserPolicy", {"userName": VICTIM_USER, "policyArn": ADMIN_POLICY},

@@ -47,7 +47,8 @@ class RecordFactory:
         if error is not None:
             r["errorCode"], r["errorMessage"] = error
         r["requestParameters"] = req
-        r["responseElements"] = None if error is not None else resp
+        # Failed calls carry no response, except sign-in, which reports {"ConsoleLogin": "Failure"}.
+        r["responseElements"] = resp if error is None or event_type == "AwsConsoleSignIn" else None
         if extra is not None:
             r["additionalEventData"] = extra
         r["requestID"] = request_id or ids.uuid4(rng)
