@@ -117,9 +117,18 @@ def findings_in_window(source: Source, start: dt.date, end: dt.date, *, event_id
     found = source.query(FINDINGS_SQL, {"start": start.isoformat(), "end": end.isoformat()})
     if found.is_empty():
         return found
-    ids = pl.Series(sorted(event_ids), dtype=pl.String)
-    related = (pl.col("event_ids").list.eval(pl.element().is_in(ids)).list.any().fill_null(False)
-               | pl.col("access_key_id").is_in(sorted(keys))
-               | pl.col("principal_arn").is_in(sorted(principals))
-               | pl.col("source_ip_address").is_in(sorted(ips)))
-    return found.filter(related)
+    cited = set(found.select("finding_id", "event_ids").explode("event_ids")
+                .filter(_among("event_ids", event_ids))
+                ["finding_id"])
+    related = _among("finding_id", cited)
+    for column, values in (("access_key_id", keys), ("principal_arn", principals),
+                           ("source_ip_address", ips)):
+        related = related | _among(column, values)
+    return found.filter(related.fill_null(False))
+
+
+def _among(column: str, values: set) -> pl.Expr:
+    """``column`` is one of ``values`` (a string set)."""
+    import polars as pl
+
+    return pl.col(column).is_in(pl.Series(sorted(values), dtype=pl.String).implode())

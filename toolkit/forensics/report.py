@@ -63,27 +63,60 @@ def write(inv: Investigation, lake: Lake, out: str) -> dict[str, str]:
     for name, filename in EVIDENCE_FILES.items():
         frame = getattr(inv, name)
         inv.paths[filename] = join(out, filename)
-        count = write_evidence(lake, inv, set(frame["event_id"]), fs, inv.paths[filename])
+        count = write_evidence(lake, inv, evidence_filters(inv, name), fs, inv.paths[filename])
         if count != frame.height:
             raise RuntimeError(f"evidence export wrote {count} records for {frame.height} events "
-                               f"({filename}); the lake and its events table disagree")
+                               f"({filename}); the lake changed during the investigation, rerun it")
     inv.paths["summary.json"] = join(out, "summary.json")
     _atomic(fs, inv.paths["summary.json"],
             json.dumps(summarize(inv), indent=2, default=str).encode())
     return inv.paths
 
 
-def write_evidence(lake: Lake, inv: Investigation, event_ids: set[str], fs, url: str) -> int:
-    """Original CloudTrail records of ``event_ids`` as ``{"Records": [...]}``; returns count."""
-    from toolkit.cloudtrail import export_records
+def evidence_filters(inv: Investigation, table: str) -> list[tuple[str, str]]:
+    """Export filters selecting exactly the rows of ``table`` (``timeline``/``chain_activity``).
 
-    records = []
-    if event_ids:
-        filters = {"event_ids": sorted(event_ids)}
-        records = list(export_records(lake, inv.start, inv.end, filters))
-    records.sort(key=lambda r: (r.get("eventTime", ""), r.get("eventID", "")))
-    _atomic(fs, url, json.dumps({"Records": records}, separators=(",", ":")).encode())
-    return len(records)
+    The subject's own column when one selects the same rows as the timeline, else event ids.
+    """
+    frame = getattr(inv, table)
+    if frame.is_empty():
+        return []
+    if table == "chain_activity":
+        return [("access_key_id", key) for key in sorted(set(frame["access_key_id"]))]
+    column = {"access_key": "access_key_id", "ip": "source_ip_address"}.get(inv.subject.kind)
+    if inv.subject.kind == "principal" and set(frame["principal_arn"]) == {inv.subject.value}:
+        column = "principal_arn"
+    if column:
+        return [(column, inv.subject.value)]
+    return [("event_id", event_id) for event_id in sorted(set(frame["event_id"]))]
+
+
+def write_evidence(lake: Lake, inv: Investigation, filters: list[tuple[str, str]], fs,
+                   url: str) -> int:
+    """Original CloudTrail records matching ``filters`` as ``{"Records": [...]}``; the count.
+
+    Streams through the ingest's export into a file aside, then moves it in place.
+    """
+    import os
+    import tempfile
+
+    from toolkit.cloudtrail import export_records
+    from toolkit.cloudtrail.export import write_export
+
+    records = export_records(lake, inv.start, inv.end, filters) if filters else iter(())
+    local = not url.startswith("s3://")
+    fd, tmp = tempfile.mkstemp(suffix=".json", dir=os.path.dirname(url) if local else None)
+    os.close(fd)
+    try:
+        count = write_export(records, tmp, "cloudtrail")
+        if local:
+            os.replace(tmp, url)
+        else:
+            fs.put_file(tmp, url)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return count
 
 
 def _write_frame(fs, url: str, frame: pl.DataFrame, kind: str) -> str:
