@@ -1,1 +1,23 @@
-"""trailwatch detections."""
+"""Detections: a rule library as data (``rules/<tactic>/<id>.yml``) and the runner.
+
+Public API (imported lazily so ``import toolkit.detections`` stays light):
+``run_detections(lake, start, end, rules_dir=None, settings=None) -> polars.DataFrame``,
+``load_rules(rules_dir=None)``, ``test_rules(rules)``.
+"""
+
+from __future__ import annotations
+
+_EXPORTS = {
+    "run_detections": "toolkit.detections.runner",
+    "load_rules": "toolkit.detections.rules",
+    "test_rules": "toolkit.detections.testing",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        import importlib
+
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

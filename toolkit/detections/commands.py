@@ -1,7 +1,107 @@
-"""CLI verbs of toolkit.detections (registered by toolkit.cli)."""
+"""CLI verbs of toolkit.detections: ``rules list``, ``rules test`` and ``detect``."""
 
 from __future__ import annotations
 
+import argparse
+import json
+import sys
+
+EXIT_TESTS_FAILED = 1
+
 
 def register(subparsers) -> None:
-    """Add this area's verbs to the trailwatch parser (none yet)."""
+    rules = subparsers.add_parser("rules", help="list or test the detection rule library",
+                                  description="The detection rules (YAML files, one per rule).")
+    verbs = rules.add_subparsers(dest="rules_verb", metavar="SUBCOMMAND", required=True)
+    listing = verbs.add_parser("list", help="table of rules: id, severity, tactic, technique, title")
+    _rules_dir(listing)
+    listing.add_argument("--format", choices=("table", "json"), default="table")
+    listing.set_defaults(func=run_rules_list)
+    testing = verbs.add_parser("test", help="run every rule against its inline test events",
+                               description="Positives must match, negatives must not; exit 1 "
+                                           "if any rule fails.")
+    _rules_dir(testing)
+    testing.add_argument("--rule", action="append", metavar="ID", help="test only these rule ids")
+    testing.set_defaults(func=run_rules_test)
+
+    detect = subparsers.add_parser(
+        "detect", help="run the rules over the lake and write <lake>/findings/dt=D/",
+        description="Run every rule over events from --start to --end (inclusive) and replace "
+                    "each day's findings partition (idempotent).")
+    detect.add_argument("--lake", help="lake URL (default: TRAILWATCH_LAKE or ./lake)")
+    detect.add_argument("--start", required=True, help="first day (YYYY-MM-DD)")
+    detect.add_argument("--end", required=True, help="last day (YYYY-MM-DD), inclusive")
+    _rules_dir(detect)
+    detect.add_argument("--format", choices=("table", "json"), default="table")
+    detect.add_argument("--engine", choices=("duckdb", "athena"), help="default: TRAILWATCH_ENGINE")
+    detect.set_defaults(func=run_detect)
+
+
+def _rules_dir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--rules", metavar="DIR", help="rule directory (default: the packaged library)")
+
+
+def run_rules_list(args) -> int:
+    from toolkit.detections.rules import load_rules
+
+    rules = load_rules(args.rules)
+    if args.format == "json":
+        print(json.dumps([{"id": r.id, "severity": r.severity, "tactic": r.tactic,
+                           "technique": r.technique, "title": r.title, "kind": r.kind}
+                          for r in rules], indent=2))
+        return 0
+    rows = [(r.id, r.severity, r.tactic, r.technique, r.title) for r in rules]
+    print_table(("id", "severity", "tactic", "technique", "title"), rows)
+    print(f"\n{len(rules)} rules")
+    return 0
+
+
+def run_rules_test(args) -> int:
+    from toolkit.detections.rules import load_rules
+    from toolkit.detections.testing import test_rules
+
+    rules = load_rules(args.rules)
+    if args.rule:
+        unknown = sorted(set(args.rule) - {r.id for r in rules})
+        if unknown:
+            raise ValueError(f"unknown rule id(s): {', '.join(unknown)}")
+        rules = [r for r in rules if r.id in set(args.rule)]
+    results = test_rules(rules)
+    for result in results:
+        status = "PASS" if result.passed else "FAIL"
+        print(f"{status}  {result.rule_id}  ({result.positives} positive, {result.negatives} negative)")
+        for problem in result.problems:
+            print(f"      {problem}")
+    failed = [r for r in results if not r.passed]
+    print(f"\n{len(results) - len(failed)} passed, {len(failed)} failed, {len(results)} rules")
+    return EXIT_TESTS_FAILED if failed else 0
+
+
+def run_detect(args) -> int:
+    from toolkit.config import Settings
+    from toolkit.detections.runner import run_detections
+
+    settings = Settings.from_env(lake=args.lake, engine=args.engine)
+    findings = run_detections(settings.lake, args.start, args.end, args.rules, settings)
+    if args.format == "json":
+        for row in findings.iter_rows(named=True):
+            row.update(first_seen=row["first_seen"].isoformat(), last_seen=row["last_seen"].isoformat(),
+                       details=json.loads(row["details"]))
+            print(json.dumps(row, sort_keys=True))
+        return 0
+    rows = [(f["dt"], f["severity"], f["rule_id"], f["principal_arn"] or "-",
+             f["source_ip_address"] or "-", str(f["event_count"]))
+            for f in findings.sort(["dt", "first_seen"]).iter_rows(named=True)]
+    print_table(("day", "severity", "rule", "principal", "source ip", "events"), rows)
+    counts = findings.group_by("severity").len().rows() if findings.height else []
+    summary = ", ".join(f"{n} {s}" for s, n in sorted(counts, key=lambda c: c[0]))
+    print(f"\n{findings.height} findings ({summary or 'none'}) written to "
+          f"{settings.lake}/findings for {args.start}..{args.end}")
+    return 0
+
+
+def print_table(header: tuple[str, ...], rows: list[tuple], out=sys.stdout) -> None:
+    """A plain fixed-width text table."""
+    widths = [max([len(h)] + [len(str(r[i])) for r in rows]) for i, h in enumerate(header)]
+    for line in (header, tuple("-" * w for w in widths), *rows):
+        print("  ".join(str(v).ljust(w) for v, w in zip(line, widths, strict=True)).rstrip(), file=out)

@@ -1,0 +1,101 @@
+"""Turn a rule's finding groups (rows of its compiled SQL) into ``findings`` rows.
+
+A finding's id is a hash of the rule id, the group's key (principal, access key, IP, account,
+region, and the first-seen value) and its window (the day; the window start for aggregations),
+so re-running a day yields the same ids.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from typing import TYPE_CHECKING, Any
+
+from toolkit.detections.rules import KEY_COLUMNS
+from toolkit.detections.schema import MAX_EVENT_IDS
+from toolkit.detections.sql import LIST_SEP_CHAR
+
+if TYPE_CHECKING:
+    import polars as pl
+    import pyarrow as pa
+
+    from toolkit.detections.rules import Rule
+
+MAX_DETAIL_VALUES = 20
+
+
+def finding_rows(rule: Rule, groups: pl.DataFrame) -> list[dict[str, Any]]:
+    """One findings row (plus its ``dt``) per group row of the rule's SQL."""
+    return [finding_row(rule, group) for group in groups.iter_rows(named=True)]
+
+
+def finding_row(rule: Rule, group: dict[str, Any]) -> dict[str, Any]:
+    ids = split_list(group["event_ids"])
+    row = {
+        "finding_id": finding_id(rule, group),
+        "rule_id": rule.id, "title": rule.title, "severity": rule.severity,
+        "tactic": rule.tactic, "technique": rule.technique,
+        "event_ids": ids[:MAX_EVENT_IDS],
+        **{c: group.get(c) for c in KEY_COLUMNS},
+        "first_seen": as_utc(group["first_seen"]), "last_seen": as_utc(group["last_seen"]),
+        "event_count": int(group["event_count"]),
+        "details": json.dumps(finding_details(rule, group, len(ids)), sort_keys=True),
+        "dt": str(group["day"]),
+    }
+    return row
+
+
+def finding_id(rule: Rule, group: dict[str, Any]) -> str:
+    window = group["window_start"] if rule.kind == "aggregate" else group["day"]
+    key = [rule.id, *(group.get(c) or "" for c in KEY_COLUMNS), str(group.get("group_value") or ""),
+           str(group.get("day")), str(as_utc(window) if rule.kind == "aggregate" else window)]
+    return hashlib.sha256("\x1f".join(key).encode()).hexdigest()[:32]
+
+
+def finding_details(rule: Rule, group: dict[str, Any], id_count: int) -> dict[str, Any]:
+    """What an analyst needs besides the key columns: the why, and the values involved."""
+    details: dict[str, Any] = {
+        "tactic_id": rule.tactic_id, "technique_name": rule.technique_name, "kind": rule.kind,
+        "event_names": split_list(group["event_names"])[:MAX_DETAIL_VALUES],
+        "user_agents": split_list(group["user_agents"])[:MAX_DETAIL_VALUES],
+    }
+    for name in rule.details:
+        details[name] = split_list(group.get(f"detail_{name}"))[:MAX_DETAIL_VALUES]
+    if rule.kind == "aggregate":
+        agg = rule.logic["aggregate"]
+        details.update(window_start=as_utc(group["window_start"]).isoformat(),
+                       window_minutes=agg["window_minutes"], threshold=agg["threshold"],
+                       measure=int(group["measure"]),
+                       measure_kind="distinct values" if "count_distinct" in agg else "events")
+    if rule.kind == "first_seen":
+        fs = rule.logic["first_seen"]
+        details.update(entity=group.get("entity"), attribute=fs["attribute"],
+                       new_value=group.get("group_value"), baseline_days=fs["baseline_days"])
+    if id_count > MAX_EVENT_IDS:
+        details["event_ids_truncated"] = True
+    return details
+
+
+def split_list(joined: str | None) -> list[str]:
+    return [v for v in joined.split(LIST_SEP_CHAR) if v] if joined else []
+
+
+def as_utc(value: Any) -> dt.datetime:
+    """Engine timestamps (aware, naive-UTC or ISO text from Athena) as aware UTC datetimes."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value.replace("Z", "+00:00").replace(" UTC", ""))
+    if value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC)
+
+
+def findings_table(rows: list[dict[str, Any]]) -> pa.Table:
+    """Rows -> a Parquet-ready table with ``FINDINGS_SCHEMA`` (sorted: stable files)."""
+    import pyarrow as pa
+
+    from toolkit.detections.schema import FINDINGS_COLUMNS, FINDINGS_SCHEMA
+
+    rows = sorted(rows, key=lambda r: (r["first_seen"], r["rule_id"], r["finding_id"]))
+    return pa.Table.from_pylist([{c: r[c] for c in FINDINGS_COLUMNS} for r in rows],
+                                schema=FINDINGS_SCHEMA)

@@ -1,0 +1,42 @@
+"""Run compiled rule SQL on DuckDB over an in-memory ``events`` table (rule tests, notebooks).
+
+Rule SQL is Athena dialect; the DuckDB engine's ``to_duckdb`` transpiles it (``:name``
+parameters become DuckDB's ``$name``), and values are always bound, never pasted.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import duckdb
+    import polars as pl
+    import pyarrow as pa
+
+
+def connect() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB in UTC (like Athena)."""
+    import duckdb
+
+    con = duckdb.connect(":memory:")
+    con.execute("SET TimeZone='UTC'")
+    return con
+
+
+def load_events(con: duckdb.DuckDBPyConnection, events: pa.Table) -> None:
+    """Make ``events`` = exactly these rows plus their ``dt`` (UTC day of eventTime)."""
+    con.register("events_rows", events)
+    con.execute("create or replace table events as "
+                "select *, strftime(event_time, '%Y-%m-%d') as dt from events_rows")
+    con.unregister("events_rows")
+
+
+def query(con: duckdb.DuckDBPyConnection, athena_sql: str, params: dict[str, Any]) -> pl.DataFrame:
+    """Run Athena SQL with named parameters on a DuckDB connection; a polars frame back."""
+    import polars as pl
+
+    from toolkit.engines.duck import to_duckdb
+
+    sql = to_duckdb(athena_sql)
+    used = {k: v for k, v in params.items() if f"${k}" in sql}
+    return pl.from_arrow(con.sql(sql, params=used).to_arrow_table())

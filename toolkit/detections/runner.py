@@ -1,0 +1,91 @@
+"""``trailwatch detect``: run every rule over the lake's events and write the findings table.
+
+Each rule is one Athena-dialect query through the engine interface (DuckDB locally, Athena in
+production) covering the whole day range; its groups become findings keyed to the day of their
+events, and every day of the range gets its ``findings/dt=D`` partition replaced atomically
+(an empty one when nothing fired), so re-runs are idempotent.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import datetime as dt
+    from pathlib import Path
+
+    import polars as pl
+
+    from toolkit.config import Settings
+    from toolkit.detections.rules import Rule
+    from toolkit.engines.base import Engine
+
+log = logging.getLogger(__name__)
+
+
+def run_detections(lake: str, start: str | dt.date, end: str | dt.date,
+                   rules_dir: str | Path | None = None, settings: Settings | None = None,
+                   *, engine: Engine | None = None, write: bool = True) -> pl.DataFrame:
+    """Run the rule library over ``[start, end]``; write and return the findings (+ ``dt``)."""
+    from toolkit.config import Settings
+    from toolkit.detections.rules import load_rules
+    from toolkit.lake import day_range
+
+    days = day_range(start, end)
+    rules = load_rules(rules_dir)
+    settings = (settings or Settings.from_env()).with_overrides(lake=lake)
+    own_engine = engine is None
+    if own_engine:
+        from toolkit.engines import connect
+
+        engine = connect(settings)
+    try:
+        rows = [row for rule in rules for row in rule_findings(engine, rule, days[0], days[-1])]
+    finally:
+        if own_engine and hasattr(engine, "close"):
+            engine.close()
+    if write:
+        write_findings(lake, days, rows, settings.endpoint_url)
+    return findings_frame(rows)
+
+
+def rule_findings(engine: Engine, rule: Rule, start: dt.date, end: dt.date) -> list[dict]:
+    """The findings one rule raises over the range (errors name the rule)."""
+    from toolkit.detections.findings import finding_rows
+    from toolkit.detections.sql import compile_rule, rule_params
+
+    params = rule_params(rule, start, end)
+    try:
+        groups = engine.query(compile_rule(rule), params)
+    except Exception as exc:
+        raise RuntimeError(f"rule {rule.id} ({rule.path}) failed: {exc}") from exc
+    rows = finding_rows(rule, groups)
+    log.info("rule %s: %d finding(s)", rule.id, len(rows))
+    return rows
+
+
+def write_findings(lake: str, days: list[dt.date], rows: list[dict],
+                   endpoint_url: str | None = None) -> list[str]:
+    """Replace the ``findings`` partition of every day in the range; return their URLs."""
+    from toolkit.detections.findings import findings_table
+    from toolkit.lake import Lake
+
+    store = Lake.at(lake, endpoint_url)
+    urls = []
+    for day in days:
+        day_rows = [r for r in rows if r["dt"] == day.isoformat()]
+        urls.append(store.write_parquet("findings", day, findings_table(day_rows)))
+    return urls
+
+
+def findings_frame(rows: list[dict]) -> pl.DataFrame:
+    """The findings as polars, in schema order plus the ``dt`` partition column."""
+    import polars as pl
+
+    from toolkit.detections.findings import findings_table
+
+    frame = pl.from_arrow(findings_table(rows))
+    days = {r["finding_id"]: r["dt"] for r in rows}
+    return frame.with_columns(pl.col("finding_id").replace_strict(days, default=None,
+                                                                  return_dtype=pl.String).alias("dt"))

@@ -1,0 +1,214 @@
+"""Compile a rule into one Athena-dialect SELECT over ``events`` returning finding groups.
+
+Every rule kind returns the same columns, one row per finding:
+``principal_arn, access_key_id, source_ip_address, account_id, region, day, window_start,
+group_value, first_seen, last_seen, event_count, event_ids, event_names, user_agents`` and one
+``detail_<name>`` per rule detail (lists as ``LIST_SEP``-joined strings); aggregations add
+``measure`` and first-seen rules ``entity``. Parameters (bound by the engine, never pasted):
+``:start`` and ``:end`` (days, ``YYYY-MM-DD``) and, for first-seen rules, ``:baseline_start``.
+
+- filter: matching events grouped per principal, access key, source IP, account, region, day;
+- aggregate: matching events per ``group_by`` keys and tumbling window, kept when the count
+  (or the count of distinct ``count_distinct`` values) reaches ``threshold``;
+- first_seen: events whose ``attribute`` value the ``entity`` (default the principal) never
+  showed in the ``baseline_days`` days before, for entities with history in that baseline.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from toolkit.detections.rules import KEY_COLUMNS
+
+if TYPE_CHECKING:
+    from toolkit.detections.rules import Rule
+
+EVENTS_EXTRA_COLUMNS = ("dt",)
+# Lists come back joined with the ASCII record separator: plain strings survive every engine's
+# result format (Athena returns arrays as text), and CloudTrail values never contain it.
+LIST_SEP = "chr(30)"
+LIST_SEP_CHAR = "\x1e"
+# How each finding key column is computed from an events row.
+KEY_EXPRESSIONS = {
+    "principal_arn": "principal_arn",
+    "access_key_id": "access_key_id",
+    "source_ip_address": "source_ip_address",
+    "account_id": "coalesce(recipient_account_id, account_id)",
+    "region": "aws_region",
+}
+
+
+class SqlError(ValueError):
+    """A rule's SQL does not parse as Athena SQL or names unknown columns."""
+
+
+def rule_params(rule: Rule, start: str | dt.date, end: str | dt.date) -> dict[str, str]:
+    """The bound parameters of a rule's SQL for a run over days ``[start, end]``."""
+    start, end = dt.date.fromisoformat(str(start)), dt.date.fromisoformat(str(end))
+    params = {"start": start.isoformat(), "end": end.isoformat()}
+    if rule.kind == "first_seen":
+        look_back = dt.timedelta(days=rule.logic["first_seen"]["baseline_days"])
+        params["baseline_start"] = (start - look_back).isoformat()
+    return params
+
+
+def compile_rule(rule: Rule) -> str:
+    """The rule's SELECT in Athena dialect (validated: parses, known columns, one statement)."""
+    for label, expr in _rule_expressions(rule):
+        check_expression(expr, label, rule.id)
+    sql = {"filter": _filter_sql, "aggregate": _aggregate_sql, "first_seen": _first_seen_sql}[rule.kind](rule)
+    _parse(sql, f"compiled SQL of rule {rule.id}")
+    return sql
+
+
+def _rule_expressions(rule: Rule) -> list[tuple[str, str]]:
+    exprs = [("filter", rule.filter)]
+    if rule.kind == "aggregate" and "count_distinct" in rule.logic["aggregate"]:
+        exprs.append(("count_distinct", rule.logic["aggregate"]["count_distinct"]))
+    if rule.kind == "first_seen":
+        exprs.append(("attribute", rule.logic["first_seen"]["attribute"]))
+        exprs.append(("entity", rule.logic["first_seen"].get("entity", "principal_arn")))
+    exprs += [(f"details.{name}", expr) for name, expr in rule.details.items()]
+    return exprs
+
+
+def check_expression(expr: str, label: str, rule_id: str) -> None:
+    """Raise ``SqlError`` unless ``expr`` is one Athena expression over events columns."""
+    from sqlglot import exp
+
+    from toolkit.cloudtrail.schema import EVENT_COLUMNS
+
+    if ";" in expr:
+        raise SqlError(f"rule {rule_id}: {label} must be a single expression (no ';')")
+    tree = _parse(f"select 1 from events where {expr}", f"rule {rule_id}: {label}")
+    if len(list(tree.find_all(exp.Select))) > 1:
+        raise SqlError(f"rule {rule_id}: {label} must not contain subqueries")
+    known = set(EVENT_COLUMNS) | set(EVENTS_EXTRA_COLUMNS)
+    for column in tree.find_all(exp.Column):
+        root = column.parts[0].name if column.parts else column.name
+        if root not in known:
+            raise SqlError(f"rule {rule_id}: {label} names unknown column {root!r} "
+                           f"(events columns: see toolkit/cloudtrail/schema.py)")
+
+
+def _parse(sql: str, label: str):
+    import sqlglot
+    from sqlglot.errors import ParseError
+
+    try:
+        statements = sqlglot.parse(sql, read="athena")
+    except ParseError as exc:
+        raise SqlError(f"{label}: not valid Athena SQL: {str(exc).splitlines()[0]}") from None
+    if len(statements) != 1 or statements[0] is None:
+        raise SqlError(f"{label}: must be exactly one statement")
+    return statements[0]
+
+
+def suppression_sql(rule: Rule) -> str:
+    """The WHERE conjuncts that drop AWS-service activity and allow-listed principals."""
+    parts = []
+    if rule.suppress_service_principals:
+        parts.append("invoked_by is null")
+        parts.append("coalesce(identity_type, '') <> 'AWSService'")
+    for pattern in rule.allow_principals:
+        like = like_pattern(pattern)
+        parts.append(f"coalesce(principal_arn, '') not like '{like}' escape '\\'")
+        parts.append(f"coalesce(session_issuer_arn, '') not like '{like}' escape '\\'")
+    return " and ".join(parts) or "true"
+
+
+def like_pattern(arn_pattern: str) -> str:
+    """A LIKE pattern for an ARN with ``*`` wildcards (``_``/``%`` escaped; no quotes possible)."""
+    if "'" in arn_pattern or "\\" in arn_pattern:
+        raise SqlError(f"invalid principal pattern {arn_pattern!r}")
+    return arn_pattern.replace("%", "\\%").replace("_", "\\_").replace("*", "%")
+
+
+def _matched_cte(rule: Rule, filter_sql: str, extra: dict[str, str]) -> str:
+    """The CTE of matching events with the finding key columns and any extra expressions."""
+    columns = ["event_id", "event_time", "event_name", "user_agent", "dt as day"]
+    columns += [f"{expr} as {name}" for name, expr in KEY_EXPRESSIONS.items()]
+    columns += [f"{expr} as {name}" for name, expr in extra.items()]
+    columns += [f"{expr} as detail_{name}" for name, expr in rule.details.items()]
+    return (
+        "matched as (\n  select\n    " + ",\n    ".join(columns) + "\n  from events\n"
+        "  where dt between :start and :end\n"
+        f"    and ({filter_sql})\n"
+        f"    and {suppression_sql(rule)}\n)"
+    )
+
+
+def _aggregates(rule: Rule, keys: tuple[str, ...]) -> list[str]:
+    """Finding columns computed over one group; key columns not grouped on keep a single value."""
+    cols = [f"case when min({c}) = max({c}) then min({c}) end as {c}"
+            for c in KEY_COLUMNS if c not in keys]
+    cols += [
+        "min(event_time) as first_seen",
+        "max(event_time) as last_seen",
+        "count(*) as event_count",
+        f"array_join(array_agg(event_id order by event_time, event_id), {LIST_SEP}) as event_ids",
+        f"array_join(array_agg(distinct event_name), {LIST_SEP}) as event_names",
+        f"array_join(array_agg(distinct user_agent), {LIST_SEP}) as user_agents",
+    ]
+    cols += [f"array_join(array_agg(distinct detail_{name}), {LIST_SEP}) as detail_{name}"
+             for name in rule.details]
+    return cols
+
+
+def _select(keys: tuple[str, ...], window: str, group_value: str, aggs: list[str]) -> str:
+    head = [*keys, "day", f"{window} as window_start", f"{group_value} as group_value"]
+    return "select\n  " + ",\n  ".join(head + aggs)
+
+
+def _filter_sql(rule: Rule) -> str:
+    keys = KEY_COLUMNS
+    return (
+        f"with {_matched_cte(rule, rule.filter, {})}\n"
+        f"{_select(keys, 'min(event_time)', 'cast(null as varchar)', _aggregates(rule, keys))}\n"
+        f"from matched\ngroup by {', '.join(keys)}, day"
+    )
+
+
+def _aggregate_sql(rule: Rule) -> str:
+    agg = rule.logic["aggregate"]
+    keys = tuple(k for k in KEY_COLUMNS if k in agg["group_by"])
+    seconds = agg["window_minutes"] * 60
+    window = f"from_unixtime(floor(to_unixtime(event_time) / {seconds}) * {seconds})"
+    extra = {"window_bucket": window}
+    measure = "count(*)"
+    if "count_distinct" in agg:
+        extra["measure_value"] = agg["count_distinct"]
+        measure = "count(distinct measure_value)"
+    aggs = _aggregates(rule, keys) + [f"{measure} as measure"]
+    return (
+        f"with {_matched_cte(rule, agg['filter'], extra)}\n"
+        f"{_select(keys, 'window_bucket', 'cast(null as varchar)', aggs)}\n"
+        f"from matched\ngroup by {', '.join(keys)}, day, window_bucket\n"
+        f"having {measure} >= {int(agg['threshold'])}"
+    )
+
+
+def _first_seen_sql(rule: Rule) -> str:
+    fs = rule.logic["first_seen"]
+    days = int(fs["baseline_days"])
+    entity = fs.get("entity", "principal_arn")
+    extra = {"entity_value": entity, "attribute_value": fs["attribute"],
+             "baseline_from": f"cast(date_add('day', -{days}, cast(dt as date)) as varchar)"}
+    history = (
+        f"history as (\n  select distinct {entity} as h_entity, "
+        f"{fs['attribute']} as h_value, dt as h_day\n  from events\n"
+        "  where dt between :baseline_start and :end\n"
+        f"    and ({fs['filter']})\n    and {entity} is not null\n)"
+    )
+    in_baseline = "h.h_entity = m.entity_value and h.h_day < m.day and h.h_day >= m.baseline_from"
+    aggs = _aggregates(rule, ()) + ["min(entity_value) as entity"]
+    return (
+        f"with {_matched_cte(rule, fs['filter'], extra)},\n{history},\n"
+        "novel as (\n  select m.* from matched m\n"
+        f"  where exists (select 1 from history h where {in_baseline})\n"
+        f"    and not exists (select 1 from history h where {in_baseline} "
+        "and h.h_value = m.attribute_value)\n)\n"
+        f"{_select((), 'min(event_time)', 'attribute_value', aggs)}\n"
+        "from novel\ngroup by entity_value, attribute_value, day"
+    )
