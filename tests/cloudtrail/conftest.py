@@ -69,3 +69,51 @@ def edge_records() -> list[dict]:
 @pytest.fixture
 def crafted_records() -> list[dict]:
     return edge_records()
+
+
+def write_delivery(raw: Path, records, *, account="111122223333", region="us-east-1",
+                   folder="2025/03/06", name=None, org=None, kind="CloudTrail", raw_bytes=None) -> Path:
+    """Write one delivery file in AWS's key layout; returns its path."""
+    base = raw / "AWSLogs" / (f"{org}/{account}" if org else account) / kind / region / folder
+    base.mkdir(parents=True, exist_ok=True)
+    stamp = folder.replace("/", "") + "T0000Z"
+    path = base / (name or f"{account}_{kind}_{region}_{stamp}_{abs(hash(str(records))) % 10**16:016d}.json.gz")
+    data = raw_bytes if raw_bytes is not None else gzip.compress(json.dumps({"Records": records}).encode())
+    path.write_bytes(data)
+    return path
+
+
+def event(event_id: str, when: str, **extra) -> dict:
+    return {"eventVersion": "1.09", "eventID": event_id, "eventTime": when, "eventSource": "ec2.amazonaws.com",
+            "eventName": "DescribeInstances", "awsRegion": "us-east-1", "requestParameters": None,
+            "responseElements": None, "userIdentity": {"type": "IAMUser", "arn": "arn:aws:iam::111122223333:user/a",
+                                                       "accessKeyId": "AKIAEXAMPLEEXAMPLE01"}, **extra}
+
+
+@pytest.fixture
+def messy_raw(tmp_path, real_cloudtrail_dir) -> Path:
+    """A raw root with real files, duplicates, other days, bad files, a digest and an Insight."""
+    import shutil
+
+    raw = tmp_path / "raw"
+    shutil.copytree(real_cloudtrail_dir / "cloud-snitch" / "AWSLogs", raw / "AWSLogs")
+    write_delivery(raw, [event("a1", "2025-03-06T23:58:00Z"), event("a2", "2025-03-05T23:59:00Z")],
+                   folder="2025/03/06", name="f1.json.gz")
+    # late delivery of the same events (a duplicate) in the next day's folder, plus next-day events
+    write_delivery(raw, [event("a1", "2025-03-06T23:58:00Z"), event("b1", "2025-03-07T00:01:00Z")],
+                   folder="2025/03/07", name="f2.json.gz", region="eu-west-1")
+    write_delivery(raw, [event("c1", "2025-03-06T12:00:00Z"), {"eventTime": "2025-03-06T12:00:01Z"},
+                         event("c2", "not a time")], folder="2025/03/06", name="f3.json.gz")
+    write_delivery(raw, [], folder="2025/03/06", name="zero.json.gz", raw_bytes=b"")
+    write_delivery(raw, [], folder="2025/03/06", name="corrupt.json.gz", raw_bytes=b"\x1f\x8b\x08\x00garbage")
+    write_delivery(raw, [], folder="2025/03/06", name="truncated.json.gz",
+                   raw_bytes=gzip.compress(b'{"Records":[{"eventID":"t1",'))
+    write_delivery(raw, [], folder="2025/03/06", name="norecords.json.gz",
+                   raw_bytes=gzip.compress(b'{"logFiles":[]}'))
+    write_delivery(raw, [], folder="2025/03/06", name="digest.json.gz", kind="CloudTrail-Digest",
+                   raw_bytes=gzip.compress(b'{"digestStartTime":"x"}'))
+    write_delivery(raw, [{"eventVersion": "1.07", "eventID": "i1", "eventTime": "2025-03-06T10:00:00Z",
+                          "eventType": "AwsCloudTrailInsight", "eventCategory": "Insight",
+                          "insightDetails": {"state": "Start", "insightType": "ApiCallRateInsight"}}],
+                   folder="2025/03/06", name="insight.json.gz", kind="CloudTrail-Insight")
+    return raw

@@ -1,7 +1,126 @@
-"""CLI verbs of toolkit.cloudtrail (registered by toolkit.cli)."""
+"""CLI verbs of toolkit.cloudtrail: ``ingest`` and ``export`` (registered by toolkit.cli)."""
 
 from __future__ import annotations
 
+import sys
+
+FILTER_FIELDS = ("event_id", "principal_arn", "access_key_id", "source_ip_address", "event_name",
+                 "event_source", "account_id", "aws_region", "resource")
+
 
 def register(subparsers) -> None:
-    """Add this area's verbs to the trailwatch parser (none yet)."""
+    """Add ``trailwatch ingest`` and ``trailwatch export``."""
+    p = subparsers.add_parser(
+        "ingest", help="raw CloudTrail deliveries -> the lake's events table, one day at a time",
+        description="Read every account and region under RAW/AWSLogs/ (account and organization "
+                    "layouts) for the delivery folders that can hold the day's events, and replace "
+                    "<lake>/cloudtrail/events/dt=DAY/ with the day's deduplicated events. Bad files "
+                    "are quarantined with their reason; a manifest is written per day.")
+    p.add_argument("--raw", help="raw root holding AWSLogs/ (path or s3://; default $TRAILWATCH_RAW)")
+    p.add_argument("--lake", help="lake root (path or s3://; default $TRAILWATCH_LAKE)")
+    p.add_argument("--date", required=True, help="day to ingest, YYYY-MM-DD")
+    p.add_argument("--until", help="last day to ingest (inclusive), YYYY-MM-DD")
+    p.add_argument("--lookback-days", type=int, default=1,
+                   help="delivery folders before the day to read (default 1)")
+    p.add_argument("--engine", choices=("duckdb", "athena"),
+                   help="duckdb: ingest here; athena: run sql/models/events_from_raw.sql in Athena")
+    p.set_defaults(func=run_ingest)
+
+    e = subparsers.add_parser(
+        "export", help="rebuild original CloudTrail records from the events table (evidence export)",
+        description="Write the original records of the days START..END as CloudTrail JSON "
+                    "({\"Records\": [...]}) or NDJSON; .gz output is gzipped. Filters are field=value, "
+                    "repeatable (same field: OR, different fields: AND); values are bound as "
+                    f"parameters. Fields: {', '.join(FILTER_FIELDS)}.")
+    e.add_argument("--lake", help="lake root (default $TRAILWATCH_LAKE)")
+    e.add_argument("--start", required=True, help="first day, YYYY-MM-DD")
+    e.add_argument("--end", required=True, help="last day (inclusive), YYYY-MM-DD")
+    e.add_argument("--filter", action="append", default=[], metavar="FIELD=VALUE",
+                   help="keep records whose FIELD equals VALUE (repeatable)")
+    e.add_argument("--format", choices=("cloudtrail", "ndjson"), default="cloudtrail")
+    e.add_argument("--out", required=True, help="output file (.gz to compress)")
+    e.set_defaults(func=run_export)
+
+
+def run_ingest(args) -> int:
+    from toolkit.config import Settings
+    from toolkit.lake import day_range
+
+    settings = Settings.from_env(lake=args.lake, raw=args.raw, engine=args.engine)
+    if args.lookback_days < 0:
+        raise ValueError("--lookback-days must be 0 or more")
+    days = day_range(args.date, args.until or args.date)
+    if settings.engine == "athena":
+        return _ingest_athena(settings, days)
+    if not settings.raw:
+        raise ValueError("no raw location: pass --raw or set TRAILWATCH_RAW")
+    from toolkit.cloudtrail.ingest import ingest_day
+
+    warnings = 0
+    for day in days:
+        manifest = ingest_day(settings.raw, settings.lake, day, args.lookback_days,
+                              endpoint_url=settings.endpoint_url, progress=_progress_bar(day))
+        print(summary(manifest))
+        warnings += len(manifest["warnings"])
+    if warnings:
+        print(f"warning: {warnings} file(s) quarantined; see the manifests' quarantined_files",
+              file=sys.stderr)
+    return 0
+
+
+def _ingest_athena(settings, days) -> int:
+    from toolkit import engines
+
+    engine = engines.connect(settings)
+    for day in days:
+        print(f"{day}: events_from_raw -> {engine.run_model('events_from_raw', day)}")
+    return 0
+
+
+def summary(m: dict) -> str:
+    """A one-screen summary of a run manifest."""
+    lines = [
+        f"ingest {m['day']}: {m['records_written']:,} events written to {m['partition']}",
+        f"  files   seen {m['files_seen']:,}  read {m['files_read']:,}  quarantined "
+        f"{m['files_quarantined']:,}  digests skipped {m['digest_files_skipped']:,}  insights "
+        f"{m['insight_files']:,}",
+        f"  records in {m['records_in']:,} = written {m['records_written']:,} + duplicates "
+        f"{m['duplicates_dropped']:,} + quarantined {m['records_quarantined']:,} + other days "
+        f"{m['records_other_days']:,}",
+        f"  raw {m['bytes_raw'] / 1e6:,.1f} MB ({m['bytes_json'] / 1e6:,.1f} MB JSON) in "
+        f"{m['seconds']:.1f} s",
+    ]
+    for w in m["warnings"][:10]:
+        lines.append(f"  quarantined: {w}")
+    if len(m["warnings"]) > 10:
+        lines.append(f"  ... and {len(m['warnings']) - 10} more (see {m['quarantine']})")
+    return "\n".join(lines)
+
+
+def _progress_bar(day):
+    """A progress callback drawing a bar on stderr, or None when stderr is not a terminal."""
+    if not sys.stderr.isatty():
+        return None
+
+    def draw(done: int, total: int) -> None:
+        width = 30
+        filled = int(width * done / total) if total else width
+        sys.stderr.write(f"\r{day} [{'#' * filled}{'.' * (width - filled)}] "
+                         f"{done / 1e6:,.1f}/{total / 1e6:,.1f} MB")
+        if done >= total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    return draw
+
+
+def run_export(args) -> int:
+    from toolkit.cloudtrail.export import export_records, parse_filters, write_export
+    from toolkit.config import Settings
+
+    settings = Settings.from_env(lake=args.lake)
+    filters = parse_filters(args.filter)
+    count = write_export(export_records(settings.lake, args.start, args.end, filters),
+                         args.out, args.format)
+    print(f"exported {count:,} records ({args.format}) to {args.out}")
+    return 0

@@ -31,9 +31,13 @@ _JSON_TEXT_ALLOWED = {
 NESTED = ("user_identity", "tls_details", "resources")
 
 
-def _q(text: str) -> str:
-    """A SQL string literal (the text comes from this module, never from input)."""
+def sql_literal(text: str) -> str:
+    """A SQL string literal, quotes doubled (for repo constants and listed file URLs only)."""
     return "'" + text.replace("'", "''") + "'"
+
+
+_q = sql_literal
+EVENT_COLUMNS = schema.EVENT_COLUMNS
 
 
 def _parse_structure(typ: pa.DataType, path: str):
@@ -90,8 +94,8 @@ def _typed_keys() -> list[tuple[str, str, pa.DataType]]:
             if c not in schema.FREE_FORM_COLUMNS]
 
 
-def flatten_sql() -> str:
-    """The SELECT turning ``recs`` into events rows (DuckDB dialect; TimeZone must be UTC)."""
+def flatten_sql(source: str = "recs") -> str:
+    """The SELECT turning ``source`` (a recs-shaped relation) into events rows (DuckDB dialect; TimeZone must be UTC)."""
     typed = _typed_keys()
     struct = {k: _parse_structure(t, c) for k, c, t in typed}
     free = [(k, c) for k, c in schema.RECORD_KEYS.items() if c in schema.FREE_FORM_COLUMNS]
@@ -123,7 +127,7 @@ def flatten_sql() -> str:
         if name == "event_time":
             expr = "ts"
         elif name in schema.FREE_FORM_COLUMNS:
-            expr = f"ff[{[c for _, c in free].index(name) + 1}]"
+            expr = f"CAST(ff[{[c for _, c in free].index(name) + 1}] AS VARCHAR)"
         elif name in schema.FLAT_IDENTITY_COLUMNS:
             expr = "user_identity." + ".".join(schema.FLAT_IDENTITY_COLUMNS[name])
         elif name in ("extra", "source_file", "user_identity"):
@@ -142,7 +146,7 @@ def flatten_sql() -> str:
            json_extract(r, {free_paths}) AS ff,
            json_extract(r, {nested_paths}) AS nested,
            json_keys(r) AS k
-    FROM recs"""
+    FROM {source}"""
     user_identity = _snake('s."userIdentity"', schema.USER_IDENTITY, "user_identity")
     return f"""
 WITH parsed AS ({parse}
@@ -167,15 +171,17 @@ WITH parsed AS ({parse}
         END AS bad_reason
     FROM kept
 )
-SELECT {', '.join(cols)}, record_index, bad_reason
+SELECT {', '.join(cols)}, record_index, bad_reason,
+       CASE WHEN bad_reason IS NOT NULL THEN r END AS bad_record
 FROM final"""
 
 
-def connect(threads: int | None = None, memory_limit: str | None = None, temp_dir: str | None = None):
+def connect(threads: int | None = None, memory_limit: str | None = None,
+            temp_dir: str | None = None, database: str = ":memory:"):
     """A DuckDB connection set up for CloudTrail work (UTC, bounded memory, spill dir)."""
     import duckdb
 
-    con = duckdb.connect()
+    con = duckdb.connect(database)
     con.execute("SET TimeZone='UTC'")
     if threads:
         con.execute(f"SET threads={int(threads)}")

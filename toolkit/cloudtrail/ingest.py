@@ -1,0 +1,293 @@
+"""Ingest one day of raw CloudTrail deliveries into the lake's ``events`` partition.
+
+DuckDB does the work, streaming batches of raw files into an on-disk scratch database (bounded
+memory, spills to disk): split each file's ``Records``, keep the day's records (cheap text
+pre-filter, exact check after parsing), flatten them with ``flatten.flatten_sql``. Then one
+query dedupes by ``eventID`` (the copy from the smallest source key wins, then the first in
+that file), sorts by time and principal for row-group pruning, and COPYs zstd Parquet (about one
+file per million rows) into a staging dir that ``Lake.replacing_partition`` swaps in atomically.
+
+Bad input never stops the run: a batch that DuckDB cannot read is retried file by file to name
+the bad file, which is quarantined with its reason and its raw bytes; so are zero-byte and
+oversized files, files without ``Records``, and records without eventID/eventTime.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from toolkit import lake as lakes
+from toolkit.cloudtrail import flatten, insights
+from toolkit.cloudtrail.discover import RawFile, find_raw_files
+from toolkit.cloudtrail.manifest import check_manifest
+
+log = logging.getLogger(__name__)
+
+MAX_FILE_BYTES = 128 * 1024**2        # raw object size above which a file is quarantined
+MAX_JSON_BYTES = 256 * 1024**2        # largest decompressed JSON document DuckDB will read
+BATCH_BYTES = 24 * 1024**2            # raw (compressed) bytes per DuckDB batch
+ROWS_PER_GROUP = 122_880
+GROUPS_PER_FILE = 8                   # ~1M rows per Parquet file
+
+
+@dataclass
+class Quarantined:
+    key: str
+    reason: str
+    url: str | None = None        # raw file to copy aside (file-level quarantine)
+    record_index: int | None = None
+    record: str | None = None     # raw record text (record-level quarantine)
+
+    def as_json(self) -> dict:
+        kind = "file" if self.record_index is None else "record"
+        out = {"kind": kind, "source_file": self.key, "reason": self.reason}
+        if kind == "record":
+            out.update(record_index=self.record_index, record=self.record)
+        else:
+            out["copy"] = "files/" + self.key
+        return out
+
+
+@dataclass
+class Run:
+    """Counters and findings of one ingest run."""
+
+    day: dt.date
+    counts: dict = field(default_factory=lambda: dict.fromkeys((
+        "files_seen", "files_read", "files_quarantined", "records_in", "records_written",
+        "duplicates_dropped", "records_quarantined", "records_other_days", "bytes_raw",
+        "bytes_json", "digest_files_skipped", "insight_files", "insight_records_written"), 0))
+    quarantined: list[Quarantined] = field(default_factory=list)
+
+    def quarantine_file(self, f: RawFile, reason: str) -> None:
+        log.warning("quarantined %s: %s", f.key, reason)
+        self.counts["files_quarantined"] += 1
+        self.quarantined.append(Quarantined(f.key, reason, url=f.url))
+
+
+def ingest_day(raw: str, lake: str | lakes.Lake, day: str | dt.date, lookback_days: int = 1, *,
+               endpoint_url: str | None = None, max_file_bytes: int = MAX_FILE_BYTES,
+               batch_bytes: int = BATCH_BYTES, memory_limit: str = "600MB",
+               threads: int | None = None,
+               progress: Callable[[int, int], None] | None = None) -> dict:
+    """Ingest the events of ``day`` from the raw root ``raw`` into ``lake``; return the manifest.
+
+    Idempotent (re-running gives the same rows) and atomic per partition. Raises
+    FileNotFoundError if the raw location has no readable ``AWSLogs/``.
+    """
+    started = time.time()
+    day = lakes.parse_day(day)
+    lake = lake if isinstance(lake, lakes.Lake) else lakes.Lake.at(lake, endpoint_url)
+    raw_root = lakes.normalize(raw)
+    raw_fs = lakes.filesystem(raw_root, endpoint_url or lake.endpoint_url)
+    files = find_raw_files(raw_fs, raw_root, day, lookback_days)
+    run = Run(day)
+    run.counts["files_seen"] = len(files)
+    event_files = _screen(files, run, max_file_bytes)
+    workdir = tempfile.mkdtemp(prefix="trailwatch-ingest-")
+    try:
+        con = _connect(workdir, raw_fs, lake, memory_limit, threads)
+        _prepare(con)
+        _load_batches(con, event_files, run, raw_root, day, batch_bytes, progress)
+        _write_events(con, lake, day, run)
+        con.close()
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    insights.ingest_insights(raw_fs, [f for f in files if f.kind == "insights"], lake, day, run)
+    _write_quarantine(raw_fs, lake, day, run)
+    return _write_manifest(lake, raw_root, day, lookback_days, run, started)
+
+
+def _screen(files: list[RawFile], run: Run, max_file_bytes: int) -> list[RawFile]:
+    """Count digests, quarantine empty/oversized files; return the event files to read."""
+    keep = []
+    for f in files:
+        if f.kind == "digest":
+            run.counts["digest_files_skipped"] += 1
+        elif f.size == 0:
+            run.quarantine_file(f, "zero-byte file")
+        elif f.size > max_file_bytes:
+            run.quarantine_file(f, f"oversized: {f.size} bytes > limit {max_file_bytes}")
+        elif f.kind == "events":
+            keep.append(f)
+    return keep
+
+
+def _connect(workdir: str, raw_fs, lake: lakes.Lake, memory_limit: str, threads: int | None):
+    con = flatten.connect(threads=threads, memory_limit=memory_limit, temp_dir=f"{workdir}/spill",
+                          database=f"{workdir}/scratch.duckdb")
+    for fs in (raw_fs, lake.fs):
+        if "s3" in (fs.protocol if isinstance(fs.protocol, tuple) else (fs.protocol,)):
+            con.register_filesystem(fs)
+            break
+    return con
+
+
+def _prepare(con) -> None:
+    con.execute("CREATE TABLE recs (source_file VARCHAR, record_index BIGINT, r VARCHAR)")
+    con.execute(f"CREATE TABLE staged AS SELECT * EXCLUDE (bad_reason, bad_record) "
+                f"FROM ({flatten.flatten_sql('recs')}) WHERE false")
+
+
+def _batches(files: list[RawFile], batch_bytes: int) -> list[list[RawFile]]:
+    batches, current, size = [], [], 0
+    for f in files:
+        if current and size + f.size > batch_bytes:
+            batches.append(current)
+            current, size = [], 0
+        current.append(f)
+        size += f.size
+    return batches + ([current] if current else [])
+
+
+def _load_batches(con, files, run, raw_root, day, batch_bytes, progress) -> None:
+    total, done = sum(f.size for f in files), 0
+    for batch in _batches(files, batch_bytes):
+        try:
+            _load(con, batch, run, day)
+        except Exception as exc:  # DuckDB names no file reliably: isolate the bad one(s)
+            log.info("batch of %d files failed (%s); retrying file by file", len(batch), exc)
+            for f in batch:
+                try:
+                    _load(con, [f], run, day)
+                except Exception as file_exc:  # noqa: BLE001 - any read error quarantines
+                    run.quarantine_file(f, _reason(file_exc))
+        done += sum(f.size for f in batch)
+        if progress:
+            progress(done, total)
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    lowered = text.lower()
+    if "gzip" in lowered or "zlib" in lowered or "compress" in lowered:
+        return f"corrupt gzip: {text}"
+    if "maximum_object_size" in lowered:
+        return f"oversized JSON document: {text}"
+    if "json" in lowered:
+        return f"invalid or truncated JSON: {text}"
+    return f"unreadable: {text}"
+
+
+def _load(con, batch: list[RawFile], run: Run, day: dt.date) -> None:
+    """Read one batch into ``staged``; raise (changing nothing) if DuckDB cannot read it."""
+    by_url = {f.url: f for f in batch}
+    url_list = "[" + ", ".join(flatten.sql_literal(u) for u in by_url) + "]"
+    con.execute(f"""
+        CREATE OR REPLACE TABLE docs AS
+        SELECT filename, length(json) AS nbytes,
+               from_json(json, '{{"Records":["VARCHAR"]}}').Records AS records
+        FROM read_json_objects({url_list}, filename=true, maximum_object_size={MAX_JSON_BYTES})""")
+    per_file = {u: (n, nb, bad) for u, n, nb, bad in con.execute(
+        "SELECT filename, count(*), sum(nbytes), bool_or(records IS NULL) FROM docs GROUP BY filename").fetchall()}
+    good = []
+    for url, f in by_url.items():
+        n, nbytes, no_records = per_file.get(url, (0, 0, True))
+        if n == 0:
+            reason = "no JSON document in file"
+        elif n > 1:
+            reason = f"{n} JSON documents in one file (expected one {{\"Records\": [...]}})"
+        elif no_records:
+            reason = "JSON without a Records array"
+        else:
+            good.append(url)
+            run.counts["bytes_json"] += int(nbytes)
+            continue
+        run.quarantine_file(f, reason)
+    prefix_len = {url: len(url) - len(by_url[url].key) for url in good}
+    cases = " ".join(f"WHEN {flatten.sql_literal(u)} THEN {n + 1}" for u, n in prefix_len.items()) or "WHEN NULL THEN 1"
+    con.execute(f"""
+        CREATE OR REPLACE TABLE recs AS
+        SELECT substr(filename, CASE filename {cases} END) AS source_file,
+               generate_subscripts(records, 1) - 1 AS record_index, unnest(records) AS r
+        FROM docs WHERE filename IN (SELECT unnest(?::VARCHAR[]))""", [good])
+    con.execute("DROP TABLE docs")
+    _flatten_batch(con, run, day)
+    run.counts["files_read"] += len(good)
+    run.counts["bytes_raw"] += sum(by_url[u].size for u in good)
+
+
+def _flatten_batch(con, run: Run, day: dt.date) -> None:
+    # Cheap pre-filter: only records that may fall on the day are flattened; the others only
+    # need a valid eventTime of another day to be counted as such (else they are flattened too,
+    # so a record without eventID/eventTime is always quarantined with its reason).
+    pattern = flatten.sql_literal(f'"eventTime":"{day.isoformat()}T')
+    con.execute(f"""
+        CREATE OR REPLACE VIEW recs_day AS SELECT * FROM recs
+        WHERE contains(r, {pattern}) OR coalesce(
+            CAST(try_cast(json_extract_string(r, '$.eventTime') AS TIMESTAMPTZ) AS DATE) = DATE '{day}'
+            OR json_extract_string(r, '$.eventID') IS NULL, true)""")
+    con.execute(f"CREATE OR REPLACE TABLE flat AS {flatten.flatten_sql('recs_day')}")
+    n_in, = con.execute("SELECT count(*) FROM recs").fetchone()
+    n_flat, n_day = con.execute(
+        f"SELECT count(*), count(*) FILTER (bad_reason IS NULL AND CAST(event_time AS DATE) = DATE '{day}') FROM flat").fetchone()
+    bad = con.execute("SELECT source_file, record_index, bad_reason, bad_record FROM flat "
+                      "WHERE bad_reason IS NOT NULL ORDER BY source_file, record_index").fetchall()
+    con.execute(f"INSERT INTO staged SELECT * EXCLUDE (bad_reason, bad_record) FROM flat "
+                f"WHERE bad_reason IS NULL AND CAST(event_time AS DATE) = DATE '{day}'")
+    con.execute("DROP TABLE flat")
+    run.counts["records_in"] += n_in
+    run.counts["records_quarantined"] += len(bad)
+    run.counts["records_other_days"] += n_in - n_day - len(bad)
+    run.quarantined += [Quarantined(k, why, record_index=i, record=r) for k, i, why, r in bad]
+
+
+def dedupe_sort_sql(source: str = "staged") -> str:
+    """One row per eventID (smallest source key, then first in file), ordered for pruning."""
+    cols = ", ".join(flatten.EVENT_COLUMNS)
+    return f"""
+        SELECT {cols} FROM {source}
+        QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY source_file, record_index) = 1
+        ORDER BY event_time, principal_arn, event_id"""
+
+
+def _write_events(con, lake: lakes.Lake, day: dt.date, run: Run) -> None:
+    total, distinct = con.execute("SELECT count(*), count(DISTINCT event_id) FROM staged").fetchone()
+    run.counts["records_written"] = distinct
+    run.counts["duplicates_dropped"] = total - distinct
+    with lake.replacing_partition("events", day) as staging:
+        con.execute(f"""COPY ({dedupe_sort_sql()}) TO {flatten.sql_literal(staging)}
+            (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROWS_PER_GROUP},
+             ROW_GROUPS_PER_FILE {GROUPS_PER_FILE}, OVERWRITE_OR_IGNORE true)""")
+
+
+def _write_quarantine(raw_fs, lake: lakes.Lake, day: dt.date, run: Run) -> None:
+    """Replace the day's quarantine partition: reasons (NDJSON) and the bad files' raw bytes."""
+    with lake.replacing_partition("quarantine", day) as staging:
+        lines = "".join(json.dumps(q.as_json(), ensure_ascii=False) + "\n" for q in run.quarantined)
+        with lake.fs.open(lakes.join(staging, "quarantine.ndjson"), "w") as fh:
+            fh.write(lines)
+        for q in run.quarantined:
+            if q.url is not None:
+                target = lakes.join(staging, "files", q.key)
+                lake.fs.makedirs(target.rsplit("/", 1)[0], exist_ok=True)
+                with raw_fs.open(q.url, "rb") as src, lake.fs.open(target, "wb") as dst:
+                    shutil.copyfileobj(src, dst, 1024 * 1024)
+
+
+def manifest_url(lake: lakes.Lake, day: dt.date) -> str:
+    return lakes.join(lake.table("ingest_runs"), f"dt={day.isoformat()}.json")
+
+
+def _write_manifest(lake, raw_root, day, lookback_days, run: Run, started: float) -> dict:
+    files_q = [q.as_json() for q in run.quarantined if q.record_index is None]
+    manifest = {
+        "day": day.isoformat(), "raw": raw_root, "lake": lake.root, "lookback_days": lookback_days,
+        **run.counts,
+        "partition": lake.partition("events", day),
+        "quarantine": lake.partition("quarantine", day),
+        "quarantined_files": files_q,
+        "warnings": [f"{q['source_file']}: {q['reason']}" for q in files_q],
+        "started_at": dt.datetime.fromtimestamp(started, dt.UTC).isoformat(timespec="seconds"),
+        "seconds": round(time.time() - started, 3),
+    }
+    check_manifest(manifest)
+    lake.write_text(manifest_url(lake, day), json.dumps(manifest, indent=2) + "\n")
+    return manifest
