@@ -112,11 +112,9 @@ def findings_in_window(source: Source, start: dt.date, end: dt.date, *, event_id
 
     from toolkit.detections.schema import FINDINGS_SCHEMA
 
-    if not source.has("findings"):
-        return pl.from_arrow(FINDINGS_SCHEMA.empty_table())
     found = source.query(FINDINGS_SQL, {"start": start.isoformat(), "end": end.isoformat()})
     if found.is_empty():
-        return found
+        return pl.from_arrow(FINDINGS_SCHEMA.empty_table())
     cited = set(found.select("finding_id", "event_ids").explode("event_ids")
                 .filter(_among("event_ids", event_ids))
                 ["finding_id"])
