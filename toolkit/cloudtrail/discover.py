@@ -55,6 +55,7 @@ def find_raw_files(fs, raw_root: str, day: dt.date, lookback_days: int = 1) -> l
     is_s3 = raw_root.startswith("s3://")
     bare = raw_root.split("://", 1)[-1].rstrip("/")
     logs = f"{bare}/AWSLogs"
+    fs.invalidate_cache()  # a long-lived process must see late deliveries on a re-run
     try:
         if not fs.isdir(logs):
             raise FileNotFoundError(f"no AWSLogs/ folder under raw location {raw_root}")
