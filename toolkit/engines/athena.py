@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from toolkit import sqlfiles
@@ -63,10 +64,13 @@ class AthenaEngine:
         self.last_query_id: str | None = None
         self._conn = None
 
-    def _cursor(self):
+    def _cursor(self, rows: bool):
+        """A polars cursor for queries with rows; a plain cursor for DDL and UNLOAD."""
         if self._conn is None:
             from pyathena import connect
             from pyathena.polars.cursor import PolarsCursor
+
+            _register_s3fs()
 
             extra = {"endpoint_url": self.settings.endpoint_url} if self.settings.endpoint_url else {}
             self._conn = connect(
@@ -78,22 +82,28 @@ class AthenaEngine:
                 cursor_class=PolarsCursor,
                 **extra,
             )
-        return self._conn.cursor()
+        if rows:
+            return self._conn.cursor()
+        from pyathena.cursor import Cursor
 
-    def _execute(self, sql: str, params: dict[str, Any] | None = None):
-        """Send one statement with its values as execution parameters; return the cursor."""
+        return self._conn.cursor(Cursor)
+
+    def _execute(self, sql: str, params: dict[str, Any] | None = None, fetch: bool = True):
+        """Send one statement with its values as execution parameters; its rows if ``fetch``."""
         positional, names = sqlfiles.to_positional(sql)
         params = params or {}
         missing = sorted(set(names) - set(params))
         if missing:
             raise ValueError(f"missing value for parameter(s): {', '.join(missing)}")
         values = [athena_literal(params[n]) for n in names] or None
-        cursor = self._cursor()
-        cursor.execute(positional, values, paramstyle="qmark")
+        cursor = self._cursor(rows=fetch)
+        with _pyathena_s3():
+            cursor.execute(positional, values, paramstyle="qmark")
+            frame = cursor.as_polars() if fetch else None
         self.last_query_id = cursor.query_id
         self.last_scan_bytes = int(cursor.data_scanned_in_bytes or 0)
         log.info("athena query %s scanned %s", cursor.query_id, human_bytes(self.last_scan_bytes))
-        return cursor
+        return frame
 
     def estimate_scan_bytes(self, sql: str, params: dict[str, Any] | None = None) -> int:
         return estimate_scan_bytes(self.lake, sql, params, self.settings.raw)
@@ -105,7 +115,7 @@ class AthenaEngine:
               allow_scan: bool = False) -> pl.DataFrame:
         """Run Athena SQL after the cost guard; results as polars."""
         enforce(self.estimate_scan_bytes(sql, params), self.settings.scan_limit_bytes, allow_scan)
-        return self._execute(sql, params).as_polars()
+        return self._execute(sql, params)
 
     # --- tables and models ---------------------------------------------------------------------
 
@@ -113,14 +123,14 @@ class AthenaEngine:
         """Create the database and every table (``if not exists``: safe to rerun)."""
         database = self.settings.athena_database
         sqlfiles.render_template("{{ database }}", {"database": database})  # validates the name
-        self._execute(f"create database if not exists {database}")
+        self._execute(f"create database if not exists {database}", fetch=False)
         for table in sqlfiles.ddl_files():
             if table == catalog.RAW_TABLE and not self.settings.raw:
                 log.warning("skipping %s: no raw location (TRAILWATCH_RAW)", table)
                 continue
             ddl = sqlfiles.render_ddl(table, database=database, lake=self.lake.root,
                                       raw=self.settings.raw)
-            self._execute(ddl)
+            self._execute(ddl, fetch=False)
 
     def run_model(self, model: str, day: str | dt.date, *, allow_scan: bool = False) -> str:
         """UNLOAD one day of ``model`` to a staging prefix, then swap it in as the partition."""
@@ -132,7 +142,7 @@ class AthenaEngine:
         fs = self.lake.fs
         with self.lake.replacing_partition(name, day) as staging:
             unload_dir = join(staging, f"_unload-{uuid.uuid4().hex[:8]}")
-            self._execute(unload_sql(spec, unload_dir + "/"), params)
+            self._execute(unload_sql(spec, unload_dir + "/"), params, fetch=False)
             files = sorted(p for p in fs.find(unload_dir) if not p.endswith("/"))
             for i, path in enumerate(files):
                 fs.mv(path, join(staging, f"part-{i:05d}.parquet"))
@@ -146,6 +156,28 @@ class AthenaEngine:
     def close(self) -> None:
         if self._conn is not None:
             self._conn.close()
+
+
+def _register_s3fs() -> None:
+    """Make fsspec's "s3" protocol s3fs again (what the lake and every other reader use)."""
+    import fsspec
+    import s3fs
+
+    for protocol in ("s3", "s3a"):
+        fsspec.register_implementation(protocol, s3fs.S3FileSystem, clobber=True)
+
+
+@contextmanager
+def _pyathena_s3():
+    """pyathena.polars registers its own fsspec "s3" filesystem on import and reads results
+    through it; the rest of the process needs s3fs. Lend pyathena the protocol per query."""
+    from pyathena.filesystem import register_s3_filesystem
+
+    register_s3_filesystem()
+    try:
+        yield
+    finally:
+        _register_s3fs()
 
 
 def unload_sql(spec: sqlfiles.Model, location: str) -> str:
