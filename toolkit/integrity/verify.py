@@ -207,7 +207,7 @@ def _link_ok(store: Store, key: str, doc: dict, digests: dict, first, report) ->
     if found is None:
         blob = store.read(prev_key)
         if blob is None:
-            if doc["digestStartTime"][:10] <= first.isoformat():
+            if doc["digestStartTime"][:10] < first.isoformat():
                 return True  # the previous digest lies before the range
             report.add("digest_missing", prev_key, f"referenced by {key} but not found")
             return False

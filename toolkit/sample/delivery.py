@@ -7,6 +7,8 @@ from __future__ import annotations
 import gzip
 import os
 import random
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import orjson
@@ -40,16 +42,59 @@ def digest_key(prefix: str, account_id: str, region: str, trail: str, home: str,
             f"{account_id}_CloudTrail-Digest_{region}_{trail}_{home}_{compact}.json.gz")
 
 
-def write_file(path: str, data: bytes, made_dirs: set) -> None:
+def write_file(path: str, data: bytes) -> None:
     """Write aside then rename, so a reader never sees a half-written file."""
-    parent = os.path.dirname(path)
-    if parent not in made_dirs:
-        os.makedirs(parent, exist_ok=True)
-        made_dirs.add(parent)
     tmp = path + ".part"
     with open(tmp, "wb") as fh:
         fh.write(data)
     os.replace(tmp, path)
+
+
+class FileWriter:
+    """Compresses, hashes and writes files on worker threads (zlib, hashlib and file I/O
+    release the GIL, so this overlaps with record generation); bounded in-flight work."""
+
+    def __init__(self, threads: int = 2, in_flight: int = 64):
+        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="sample-writer")
+        self._slots = threading.BoundedSemaphore(in_flight)
+        self._dirs: set[str] = set()
+        self._lock = threading.Lock()
+        self.bytes_written = 0
+        self.error: BaseException | None = None
+
+    def submit(self, body: bytes, paths: list[str], compress: bool = True) -> Future:
+        """Write ``body`` (gzip unless ``compress`` is False) to each path; the future gives
+        the hex SHA-256 of the uncompressed body."""
+        self._slots.acquire()
+        future = self._pool.submit(self._write, body, paths, compress)
+        future.add_done_callback(lambda _: self._slots.release())
+        return future
+
+    def _write(self, body: bytes, paths: list[str], compress: bool) -> str:
+        try:
+            return self._write_now(body, paths, compress)
+        except BaseException as exc:
+            self.error = self.error or exc
+            raise
+
+    def _write_now(self, body: bytes, paths: list[str], compress: bool) -> str:
+        packed = gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0) if compress else body
+        for path in paths:
+            parent = os.path.dirname(path)
+            if parent not in self._dirs:
+                os.makedirs(parent, exist_ok=True)
+                with self._lock:
+                    self._dirs.add(parent)
+            write_file(path, packed)
+        with self._lock:
+            self.bytes_written += len(packed) * len(paths)
+        return dg.sha256_hex(body)
+
+    def close(self) -> None:
+        """Wait for every queued write; re-raise the first failure."""
+        self._pool.shutdown(wait=True)
+        if self.error is not None:
+            raise self.error
 
 
 @dataclass
@@ -67,36 +112,29 @@ class TrailWriter:
     key_fingerprint: str
     digest_start: int              # start of the first digest period (epoch s)
     rng: random.Random
-    made_dirs: set
-    pending: list = field(default_factory=list)   # (delivered, key, hash, oldest, newest)
+    writer: FileWriter
+    pending: list = field(default_factory=list)   # (delivered, key, hash future, oldest, newest)
     previous: dict | None = None                  # last digest's object, hash, signature
     files: int = 0
     duplicates: int = 0
     digests: int = 0
-    bytes_written: int = 0
 
     def deliver(self, records: list[dict], window_end: int) -> list[str]:
-        """Write one file of records (already time-ordered); maybe a duplicate delivery too."""
+        """Queue one file of records (already time-ordered); maybe a duplicate delivery too."""
         body = orjson.dumps({"Records": records})
-        packed = gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0)
-        digest_hex = dg.sha256_hex(body)
         oldest, newest = records[0]["eventTime"], records[-1]["eventTime"]
         rng = self.rng
-        delivered = window_end + 60 + rng.randrange(0, 480)
-        keys = [self._put(delivered, packed, digest_hex, oldest, newest)]
+        delivered = [window_end + 60 + rng.randrange(0, 480)]
         if rng.random() < DUPLICATE_SHARE:  # at-least-once delivery: same content, new name
-            keys.append(self._put(delivered + rng.randrange(30, 900), packed, digest_hex, oldest, newest))
+            delivered.append(delivered[0] + rng.randrange(30, 900))
             self.duplicates += 1
+        keys = [log_key(self.prefix, self.account_id, self.region, t,
+                        ids.chars(rng, ids.ALNUM, 16)) for t in delivered]
+        job = self.writer.submit(body, [os.path.join(self.root, k) for k in keys])
+        for t, key in zip(delivered, keys, strict=True):
+            self.pending.append((t, key, job, oldest, newest))
+        self.files += len(keys)
         return keys
-
-    def _put(self, delivered: int, packed: bytes, digest_hex: str, oldest: str, newest: str) -> str:
-        key = log_key(self.prefix, self.account_id, self.region, delivered,
-                      ids.chars(self.rng, ids.ALNUM, 16))
-        write_file(os.path.join(self.root, key), packed, self.made_dirs)
-        self.pending.append((delivered, key, digest_hex, oldest, newest))
-        self.files += 1
-        self.bytes_written += len(packed)
-        return key
 
     def flush_digests(self, until: int) -> None:
         """Write every digest whose period ends at or before ``until``."""
@@ -105,7 +143,8 @@ class TrailWriter:
             self.digest_start += 3600
 
     def _write_digest(self, start: int, end: int) -> None:
-        inside = sorted(p for p in self.pending if start <= p[0] < end)
+        inside = sorted((p[0], p[1], p[2].result(), p[3], p[4]) for p in self.pending
+                        if start <= p[0] < end)
         self.pending = [p for p in self.pending if p[0] >= end]
         key = digest_key(self.prefix, self.account_id, self.region, self.trail, self.home_region, end)
         prev = self.previous or {}
@@ -128,9 +167,9 @@ class TrailWriter:
         }
         body = orjson.dumps(doc)
         signature = dg.sign(doc, body, self.key)
-        write_file(os.path.join(self.root, key), gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0),
-                   self.made_dirs)
+        self.writer.submit(body, [os.path.join(self.root, key)])
         meta = orjson.dumps({"signature": signature, "signature-algorithm": dg.SIGNATURE_ALGORITHM})
-        write_file(os.path.join(self.root, SIGNATURE_SIDECAR_DIR, key + ".json"), meta, self.made_dirs)
+        self.writer.submit(meta, [os.path.join(self.root, SIGNATURE_SIDECAR_DIR, key + ".json")],
+                           compress=False)
         self.previous = {"key": key, "hash": dg.sha256_hex(body), "signature": signature}
         self.digests += 1

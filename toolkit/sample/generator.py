@@ -19,7 +19,7 @@ import orjson
 from toolkit.integrity import digest as dg
 from toolkit.sample import cast as cast_mod
 from toolkit.sample import ids, ops
-from toolkit.sample.delivery import SIGNATURE_SIDECAR_DIR, TrailWriter, log_prefix
+from toolkit.sample.delivery import SIGNATURE_SIDECAR_DIR, FileWriter, TrailWriter, log_prefix
 from toolkit.sample.incident import Incident
 from toolkit.sample.records import RecordFactory
 from toolkit.sample.scripted import Script
@@ -40,7 +40,7 @@ def human_curve(hour: float, weekday: int) -> float:
 class AccountStream:
     """One account's actors, scripted records and trail writers; produces window records."""
 
-    def __init__(self, account: Account, seed: int, raw: str, key, day0: int, made_dirs: set):
+    def __init__(self, account: Account, seed: int, raw: str, key, day0: int, writer: FileWriter):
         self.account = account
         self.f = RecordFactory(account, random.Random(f"trail:{seed}:{account.account_id}"))
         self.actors = cast_mod.cast(account)
@@ -62,7 +62,7 @@ class AccountStream:
             region: TrailWriter(raw, account.account_id, region, prefix, account.trail_bucket,
                                 account.trail_name, "us-east-1", key, fp,
                                 day0 + 30 + (int(account.account_id) + i * 37) % 240,
-                                random.Random(f"delivery:{seed}:{account.account_id}:{region}"), made_dirs)
+                                random.Random(f"delivery:{seed}:{account.account_id}:{region}"), writer)
             for i, region in enumerate(TRAIL_REGIONS)}
         self.events = 0
 
@@ -187,27 +187,12 @@ def generate(out, *, start="2025-03-03", days=7, events_per_day=8000, accounts=1
     world = build_accounts(seed, accounts, org)
     key = dg.deterministic_rsa_key(str(seed))
     day0 = ids.epoch(first)
-    made_dirs: set = set()
-    streams = [AccountStream(a, seed, raw, key, day0, made_dirs) for a in world]
-    truth = _script(streams, day0, days)
-    for day in range(days):
-        weekday = (first + dt.timedelta(days=day)).weekday()
-        curve = [human_curve((i * WINDOW + 150) / 3600, weekday) for i in range(288)]
-        for s in streams:
-            weights = [s.machine_weight * (0.9 + 0.15 * c) + s.human_weight * c * 2.2 for c in curve]
-            counts = window_counts(events_per_day, weights)
-            for i, n in enumerate(counts):
-                w_start = day0 + day * 86400 + i * WINDOW
-                human = s.human_weight * curve[i] * 2.2
-                share = human / weights[i]
-                for region, recs in s.window(w_start, n, share).items():
-                    s.writers[region].deliver(recs, w_start + WINDOW)
-                for writer in s.writers.values():
-                    writer.flush_digests(w_start + WINDOW)
-    end = day0 + days * 86400
-    for s in streams:
-        for writer in s.writers.values():
-            writer.flush_digests(end + 2 * 3600)
+    writer = FileWriter()
+    try:
+        streams = [AccountStream(a, seed, raw, key, day0, writer) for a in world]
+        truth = _stream_trail(streams, first, day0, days, events_per_day)
+    finally:
+        writer.close()
     truth["metric_files"] = write_metrics(out, world, first, days, seed, truth)
     _write_json(os.path.join(out, "truth", "incident.json"), truth)
     _write_json(os.path.join(out, "public-keys.json"), {"PublicKeyList": [dg.public_key_entry(
@@ -221,7 +206,7 @@ def generate(out, *, start="2025-03-03", days=7, events_per_day=8000, accounts=1
         "log_files": sum(w.files for s in streams for w in s.writers.values()),
         "duplicate_deliveries": sum(w.duplicates for s in streams for w in s.writers.values()),
         "digest_files": sum(w.digests for s in streams for w in s.writers.values()),
-        "bytes_gzip": sum(w.bytes_written for s in streams for w in s.writers.values()),
+        "bytes_gzip": writer.bytes_written,
         "truth": os.path.join(out, "truth", "incident.json"),
         "public_keys": os.path.join(out, "public-keys.json"),
         "cloudwatch": os.path.join(out, "cloudwatch"),
@@ -230,6 +215,29 @@ def generate(out, *, start="2025-03-03", days=7, events_per_day=8000, accounts=1
     _write_json(os.path.join(out, MARKER), {k: summary[k] for k in (
         "start", "days", "events_per_day", "seed", "org_id", "accounts", "events")})
     return summary
+
+
+def _stream_trail(streams: list[AccountStream], first: dt.date, day0: int, days: int,
+                  events_per_day: int) -> dict:
+    """Generate and deliver every window of every account; returns the truth of the script."""
+    truth = _script(streams, day0, days)
+    for day in range(days):
+        weekday = (first + dt.timedelta(days=day)).weekday()
+        curve = [human_curve((i * WINDOW + 150) / 3600, weekday) for i in range(288)]
+        for s in streams:
+            weights = [s.machine_weight * (0.9 + 0.15 * c) + s.human_weight * c * 2.2 for c in curve]
+            for i, n in enumerate(window_counts(events_per_day, weights)):
+                w_start = day0 + day * 86400 + i * WINDOW
+                share = s.human_weight * curve[i] * 2.2 / weights[i]
+                for region, recs in s.window(w_start, n, share).items():
+                    s.writers[region].deliver(recs, w_start + WINDOW)
+                for writer in s.writers.values():
+                    writer.flush_digests(w_start + WINDOW)
+    end = day0 + days * 86400
+    for s in streams:
+        for writer in s.writers.values():
+            writer.flush_digests(end + 2 * 3600)
+    return truth
 
 
 def _script(streams: list[AccountStream], day0: int, days: int) -> dict:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import random
 
@@ -32,7 +33,13 @@ def hex_id(rng: random.Random, prefix: str, n: int = 17) -> str:
 
 
 def s3_request_id(rng: random.Random) -> str:
-    return chars(rng, UPPER_ALNUM, 16)
+    """S3's 16-character request id (uppercase base32-like)."""
+    return base64.b32encode(rng.getrandbits(80).to_bytes(10, "big")).decode()
+
+
+def amz_id_2(rng: random.Random) -> str:
+    """S3's x-amz-id-2 extended request id (base64)."""
+    return base64.b64encode(rng.getrandbits(416).to_bytes(52, "big")).decode()
 
 
 def account_id(rng: random.Random) -> str:

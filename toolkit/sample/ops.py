@@ -226,7 +226,7 @@ def s3_data_event(f: RecordFactory, verb: str, bucket: str, ident: dict, t: str,
     out_bytes, in_bytes = (size, 0) if verb == "GetObject" else (0, size if verb == "PutObject" else 0)
     extra = {"SignatureVersion": "SigV4", "CipherSuite": "TLS_AES_128_GCM_SHA256",
              "bytesTransferredIn": in_bytes, "AuthenticationMethod": "AuthHeader",
-             "x-amz-id-2": ids.chars(rng, ids.ALNUM, 56) + "=", "bytesTransferredOut": out_bytes}
+             "x-amz-id-2": ids.amz_id_2(rng), "bytesTransferredOut": out_bytes}
     err = None
     if error == "denied":
         err = ("AccessDenied", "Access Denied")
