@@ -12,8 +12,12 @@ import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 
-from toolkit.cloudwatch.export import (MAX_DATAPOINTS_PER_CALL, MAX_QUERIES_PER_CALL, export_metrics,
-                                       plan_calls)
+from toolkit.cloudwatch.export import (
+    MAX_DATAPOINTS_PER_CALL,
+    MAX_QUERIES_PER_CALL,
+    export_metrics,
+    plan_calls,
+)
 from toolkit.cloudwatch.load import read_metrics
 from toolkit.cloudwatch.periods import choose_period
 

@@ -22,10 +22,6 @@ import datetime as dt
 import operator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    import polars as pl
 
 OK, ALARM, INSUFFICIENT = "OK", "ALARM", "INSUFFICIENT_DATA"
 TREATMENTS = ("missing", "ignore", "breaching", "notBreaching")
