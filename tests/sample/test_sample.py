@@ -216,8 +216,8 @@ def test_metric_shift_follows_the_change(sample, truth):
     doc = json.loads(path.read_text())
     series = next(r for r in doc["MetricDataResults"] if r["MetricName"] == shift["metric_name"]
                   and r["Dimensions"] == shift["dimensions"])
-    before = [v for t, v in zip(series["Timestamps"], series["Values"]) if t < shift["change_time"]][-12:]
-    after = [v for t, v in zip(series["Timestamps"], series["Values"]) if t >= shift["shift_start"]][:12]
+    before = [v for t, v in zip(series["Timestamps"], series["Values"], strict=False) if t < shift["change_time"]][-12:]
+    after = [v for t, v in zip(series["Timestamps"], series["Values"], strict=False) if t >= shift["shift_start"]][:12]
     assert sum(after) / len(after) > 1.6 * sum(before) / len(before)
 
 

@@ -157,7 +157,7 @@ def _load_digests(store: Store, keys: list[str], first, last, report: Report) ->
 def _check_chains(store: Store, digests: dict[str, dict], keys_by_fp: dict, first, report) -> set[str]:
     """Signatures and chain links; returns the log-file keys listed by trustworthy digests."""
     by_signature = {}
-    for key, d in digests.items():
+    for d in digests.values():
         prev = d["doc"].get("previousDigestS3Object")
         if prev and d["doc"].get("previousDigestSignature"):
             by_signature[_relative(prev)] = d["doc"]["previousDigestSignature"]

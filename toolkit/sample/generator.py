@@ -84,25 +84,26 @@ class AccountStream:
         f, rng = self.f, self.f.rng
         out: list[dict] = []
         minute = [ids.iso(start + 60 * m)[:17] for m in range(5)]
-        rand, randrange = rng.random, rng.randrange
+        rand = rng.random  # int(rand() * n) is much cheaper than rng.randrange in this hot loop
         humans, machines = self.humans, self.machines
-        for off in sorted(randrange(WINDOW) for _ in range(n)):
+        n_h, n_m = len(humans), len(machines)
+        for off in sorted([int(rand() * WINDOW) for _ in range(n)]):
             t = start + off
-            actor = humans[randrange(len(humans))] if rand() < human_share else machines[randrange(len(machines))]
+            actor = humans[int(rand() * n_h)] if rand() < human_share else machines[int(rand() * n_m)]
             if actor._active_from > t:
                 continue
             regions = actor.regions
-            region = regions[0] if len(regions) == 1 or rand() < 0.6 else regions[randrange(len(regions))]
+            region = regions[0] if len(regions) == 1 or rand() < 0.6 else regions[int(rand() * len(regions))]
             console = actor.console_share > 0 and rand() < actor.console_share
             ident = actor.identity(f, t, region, console, out)
             op = actor._ops[bisect.bisect(actor._cum, rand() * actor._cum[-1])]
-            ip = actor.ips[0] if len(actor.ips) == 1 else actor.ips[randrange(len(actor.ips))]
+            ip = actor.ips[0] if len(actor.ips) == 1 else actor.ips[int(rand() * len(actor.ips))]
             if console or len(actor.uas) == 1:
                 ua = actor.uas[0]          # console sessions use the browser's user agent
             elif actor.console_share:
                 ua = actor.uas[1]          # the same person's CLI
             else:
-                ua = actor.uas[randrange(len(actor.uas))]
+                ua = actor.uas[int(rand() * len(actor.uas))]
             if "{" in ua:
                 ua = self._ua(ua, op)
             error = None

@@ -14,7 +14,7 @@ _VARIANT = "89ab"
 
 def uuid4(rng: random.Random) -> str:
     """A version-4 UUID string (eventID, requestID, sharedEventID)."""
-    h = "%032x" % rng.getrandbits(128)
+    h = f"{rng.getrandbits(128):032x}"
     return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
 
 
@@ -29,7 +29,7 @@ def iam_id(rng: random.Random, prefix: str) -> str:
 
 def hex_id(rng: random.Random, prefix: str, n: int = 17) -> str:
     """EC2-style ids: i-0..., sg-0..., vol-0..., snap-0..."""
-    return prefix + "0" + "%0*x" % (n - 1, rng.getrandbits(4 * (n - 1)))
+    return f"{prefix}0{rng.getrandbits(4 * (n - 1)):0{n - 1}x}"
 
 
 def s3_request_id(rng: random.Random) -> str:

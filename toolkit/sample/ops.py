@@ -11,7 +11,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from toolkit.sample import ids
-from toolkit.sample.records import GLOBAL_SOURCES, RecordFactory, access_denied, service_host, throttled
+from toolkit.sample.records import (
+    GLOBAL_SOURCES,
+    RecordFactory,
+    access_denied,
+    service_host,
+    throttled,
+)
 from toolkit.sample.world import GLOBAL_REGION
 
 
@@ -37,7 +43,7 @@ def _instance(f: RecordFactory, region: str):
     if f.current_instance is not None:  # an instance's own role talks about itself
         return f.current_instance
     insts = f.account.instances_in(region) or f.account.instances
-    return insts[f.rng.randrange(len(insts))]
+    return insts[int(f.rng.random() * len(insts))]
 
 
 def _kms_arn(f, region):
@@ -60,16 +66,16 @@ def _instance_ids(f, region):
 
 def _function(f, region):
     fns = f.account.functions.get(region) or f.account.functions["us-east-1"]
-    return fns[f.rng.randrange(len(fns))]
+    return fns[int(f.rng.random() * len(fns))]
 
 
 def _secret(f, region):
-    s = f.account.secrets[f.rng.randrange(len(f.account.secrets))]
+    s = f.account.secrets[int(f.rng.random() * len(f.account.secrets))]
     return {"secretId": f"arn:aws:secretsmanager:{region}:{f.acct}:secret:{s}-AbCdEf"}
 
 
 def _param(f, region):
-    return {"name": f.account.parameters[f.rng.randrange(len(f.account.parameters))],
+    return {"name": f.account.parameters[int(f.rng.random() * len(f.account.parameters))],
             "withDecryption": True}
 
 
@@ -90,7 +96,7 @@ def _tags(f, region):
 
 def _log_stream(f, region):
     return {"logGroupName": f"/aws/lambda/{_function(f, region)}",
-            "logStreamName": f"2025/03/03/[$LATEST]{'%032x' % f.rng.getrandbits(128)}"}
+            "logStreamName": f"2025/03/03/[$LATEST]{f'{f.rng.getrandbits(128):032x}'}"}
 
 
 def _metric_data(f, region):
@@ -136,7 +142,7 @@ CATALOG: dict[str, Op] = {op.name: op for op in (
     Op("kms.amazonaws.com", "ListAliases", True, "1.11", None),
     Op("lambda.amazonaws.com", "ListFunctions20150331", True, "1.08", None),
     Op("lambda.amazonaws.com", "GetFunction20150331v2", True, "1.08", lambda f, r: {"functionName": _function(f, r)}),
-    Op("lambda.amazonaws.com", "UpdateFunctionCode20150331v2", False, "1.08", lambda f, r: {"functionName": _function(f, r), "s3Bucket": f.account.buckets["artifacts"], "s3Key": f"lambda/{_function(f, r)}-{'%07x' % f.rng.getrandbits(28)}.zip", "publish": True, "dryRun": False}),
+    Op("lambda.amazonaws.com", "UpdateFunctionCode20150331v2", False, "1.08", lambda f, r: {"functionName": _function(f, r), "s3Bucket": f.account.buckets["artifacts"], "s3Key": f"lambda/{_function(f, r)}-{f'{f.rng.getrandbits(28):07x}'}.zip", "publish": True, "dryRun": False}),
     Op("logs.amazonaws.com", "DescribeLogGroups", True, "1.08", None),
     Op("logs.amazonaws.com", "FilterLogEvents", True, "1.08", lambda f, r: {"logGroupName": f"/aws/lambda/{_function(f, r)}", "limit": 100}),
     Op("logs.amazonaws.com", "CreateLogStream", False, "1.08", _log_stream),
@@ -219,10 +225,10 @@ def s3_data_event(f: RecordFactory, verb: str, bucket: str, ident: dict, t: str,
     else:
         if key is None:
             prefixes = S3_PREFIXES[purpose]
-            key = f"{prefixes[rng.randrange(len(prefixes))]}{'%010x' % rng.getrandbits(40)}.json.gz"
+            key = f"{prefixes[int(rng.random() * len(prefixes))]}{f'{rng.getrandbits(40):010x}'}.json.gz"
         req = {"bucketName": bucket, "Host": host, "key": key}
         res = [{"type": "AWS::S3::Object", "ARN": f"arn:aws:s3:::{bucket}/{key}"}, bucket_res]
-    size = size if size is not None else rng.randrange(2_000, 4_000_000)
+    size = size if size is not None else 2_000 + int(rng.random() * 3_998_000)
     out_bytes, in_bytes = (size, 0) if verb == "GetObject" else (0, size if verb == "PutObject" else 0)
     extra = {"SignatureVersion": "SigV4", "CipherSuite": "TLS_AES_128_GCM_SHA256",
              "bytesTransferredIn": in_bytes, "AuthenticationMethod": "AuthHeader",

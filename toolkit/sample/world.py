@@ -135,7 +135,7 @@ def _build_account(rng: random.Random, name: str, org_id: str | None) -> Account
     company = "acme"
     account = Account(
         account_id=acct, name=name, org_id=org_id,
-        trail_bucket=f"aws-cloudtrail-logs-{acct}-{'%08x' % rng.getrandbits(32)}",
+        trail_bucket=f"aws-cloudtrail-logs-{acct}-{f'{rng.getrandbits(32):08x}'}",
         trail_name="organization-trail" if org_id else "management-events",
     )
     for uname, kind in (("ci-deployer", "service"), ("datadog-integration", "service"),
@@ -144,9 +144,9 @@ def _build_account(rng: random.Random, name: str, org_id: str | None) -> Account
         account.users[uname] = User(uname, ids.iam_id(rng, "AIDA"), ids.iam_id(rng, "AKIA"), acct, kind)
     sso = "aws-reserved/sso.amazonaws.com/"
     for rname, path in (
-        (f"AWSReservedSSO_AdministratorAccess_{'%016x' % rng.getrandbits(64)}", f"/{sso}"),
-        (f"AWSReservedSSO_ReadOnlyAccess_{'%016x' % rng.getrandbits(64)}", f"/{sso}"),
-        (f"AWSReservedSSO_PowerUserAccess_{'%016x' % rng.getrandbits(64)}", f"/{sso}"),
+        (f"AWSReservedSSO_AdministratorAccess_{f'{rng.getrandbits(64):016x}'}", f"/{sso}"),
+        (f"AWSReservedSSO_ReadOnlyAccess_{f'{rng.getrandbits(64):016x}'}", f"/{sso}"),
+        (f"AWSReservedSSO_PowerUserAccess_{f'{rng.getrandbits(64):016x}'}", f"/{sso}"),
         ("web-instance-role", "/"), ("worker-instance-role", "/"), ("batch-instance-role", "/"),
         ("lambda-orders-processor", "/service-role/"), ("lambda-thumbnailer", "/service-role/"),
         ("lambda-report-builder", "/service-role/"), ("deploy-role", "/"),
@@ -176,7 +176,7 @@ def _build_account(rng: random.Random, name: str, org_id: str | None) -> Account
                 ids.hex_id(rng, "i-"), itype, region, purpose, ids.hex_id(rng, "sg-"),
                 ids.hex_id(rng, "vol-"), subnet,
                 f"10.{rng.randrange(0, 4)}.{rng.randrange(0, 64)}.{rng.randrange(4, 250)}", image))
-        account.load_balancers[region] = f"app/{name}-{region.split('-')[1]}-alb/{'%016x' % rng.getrandbits(64)}"
+        account.load_balancers[region] = f"app/{name}-{region.split('-')[1]}-alb/{f'{rng.getrandbits(64):016x}'}"
     # Two instances are launched inside the window (RunInstances in the trail); one is under-used.
     east = account.instances_in("us-east-1")
     east[4].launch_day, east[2].launch_day = 0, 1
