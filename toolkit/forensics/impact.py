@@ -1,0 +1,187 @@
+"""Change impact: "what changed right before this metric went wrong".
+
+Joins ``cur_resource_changes`` (every successful mutating call, by CloudWatch ``resource_id``)
+with the ``anomalies`` table (datapoints with their seasonal band) on the same resource,
+account and region, within ``window_hours`` around each change. Each (change, series) pair
+whose series turned anomalous after the change is scored:
+
+    score = magnitude × ln(1 + anomalous minutes after) × proximity × novelty × kind
+
+* magnitude: mean robust z (capped at 20) of the anomalous points after the change;
+* proximity: exp(-lag / (window/4)), lag = first anomalous point after the change;
+* novelty: (1 - anomaly rate in the window before the change) × (1 - anomaly rate in the
+  hour before it): a series already broken before the change was not broken by it;
+* kind: 1 for configuration changes; 0.5 for lifecycle calls (Start/Stop/Reboot) — a restart
+  returns a resource to its configuration, so a lasting shift after it points at the
+  configuration change made alongside it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import TYPE_CHECKING
+
+from toolkit.lake import parse_day
+
+if TYPE_CHECKING:
+    import altair as alt
+    import polars as pl
+
+    from toolkit.config import Settings
+
+DEFAULT_WINDOW_HOURS = 24
+SCORE_CAP = 20
+LIFECYCLE_WEIGHT = 0.5
+RECENT_HOURS = 1
+LIFECYCLE_PREFIXES = ("Start", "Stop", "Reboot", "Restart")
+
+PAIRS_SQL = """
+with changes as (
+    select event_id, event_time, event_source, event_name, principal_arn, resource_id,
+           resource_type, recipient_account_id, aws_region
+    from cur_resource_changes
+    where dt between :start and :end and succeeded and resource_id is not null
+),
+points as (
+    select account_id, region, namespace, metric_name, dimensions, resource_id, stat, period_s,
+           "timestamp", value, score, is_anomaly
+    from anomalies
+    where dt between :points_start and :points_end
+      and resource_id in (select resource_id from changes)
+),
+paired as (
+    select c.*, p.namespace, p.metric_name, p.dimensions, p.stat, p.period_s, p.value, p.score,
+           p.is_anomaly, to_unixtime(p."timestamp") - to_unixtime(c.event_time) as lag_s
+    from changes as c
+    join points as p
+      on p.resource_id = c.resource_id and p.account_id = c.recipient_account_id
+     and p.region = c.aws_region
+)
+select event_id, event_time, event_source, event_name, principal_arn, resource_id, resource_type,
+       recipient_account_id as account_id, aws_region as region, namespace, metric_name,
+       dimensions, stat, period_s,
+       count_if(lag_s > 0) as points_after,
+       count_if(lag_s > 0 and is_anomaly) as anomalies_after,
+       count_if(lag_s <= 0) as points_before,
+       count_if(lag_s <= 0 and is_anomaly) as anomalies_before,
+       count_if(lag_s <= 0 and lag_s > -:recent_s) as points_recent_before,
+       count_if(lag_s <= 0 and lag_s > -:recent_s and is_anomaly) as anomalies_recent_before,
+       min(case when lag_s > 0 and is_anomaly then lag_s end) as first_anomaly_lag_s,
+       avg(case when lag_s > 0 and is_anomaly then least(abs(score), 20) end) as magnitude,
+       avg(case when lag_s > 0 then value end) as mean_after,
+       avg(case when lag_s <= 0 then value end) as mean_before
+from paired
+where abs(lag_s) <= :window_s
+group by event_id, event_time, event_source, event_name, principal_arn, resource_id,
+         resource_type, recipient_account_id, aws_region, namespace, metric_name, dimensions,
+         stat, period_s
+having count_if(lag_s > 0 and is_anomaly) > 0
+"""
+
+
+def change_impact(lake: str, start: str | dt.date, end: str | dt.date, *,
+                  window_hours: float = DEFAULT_WINDOW_HOURS,
+                  settings: Settings | None = None) -> pl.DataFrame:
+    """Changes between ``start`` and ``end`` ranked by the metric anomalies that followed them.
+
+    One row per change and metric series (highest ``score`` first, ``rank`` from 1).
+    """
+    from toolkit.forensics.source import open_source
+
+    start, end = parse_day(start), parse_day(end)
+    if end < start:
+        raise ValueError(f"end {end} is before start {start}")
+    if not 0 < window_hours <= 24 * 14:
+        raise ValueError(f"window_hours must be in (0, 336], got {window_hours}")
+    pad = dt.timedelta(days=math.ceil(window_hours / 24))  # partitions the window can reach
+    params = {"start": start.isoformat(), "end": end.isoformat(),
+              "points_start": (start - pad).isoformat(), "points_end": (end + pad).isoformat(),
+              "window_s": float(window_hours * 3600),
+              "recent_s": float(min(window_hours, RECENT_HOURS) * 3600)}
+    pairs = open_source(lake, settings).query(PAIRS_SQL, params)
+    return rank(pairs, window_hours)
+
+
+def rank(pairs: pl.DataFrame, window_hours: float) -> pl.DataFrame:
+    """Score and order (change, series) pairs; see the module docstring for the formula."""
+    import polars as pl
+
+    counts = ["points_after", "anomalies_after", "points_before", "anomalies_before",
+              "points_recent_before", "anomalies_recent_before", "period_s"]
+    reals = ["first_anomaly_lag_s", "magnitude", "mean_after", "mean_before"]
+    pairs = pairs.with_columns(pl.col(counts).cast(pl.Int64), pl.col(reals).cast(pl.Float64))
+    lag_h = pl.col("first_anomaly_lag_s") / 3600
+    minutes = pl.col("anomalies_after") * pl.col("period_s") / 60
+    before_rate = _rate("anomalies_before", "points_before")
+    recent_rate = _rate("anomalies_recent_before", "points_recent_before")
+    lifecycle = pl.col("event_name").str.contains("^(" + "|".join(LIFECYCLE_PREFIXES) + ")")
+    parts = pl.struct(
+        magnitude=pl.col("magnitude"),
+        duration=(1 + minutes).log(),
+        proximity=(-lag_h / (window_hours / 4)).exp(),
+        novelty=(1 - before_rate) * (1 - recent_rate),
+        kind=pl.when(lifecycle).then(pl.lit(LIFECYCLE_WEIGHT)).otherwise(pl.lit(1.0)),
+    )
+    scored = pairs.with_columns(
+        (pl.col("first_anomaly_lag_s") / 60).alias("lag_minutes"),
+        minutes.alias("anomalous_minutes"),
+        before_rate.alias("anomaly_rate_before"),
+        parts.alias("_p"),
+    ).with_columns(
+        (pl.col("_p").struct.field("magnitude") * pl.col("_p").struct.field("duration")
+         * pl.col("_p").struct.field("proximity") * pl.col("_p").struct.field("novelty")
+         * pl.col("_p").struct.field("kind")).alias("score"),
+    ).drop("_p", "first_anomaly_lag_s")
+    return (scored.sort(["score", "event_time"], descending=[True, False])
+            .with_row_index("rank", offset=1)
+            .with_columns(pl.col("rank").cast(pl.Int64)))
+
+
+def _rate(part: str, whole: str) -> pl.Expr:
+    import polars as pl
+
+    return pl.when(pl.col(whole) > 0).then(pl.col(part) / pl.col(whole)).otherwise(0.0)
+
+
+SERIES_SQL = """
+select "timestamp", value, expected, lower, upper, is_anomaly
+from anomalies
+where dt between :day_start and :day_end and account_id = :account_id and region = :region
+  and namespace = :namespace and metric_name = :metric_name and dimensions = :dimensions
+  and stat = :stat and period_s = :period_s
+  and "timestamp" between from_iso8601_timestamp(:t0) and from_iso8601_timestamp(:t1)
+order by "timestamp"
+"""
+
+MARKERS_SQL = """
+select event_time as "timestamp", event_name as label
+from cur_resource_changes
+where dt between :day_start and :day_end and resource_id = :resource_id and succeeded
+  and event_time between from_iso8601_timestamp(:t0) and from_iso8601_timestamp(:t1)
+order by event_time
+"""
+
+
+def change_impact_chart(lake: str, row: dict, *, window_hours: float = DEFAULT_WINDOW_HOURS,
+                        settings: Settings | None = None) -> alt.Chart:
+    """The metric of one ranked row with its band, anomalies and the resource's change markers."""
+    from toolkit.charts import metric_with_band
+    from toolkit.forensics.source import open_source
+
+    source = open_source(lake, settings)
+    t = row["event_time"]
+    pad = dt.timedelta(hours=window_hours)
+    window = {"day_start": (t - pad).date().isoformat(), "day_end": (t + pad).date().isoformat(),
+              "t0": _iso(t - pad), "t1": _iso(t + pad)}
+    series = {k: row[k] for k in ("account_id", "region", "namespace", "metric_name",
+                                  "dimensions", "stat", "period_s")}
+    points = source.query(SERIES_SQL, {**window, **series})
+    markers = source.query(MARKERS_SQL, {**window, "resource_id": row["resource_id"]})
+    title = (f"{row['namespace']} {row['metric_name']} ({row['stat']}) on {row['resource_id']}"
+             f" after {row['event_name']}")
+    return metric_with_band(points, title=title, changes=markers)
+
+
+def _iso(value: dt.datetime) -> str:
+    return value.astimezone(dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
