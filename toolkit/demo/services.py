@@ -18,7 +18,7 @@ def free_port() -> int:
 
 @dataclass
 class MotoServer:
-    """``moto.server`` as a child process bound to 127.0.0.1; use as a context manager."""
+    """moto's server (with the indexed GetMetricData of ``fast_moto``) bound to 127.0.0.1."""
 
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
@@ -29,7 +29,7 @@ class MotoServer:
 
     def start(self, timeout: float = 30.0) -> MotoServer:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
+            [sys.executable, "-m", "toolkit.demo.fast_moto", "-H", "127.0.0.1", "-p", str(self.port)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + timeout
