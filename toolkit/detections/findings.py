@@ -27,7 +27,43 @@ MAX_DETAIL_VALUES = 20
 
 def finding_rows(rule: Rule, groups: pl.DataFrame) -> list[dict[str, Any]]:
     """One findings row (plus its ``dt``) per group row of the rule's SQL."""
-    return [finding_row(rule, group) for group in groups.iter_rows(named=True)]
+    rows = list(groups.iter_rows(named=True))
+    if rule.kind == "aggregate":
+        rows = merge_hops(rows, rule.logic["aggregate"]["window_minutes"] * 60)
+    return [finding_row(rule, group) for group in rows]
+
+
+def merge_hops(groups: list[dict[str, Any]], window_seconds: int) -> list[dict[str, Any]]:
+    """Merge the overlapping hopping windows of one key and day into one group."""
+    merged: list[dict[str, Any]] = []
+    ordered = sorted(groups, key=lambda g: (*(str(g.get(c)) for c in KEY_COLUMNS), str(g["day"]),
+                                            as_utc(g["window_start"])))
+    for group in ordered:
+        start = as_utc(group["window_start"])
+        end = start + dt.timedelta(seconds=window_seconds)
+        last = merged[-1] if merged else None
+        if last is not None and _same_key(last, group) and start < last["window_end"]:
+            _absorb(last, group)
+            last["window_end"] = max(last["window_end"], end)
+        else:
+            merged.append({**group, "window_end": end})
+    return merged
+
+
+def _same_key(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    return all(a.get(c) == b.get(c) for c in KEY_COLUMNS) and a["day"] == b["day"]
+
+
+def _absorb(into: dict[str, Any], other: dict[str, Any]) -> None:
+    """Union ``other``'s events and values into ``into`` (same key, overlapping windows)."""
+    for name, value in other.items():
+        if name in ("event_ids", "event_names", "user_agents") or name.startswith("detail_"):
+            values = list(dict.fromkeys(split_list(into.get(name)) + split_list(value)))
+            into[name] = LIST_SEP_CHAR.join(values)
+    into["event_count"] = len(split_list(into["event_ids"]))
+    into["first_seen"] = min(as_utc(into["first_seen"]), as_utc(other["first_seen"]))
+    into["last_seen"] = max(as_utc(into["last_seen"]), as_utc(other["last_seen"]))
+    into["measure"] = max(int(into["measure"]), int(other["measure"]))
 
 
 def finding_row(rule: Rule, group: dict[str, Any]) -> dict[str, Any]:

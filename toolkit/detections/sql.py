@@ -8,7 +8,7 @@ group_value, first_seen, last_seen, event_count, event_ids, event_names, user_ag
 ``:start`` and ``:end`` (days, ``YYYY-MM-DD``) and, for first-seen rules, ``:baseline_start``.
 
 - filter: matching events grouped per principal, access key, source IP, account, region, day;
-- aggregate: matching events per ``group_by`` keys and tumbling window, kept when the count
+- aggregate: matching events per ``group_by`` keys and (hopping) window, kept when the count
   (or the count of distinct ``count_distinct`` values) reaches ``threshold``;
 - first_seen: events whose ``attribute`` value the ``entity`` (default the principal) never
   showed in the ``baseline_days`` days before, for entities with history in that baseline.
@@ -171,20 +171,24 @@ def _filter_sql(rule: Rule) -> str:
 
 
 def _aggregate_sql(rule: Rule) -> str:
+    """Threshold over hopping windows: each event counts in two windows offset by half a window,
+    so a burst no longer than half a window is never split by a boundary. Overlapping windows
+    of one key that both fire are merged into one finding by ``findings.merge_hops``."""
     agg = rule.logic["aggregate"]
     keys = tuple(k for k in KEY_COLUMNS if k in agg["group_by"])
     seconds = agg["window_minutes"] * 60
-    window = f"from_unixtime(floor(to_unixtime(event_time) / {seconds}) * {seconds})"
-    extra = {"window_bucket": window}
-    measure = "count(*)"
-    if "count_distinct" in agg:
-        extra["measure_value"] = agg["count_distinct"]
-        measure = "count(distinct measure_value)"
+    extra = {"measure_value": agg["count_distinct"]} if "count_distinct" in agg else {}
+    measure = "count(distinct measure_value)" if extra else "count(*)"
+    hops = (
+        "hops as (\n  select matched.*, from_unixtime(floor((to_unixtime(event_time) + shift) / "
+        f"{seconds}) * {seconds} - shift) as window_bucket\n  from matched\n"
+        f"  cross join unnest(array[0, {seconds // 2}]) as o(shift)\n)"
+    )
     aggs = _aggregates(rule, keys) + [f"{measure} as measure"]
     return (
-        f"with {_matched_cte(rule, agg['filter'], extra)}\n"
+        f"with {_matched_cte(rule, agg['filter'], extra)},\n{hops}\n"
         f"{_select(keys, 'window_bucket', 'cast(null as varchar)', aggs)}\n"
-        f"from matched\ngroup by {', '.join(keys)}, day, window_bucket\n"
+        f"from hops\ngroup by {', '.join(keys)}, day, window_bucket\n"
         f"having {measure} >= {int(agg['threshold'])}"
     )
 
