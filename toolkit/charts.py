@@ -107,3 +107,96 @@ def save_png(chart: alt.Chart, path, scale: float = 1.5) -> str:
     with open(path, "wb") as fh:
         fh.write(png)
     return str(path)
+
+
+# ---- forensic builders (timeline, activity heatmap, identity chain) -------------------------
+
+def event_timeline(events, *, title: str = "Subject's events over time", width: int = WIDTH) -> alt.Chart:
+    """One tick per event: time (UTC) against API call, red when the call failed.
+
+    ``events``: an investigation timeline (event_time, event_source, event_name, error_code).
+    """
+    import altair as alt
+    import polars as pl
+
+    data = _frame(events)
+    if data is None or data.is_empty():
+        raise ValueError(f"no events to chart for {title!r}")
+    data = data.select(
+        "event_time", "event_name", "source_ip_address",
+        pl.col("event_source").str.replace(r"\.amazonaws\.com$", "").alias("service"),
+        pl.when(pl.col("error_code").is_null()).then(pl.lit("succeeded"))
+        .otherwise(pl.col("error_code")).alias("outcome"))
+    calls = data["event_name"].n_unique()
+    return alt.Chart(data).mark_tick(thickness=2).encode(
+        x=alt.X("event_time:T", title="time (UTC)", axis=alt.Axis(format="%b %d %H:%M", labelAngle=0)),
+        y=alt.Y("event_name:N", title="API call", sort=alt.EncodingSortField("event_time", op="min")),
+        color=alt.Color("outcome:N", legend=alt.Legend(orient="bottom", title="outcome")),
+        tooltip=[alt.Tooltip("event_time:T", format="%Y-%m-%d %H:%M:%S"), "service:N", "event_name:N",
+                 "outcome:N", "source_ip_address:N"],
+    ).properties(width=width, height=max(120, 14 * calls), title=title)
+
+
+def activity_heatmap(events, *, title: str = "Activity by day and hour (UTC)",
+                     width: int = WIDTH) -> alt.Chart:
+    """Events per day and hour of day (UTC): when the subject was active."""
+    import altair as alt
+    import polars as pl
+
+    data = _frame(events)
+    if data is None or data.is_empty():
+        raise ValueError(f"no events to chart for {title!r}")
+    counts = (data.group_by(pl.col("event_time").dt.date().alias("day"),
+                            pl.col("event_time").dt.hour().alias("hour"))
+              .agg(pl.len().alias("events")).with_columns(pl.col("day").cast(pl.String)))
+    return alt.Chart(counts).mark_rect().encode(
+        x=alt.X("hour:O", title="hour of day (UTC)", scale=alt.Scale(domain=list(range(24)))),
+        y=alt.Y("day:O", title="day"),
+        color=alt.Color("events:Q", title="events", scale=alt.Scale(scheme="orangered")),
+        tooltip=["day:O", "hour:O", "events:Q"],
+    ).properties(width=width, height=max(60, 22 * counts["day"].n_unique()), title=title)
+
+
+CHAIN_COLORS = {"access_key": "#1f77b4", "iam_user": "#2ca02c", "assumed_role_session": "#9467bd",
+                "role": "#8c564b", "source_identity": "#e377c2", "root": "#d62728",
+                "federated_user": "#17becf", "principal": "#7f7f7f"}
+
+
+def chain_layout(nodes, edges):
+    """Node positions (column = hop from the subject, row = order within it) and edge segments."""
+    import polars as pl
+
+    placed = (_frame(nodes).sort(["depth", "node_type", "node_id"])
+              .with_columns(pl.int_range(pl.len()).over("depth").alias("row"),
+                            pl.col("depth").alias("column")))
+    pos = placed.select("node_id", "column", "row")
+    segments = (_frame(edges).join(pos.rename({"node_id": "src"}), on="src")
+                .join(pos.rename({"node_id": "dst", "column": "column2", "row": "row2"}), on="dst"))
+    return placed, segments
+
+
+def identity_chain(nodes, edges, *, title: str = "Identity chain", width: int = WIDTH) -> alt.Chart:
+    """The identity chain as a graph: columns are hops from the subject (ancestors left).
+
+    ``nodes``/``edges``: an investigation's ``chain_nodes`` and ``chain_edges``.
+    """
+    import altair as alt
+    import polars as pl
+
+    placed, segments = chain_layout(nodes, edges)
+    if placed.is_empty():
+        raise ValueError(f"no identity chain to chart for {title!r}")
+    placed = placed.with_columns(
+        pl.col("node_id").str.replace(r"^arn:aws[a-z-]*:(iam|sts)::\d{12}:", "").alias("label"))
+    x = alt.X("column:Q", title="hops from the subject", axis=alt.Axis(tickMinStep=1))
+    y = alt.Y("row:Q", title=None, axis=None, scale=alt.Scale(reverse=True))
+    lines = alt.Chart(segments).mark_rule(color="#9e9e9e").encode(
+        x=x, y=y, x2="column2:Q", y2="row2:Q", tooltip=["relation:N", "event_name:N", "src:N", "dst:N"])
+    points = alt.Chart(placed).mark_circle(size=140).encode(
+        x=x, y=y, color=alt.Color("node_type:N", title="node",
+                                  scale=alt.Scale(domain=list(CHAIN_COLORS), range=list(CHAIN_COLORS.values())),
+                                  legend=alt.Legend(orient="bottom")),
+        tooltip=["node_id:N", "node_type:N", "role_in_chain:N", "events:Q"])
+    labels = alt.Chart(placed).mark_text(align="left", dx=9, fontSize=10).encode(x=x, y=y, text="label:N")
+    rows = int(placed["row"].max()) + 1
+    return alt.layer(lines, points, labels).properties(width=width, height=max(120, 30 * rows), title=title)

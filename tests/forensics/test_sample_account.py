@@ -69,3 +69,16 @@ def test_change_impact_chart_layers_band_and_markers(sample_lake):
 def test_change_impact_validates_window(sample_lake):
     with pytest.raises(ValueError, match="window_hours"):
         change_impact(sample_lake["lake"], sample_lake["days"][0], sample_lake["days"][-1], window_hours=0)
+
+
+def test_forensic_charts_render(sample_lake, incident, incident_day, tmp_path):
+    from toolkit import charts
+
+    inv = investigate(sample_lake["lake"], ("access_key", incident["access_key_id"]), incident_day, incident_day)
+    _, segments = charts.chain_layout(inv.chain_nodes, inv.chain_edges)
+    assert segments.height == inv.chain_edges.height  # every edge joins two placed nodes
+    for name, chart in (("timeline", charts.event_timeline(inv.timeline)),
+                        ("heatmap", charts.activity_heatmap(inv.timeline)),
+                        ("chain", charts.identity_chain(inv.chain_nodes, inv.chain_edges))):
+        path = charts.save_png(chart, tmp_path / f"{name}.png")
+        assert (tmp_path / f"{name}.png").stat().st_size > 5000, path
