@@ -1,0 +1,137 @@
+"""The detect runner on a small crafted lake (DuckDB engine): findings table, idempotence,
+first-seen baselines across partitions, hopping windows, and the CLI verbs."""
+
+from __future__ import annotations
+
+import json
+
+import polars as pl
+import pyarrow.parquet as pq
+import pytest
+
+from tests.detections.conftest import record, stop_logging_rule, user_identity, write_lake, write_rule
+from toolkit.cli import main
+from toolkit.detections import run_detections
+from toolkit.detections.schema import FINDINGS_SCHEMA
+from toolkit.lake import Lake
+
+BURST_RULE = {
+    "id": "test-denied-burst", "title": "Denied burst", "description": "Many AccessDenied.",
+    "severity": "medium", "tactic": "discovery", "technique": "T1580",
+    "references": ["https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_access-denied.html"],
+    "logic": {"aggregate": {"filter": "error_code = 'AccessDenied'", "group_by": ["principal_arn"],
+                            "window_minutes": 10, "threshold": 6}},
+    "tests": {"positive": [{"repeat": 6, "record": record("ListUsers", "iam.amazonaws.com",
+                                                          "2025-03-04T10:00:00Z", error="AccessDenied")}],
+              "negative": [record("ListUsers", "iam.amazonaws.com", "2025-03-04T10:00:00Z", error="AccessDenied")]},
+}
+NEW_REGION_RULE = {
+    "id": "test-new-region", "title": "New region", "description": "Region not in baseline.",
+    "severity": "medium", "tactic": "defense-evasion", "technique": "T1535",
+    "references": ["https://docs.aws.amazon.com/general/latest/gr/rande-manage.html"],
+    "logic": {"first_seen": {"filter": "identity_type = 'IAMUser'", "attribute": "aws_region",
+                             "baseline_days": 14}},
+    "tests": {"context": [record("ListUsers", "iam.amazonaws.com", "2025-03-03T10:00:00Z")],
+              "positive": [record("ListUsers", "iam.amazonaws.com", "2025-03-04T10:00:00Z", region="eu-west-3")],
+              "negative": [record("ListUsers", "iam.amazonaws.com", "2025-03-04T10:00:00Z")]},
+}
+
+
+@pytest.fixture
+def small_lake(tmp_path, rules_dir):
+    """Three days of events: history on day 1, then a stop, a denied burst across a window
+    boundary and activity in a new region; plus three rules to find them."""
+    for rule in (stop_logging_rule(), BURST_RULE, NEW_REGION_RULE):
+        write_rule(rules_dir, rule)
+    history = [record("ListUsers", "iam.amazonaws.com", f"2025-03-03T0{h}:00:00Z") for h in range(5)]
+    stop = record("StopLogging", "cloudtrail.amazonaws.com", "2025-03-04T09:00:00Z", params={"name": "org-trail"})
+    # 8 denials 10:09:20-10:10:30: a tumbling 10-minute window splits them 4 + 4 (< 6);
+    # the half-shifted window 10:05-10:15 holds all 8.
+    burst = [record("ListRoles", "iam.amazonaws.com", f"2025-03-04T10:{9 + (s // 60):02d}:{s % 60:02d}Z",
+                    error="AccessDenied") for s in range(20, 100, 10)]
+    new_region = record("DescribeInstances", "ec2.amazonaws.com", "2025-03-05T08:00:00Z", region="ap-south-2")
+    other = record("ListUsers", "iam.amazonaws.com", "2025-03-05T08:00:00Z", ident=user_identity("bob"),
+                   region="ap-south-2")  # bob has no history: no baseline, no finding
+    lake = tmp_path / "lake"
+    write_lake(lake, history + [stop, *burst, new_region, other])
+    return lake, rules_dir, {"stop": stop, "burst": burst, "new_region": new_region, "other": other}
+
+
+def test_detect_writes_findings_per_day_with_the_contract_schema(small_lake):
+    lake, rules_dir, events = small_lake
+    found = run_detections(str(lake), "2025-03-03", "2025-03-05", rules_dir=rules_dir)
+    assert sorted(found["rule_id"].to_list()) == ["test-denied-burst", "test-new-region", "test-stop-logging"]
+    by_rule = {row["rule_id"]: row for row in found.iter_rows(named=True)}
+    assert by_rule["test-stop-logging"]["event_ids"] == [events["stop"]["eventID"]]
+    assert json.loads(by_rule["test-stop-logging"]["details"])["trail"] == ["org-trail"]
+    assert by_rule["test-stop-logging"]["principal_arn"].endswith(":user/alice")
+    assert by_rule["test-stop-logging"]["access_key_id"] == "AKIAIOSFODNN7EXAMPLE"
+    assert by_rule["test-stop-logging"]["account_id"] == "111122223333"
+    # the burst crosses 10:10: hopping windows still see it, and merge it into ONE finding
+    burst = by_rule["test-denied-burst"]
+    assert sorted(burst["event_ids"]) == sorted(r["eventID"] for r in events["burst"])
+    assert burst["event_count"] == 8
+    assert by_rule["test-new-region"]["event_ids"] == [events["new_region"]["eventID"]]
+    assert json.loads(by_rule["test-new-region"]["details"])["new_value"] == "ap-south-2"
+
+    store = Lake.at(str(lake))
+    for day, expected in (("2025-03-03", 0), ("2025-03-04", 2), ("2025-03-05", 1)):
+        (path,) = store.files("findings", day)  # every day gets a partition, even an empty one
+        table = pq.read_table(path)
+        assert table.schema.equals(FINDINGS_SCHEMA) and table.num_rows == expected
+
+
+def test_detect_is_idempotent_and_replaces_stale_findings(small_lake, tmp_path):
+    lake, rules_dir, _ = small_lake
+    first = run_detections(str(lake), "2025-03-03", "2025-03-05", rules_dir=rules_dir)
+    again = run_detections(str(lake), "2025-03-03", "2025-03-05", rules_dir=rules_dir)
+    assert first.sort("finding_id").equals(again.sort("finding_id"))
+    store = Lake.at(str(lake))
+    assert len(store.files("findings", "2025-03-04")) == 1
+    only_stop = tmp_path / "only-stop"
+    write_rule(only_stop, stop_logging_rule())
+    run_detections(str(lake), "2025-03-04", "2025-03-04", rules_dir=only_stop)
+    day = pl.read_parquet(store.files("findings", "2025-03-04")[0])
+    assert day["rule_id"].to_list() == ["test-stop-logging"]
+    assert day["finding_id"].to_list() == first.filter(pl.col("rule_id") == "test-stop-logging")["finding_id"].to_list()
+
+
+def test_detect_on_a_day_without_events_writes_an_empty_partition(small_lake):
+    lake, rules_dir, _ = small_lake
+    found = run_detections(str(lake), "2025-04-01", "2025-04-01", rules_dir=rules_dir)
+    assert found.height == 0
+    assert pq.read_table(Lake.at(str(lake)).files("findings", "2025-04-01")[0]).num_rows == 0
+
+
+def test_cli_detect_rules_list_and_rules_test(small_lake, capsys):
+    lake, rules_dir, events = small_lake
+    assert main(["detect", "--lake", str(lake), "--start", "2025-03-03", "--end", "2025-03-05",
+                 "--rules", str(rules_dir), "--format", "json"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert {f["rule_id"] for f in lines} == {"test-stop-logging", "test-denied-burst", "test-new-region"}
+    assert main(["detect", "--lake", str(lake), "--start", "2025-03-04", "--end", "2025-03-04",
+                 "--rules", str(rules_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "test-stop-logging" in out and "2 findings (1 high, 1 medium)" in out
+
+    assert main(["rules", "list", "--rules", str(rules_dir)]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].split() == ["id", "severity", "tactic", "technique", "title"]
+    assert "test-new-region" in out and "T1535" in out
+
+    assert main(["rules", "test", "--rules", str(rules_dir)]) == 0
+    assert "3 passed, 0 failed" in capsys.readouterr().out
+    broken = stop_logging_rule()
+    broken["tests"]["negative"] = broken["tests"]["positive"]
+    write_rule(rules_dir, broken)
+    assert main(["rules", "test", "--rules", str(rules_dir)]) == 1
+    assert "FAIL  test-stop-logging" in capsys.readouterr().out
+
+
+def test_cli_reports_bad_input_clearly(tmp_path, capsys):
+    assert main(["detect", "--lake", str(tmp_path), "--start", "2025-03-05", "--end", "2025-03-04"]) == 2
+    assert "end 2025-03-04 is before start 2025-03-05" in capsys.readouterr().err
+    (tmp_path / "bad" / "x").mkdir(parents=True)
+    (tmp_path / "bad" / "x" / "r.yml").write_text("id: [unclosed")
+    assert main(["rules", "list", "--rules", str(tmp_path / "bad")]) == 2
+    assert "not valid YAML" in capsys.readouterr().err
