@@ -22,7 +22,7 @@ def crafted_lake(tmp_path_factory) -> str:
 SAMPLE_START, SAMPLE_DAYS = "2025-03-03", 4  # incident and metric shift fall on day 2
 
 
-def metrics_from_sample(out) -> "pl.DataFrame":
+def metrics_from_sample(out):
     """The sample's GetMetricData-shaped files as metrics rows (Average, one value per period).
 
     Test glue standing in for export-through-moto: same columns the export writes.

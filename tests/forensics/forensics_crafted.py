@@ -160,7 +160,7 @@ def write_findings(lake_url: str, records: list[dict]) -> None:
     from toolkit.lake import Lake
 
     stop = next(r for r in records if r["eventName"] == "StopLogging")
-    t = dt.datetime(2025, 3, 5, 10, 30, tzinfo=dt.timezone.utc)
+    t = dt.datetime(2025, 3, 5, 10, 30, tzinfo=dt.UTC)
     rows = [
         {"finding_id": "f-1", "rule_id": "cloudtrail_stop_logging", "title": "CloudTrail logging stopped",
          "severity": "high", "tactic": "defense-evasion", "technique": "T1562.008",

@@ -5,8 +5,22 @@ from __future__ import annotations
 import polars as pl
 import pytest
 from forensics_crafted import (
-    ACCOUNT, ATTACKER_IP, ATTACKER_UA, BACKDOOR_KEY, BACKDOOR_USER, BUCKET, DEPLOY_ROLE, HOME_IP,
-    INSTANCE, LEAKED_KEY, OTHER_KEY, READER_ROLE, TEMP_KEY_1, TEMP_KEY_2, TEMP_KEY_OTHER, USER_ARN,
+    ACCOUNT,
+    ATTACKER_IP,
+    ATTACKER_UA,
+    BACKDOOR_KEY,
+    BACKDOOR_USER,
+    BUCKET,
+    DEPLOY_ROLE,
+    HOME_IP,
+    INSTANCE,
+    LEAKED_KEY,
+    OTHER_KEY,
+    READER_ROLE,
+    TEMP_KEY_1,
+    TEMP_KEY_2,
+    TEMP_KEY_OTHER,
+    USER_ARN,
 )
 
 from toolkit.forensics import investigate

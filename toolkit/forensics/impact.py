@@ -184,4 +184,4 @@ def change_impact_chart(lake: str, row: dict, *, window_hours: float = DEFAULT_W
 
 
 def _iso(value: dt.datetime) -> str:
-    return value.astimezone(dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return value.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
