@@ -135,3 +135,56 @@ def test_cli_reports_bad_input_clearly(tmp_path, capsys):
     (tmp_path / "bad" / "x" / "r.yml").write_text("id: [unclosed")
     assert main(["rules", "list", "--rules", str(tmp_path / "bad")]) == 2
     assert "not valid YAML" in capsys.readouterr().err
+
+
+class FakeAthenaWiring:
+    """Stands in for Athena query execution only (moto's Athena runs no SQL): records what is
+    sent, answers from DuckDB with Athena-style text timestamps, and can refuse on cost."""
+
+    name = "athena"
+
+    def __init__(self, lake, refuse: bool = False):
+        from toolkit.config import Settings
+        from toolkit.engines.duck import DuckDBEngine
+
+        self.duck = DuckDBEngine(Settings.from_env(lake=str(lake), engine="duckdb"))
+        self.calls, self.refuse = [], refuse
+
+    def query(self, sql, params=None, *, allow_scan=False):
+        from toolkit.engines import ScanLimitExceeded
+
+        self.calls.append((sql, dict(params), allow_scan))
+        if self.refuse and not allow_scan:
+            raise ScanLimitExceeded("would scan 12 GB > limit 10 GB; rerun with --allow-scan")
+        frame = self.duck.query(sql, params)
+        return frame.with_columns(
+            pl.col("first_seen", "last_seen", "window_start").dt.strftime("%Y-%m-%d %H:%M:%S%.3f"))
+
+
+def test_detect_athena_wiring_sends_athena_sql_with_bound_parameters(small_lake):
+    lake, rules_dir, events = small_lake
+    fake = FakeAthenaWiring(lake)
+    found = run_detections(str(lake), "2025-03-04", "2025-03-05", rules_dir=rules_dir, engine=fake)
+    assert len(fake.calls) == 3
+    for sql, params, _ in fake.calls:
+        assert ":start" in sql and ":end" in sql and "2025-03-04" not in sql  # bound, not pasted
+        assert params["start"] == "2025-03-04" and params["end"] == "2025-03-05"
+    first_seen_call = next(p for sql, p, _ in fake.calls if "history" in sql)
+    assert first_seen_call["baseline_start"] == "2025-02-18"
+    stop = found.filter(pl.col("rule_id") == "test-stop-logging").row(0, named=True)
+    assert stop["first_seen"].isoformat() == "2025-03-04T09:00:00+00:00"
+
+
+def test_detect_athena_wiring_scan_limit_refusal_and_override(small_lake, monkeypatch, capsys):
+    lake, rules_dir, _ = small_lake
+    with pytest.raises(Exception, match="allow-scan"):
+        run_detections(str(lake), "2025-03-04", "2025-03-04", rules_dir=rules_dir,
+                       engine=FakeAthenaWiring(lake, refuse=True))
+    fake = FakeAthenaWiring(lake, refuse=True)
+    run_detections(str(lake), "2025-03-04", "2025-03-04", rules_dir=rules_dir, engine=fake,
+                   allow_scan=True)
+    assert all(allow for _, _, allow in fake.calls)
+    monkeypatch.setattr("toolkit.engines.connect", lambda settings: FakeAthenaWiring(lake, refuse=True))
+    assert main(["detect", "--lake", str(lake), "--start", "2025-03-04", "--end", "2025-03-04",
+                 "--rules", str(rules_dir), "--engine", "athena"]) == 3
+    assert "allow-scan" in capsys.readouterr().err

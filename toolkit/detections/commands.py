@@ -7,6 +7,7 @@ import json
 import sys
 
 EXIT_TESTS_FAILED = 1
+EXIT_SCAN_REFUSED = 3
 
 
 def register(subparsers) -> None:
@@ -34,6 +35,8 @@ def register(subparsers) -> None:
     _rules_dir(detect)
     detect.add_argument("--format", choices=("table", "json"), default="table")
     detect.add_argument("--engine", choices=("duckdb", "athena"), help="default: TRAILWATCH_ENGINE")
+    detect.add_argument("--allow-scan", action="store_true",
+                        help="run on Athena even above the scan limit (TRAILWATCH_SCAN_LIMIT_BYTES)")
     detect.set_defaults(func=run_detect)
 
 
@@ -80,9 +83,15 @@ def run_rules_test(args) -> int:
 def run_detect(args) -> int:
     from toolkit.config import Settings
     from toolkit.detections.runner import run_detections
+    from toolkit.engines import ScanLimitExceeded
 
     settings = Settings.from_env(lake=args.lake, engine=args.engine)
-    findings = run_detections(settings.lake, args.start, args.end, args.rules, settings)
+    try:
+        findings = run_detections(settings.lake, args.start, args.end, args.rules, settings,
+                                  allow_scan=args.allow_scan)
+    except ScanLimitExceeded as exc:
+        print(f"trailwatch detect: {exc}", file=sys.stderr)
+        return EXIT_SCAN_REFUSED
     if args.format == "json":
         for row in findings.iter_rows(named=True):
             row.update(first_seen=row["first_seen"].isoformat(), last_seen=row["last_seen"].isoformat(),

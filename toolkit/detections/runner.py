@@ -26,8 +26,12 @@ log = logging.getLogger(__name__)
 
 def run_detections(lake: str, start: str | dt.date, end: str | dt.date,
                    rules_dir: str | Path | None = None, settings: Settings | None = None,
-                   *, engine: Engine | None = None, write: bool = True) -> pl.DataFrame:
-    """Run the rule library over ``[start, end]``; write and return the findings (+ ``dt``)."""
+                   *, engine: Engine | None = None, write: bool = True,
+                   allow_scan: bool = False) -> pl.DataFrame:
+    """Run the rule library over ``[start, end]``; write and return the findings (+ ``dt``).
+
+    ``allow_scan`` lets Athena queries run above the configured scan limit (the cost guard).
+    """
     from toolkit.config import Settings
     from toolkit.detections.rules import load_rules
     from toolkit.lake import day_range
@@ -41,7 +45,8 @@ def run_detections(lake: str, start: str | dt.date, end: str | dt.date,
 
         engine = connect(settings)
     try:
-        rows = [row for rule in rules for row in rule_findings(engine, rule, days[0], days[-1])]
+        rows = [row for rule in rules
+                for row in rule_findings(engine, rule, days[0], days[-1], allow_scan)]
     finally:
         if own_engine and hasattr(engine, "close"):
             engine.close()
@@ -50,14 +55,20 @@ def run_detections(lake: str, start: str | dt.date, end: str | dt.date,
     return findings_frame(rows)
 
 
-def rule_findings(engine: Engine, rule: Rule, start: dt.date, end: dt.date) -> list[dict]:
+def rule_findings(engine: Engine, rule: Rule, start: dt.date, end: dt.date,
+                  allow_scan: bool = False) -> list[dict]:
     """The findings one rule raises over the range (errors name the rule)."""
     from toolkit.detections.findings import finding_rows
     from toolkit.detections.sql import compile_rule, rule_params
 
     params = rule_params(rule, start, end)
+    from toolkit.engines import ScanLimitExceeded
+
+    sql = compile_rule(rule)
     try:
-        groups = engine.query(compile_rule(rule), params)
+        groups = engine.query(sql, params, allow_scan=True) if allow_scan else engine.query(sql, params)
+    except ScanLimitExceeded:
+        raise
     except Exception as exc:
         raise RuntimeError(f"rule {rule.id} ({rule.path}) failed: {exc}") from exc
     rows = finding_rows(rule, groups)
