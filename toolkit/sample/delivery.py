@@ -7,8 +7,6 @@ from __future__ import annotations
 import gzip
 import os
 import random
-import threading
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import orjson
@@ -16,7 +14,7 @@ import orjson
 from toolkit.integrity import digest as dg
 from toolkit.sample import ids
 
-GZIP_LEVEL = 6       # what S3 deliveries look like; benchmarks/sample.py measures its cost
+GZIP_LEVEL = 3       # any level is valid gzip; 3 costs half of 6 for ~12% larger files
 DUPLICATE_SHARE = 0.01
 SIGNATURE_SIDECAR_DIR = "_s3_object_metadata"  # S3 user metadata a local copy would lose
 
@@ -50,56 +48,49 @@ def write_file(path: str, data: bytes) -> None:
     os.replace(tmp, path)
 
 
-class FileWriter:
-    """Compresses, hashes and writes files on worker threads (zlib, hashlib and file I/O
-    release the GIL, so this overlaps with record generation); bounded in-flight work."""
+def gzip_bytes(body: bytes) -> bytes:
+    """A regular gzip member with no timestamp (same content, same bytes)."""
+    return gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0)
 
-    def __init__(self, threads: int = 2, in_flight: int = 64):
-        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="sample-writer")
-        self._slots = threading.BoundedSemaphore(in_flight)
-        self._dirs: set[str] = set()
-        self._lock = threading.Lock()
+
+class Deliveries:
+    """Writes one account's log files (gzip JSON) as CloudTrail delivers them: a few minutes
+    after the window, some twice; keeps what the digests need about each file."""
+
+    def __init__(self, root: str, account_id: str, prefix: str, rng: random.Random):
+        self.root, self.account_id, self.prefix, self.rng = root, account_id, prefix, rng
+        self.delivered: list[tuple] = []  # (region, delivered, key, sha256, oldest, newest)
+        self.duplicates = 0
         self.bytes_written = 0
-        self.error: BaseException | None = None
+        self._dirs: set[str] = set()
 
-    def submit(self, body: bytes, paths: list[str], compress: bool = True) -> Future:
-        """Write ``body`` (gzip unless ``compress`` is False) to each path; the future gives
-        the hex SHA-256 of the uncompressed body."""
-        self._slots.acquire()
-        future = self._pool.submit(self._write, body, paths, compress)
-        future.add_done_callback(lambda _: self._slots.release())
-        return future
+    def deliver(self, region: str, records: list[dict], window_end: int) -> None:
+        """Write one file of records (already time-ordered); maybe a duplicate delivery too."""
+        body = orjson.dumps({"Records": records})
+        rng = self.rng
+        times = [window_end + 60 + rng.randrange(0, 480)]
+        if rng.random() < DUPLICATE_SHARE:  # at-least-once delivery: same content, new name
+            times.append(times[0] + rng.randrange(30, 900))
+            self.duplicates += 1
+        packed, sha = gzip_bytes(body), dg.sha256_hex(body)
+        oldest, newest = records[0]["eventTime"], records[-1]["eventTime"]
+        for t in times:
+            key = log_key(self.prefix, self.account_id, region, t, ids.alnum(rng, 16))
+            self._write(os.path.join(self.root, key), packed)
+            self.delivered.append((region, t, key, sha, oldest, newest))
 
-    def _write(self, body: bytes, paths: list[str], compress: bool) -> str:
-        try:
-            return self._write_now(body, paths, compress)
-        except BaseException as exc:
-            self.error = self.error or exc
-            raise
-
-    def _write_now(self, body: bytes, paths: list[str], compress: bool) -> str:
-        packed = gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0) if compress else body
-        for path in paths:
-            parent = os.path.dirname(path)
-            if parent not in self._dirs:
-                os.makedirs(parent, exist_ok=True)
-                with self._lock:
-                    self._dirs.add(parent)
-            write_file(path, packed)
-        with self._lock:
-            self.bytes_written += len(packed) * len(paths)
-        return dg.sha256_hex(body)
-
-    def close(self) -> None:
-        """Wait for every queued write; re-raise the first failure."""
-        self._pool.shutdown(wait=True)
-        if self.error is not None:
-            raise self.error
+    def _write(self, path: str, packed: bytes) -> None:
+        parent = os.path.dirname(path)
+        if parent not in self._dirs:
+            os.makedirs(parent, exist_ok=True)
+            self._dirs.add(parent)
+        write_file(path, packed)
+        self.bytes_written += len(packed)
 
 
 @dataclass
-class TrailWriter:
-    """Writes one account/region's log files and its hourly digest chain."""
+class DigestChain:
+    """One account/region's hourly digest files, each signed and chained to the previous one."""
 
     root: str                      # local directory holding AWSLogs/
     account_id: str
@@ -111,30 +102,13 @@ class TrailWriter:
     key: object                    # RSA private key signing the digests
     key_fingerprint: str
     digest_start: int              # start of the first digest period (epoch s)
-    rng: random.Random
-    writer: FileWriter
-    pending: list = field(default_factory=list)   # (delivered, key, hash future, oldest, newest)
+    pending: list = field(default_factory=list)   # (delivered, key, sha256, oldest, newest)
     previous: dict | None = None                  # last digest's object, hash, signature
-    files: int = 0
-    duplicates: int = 0
     digests: int = 0
+    bytes_written: int = 0
 
-    def deliver(self, records: list[dict], window_end: int) -> list[str]:
-        """Queue one file of records (already time-ordered); maybe a duplicate delivery too."""
-        body = orjson.dumps({"Records": records})
-        oldest, newest = records[0]["eventTime"], records[-1]["eventTime"]
-        rng = self.rng
-        delivered = [window_end + 60 + rng.randrange(0, 480)]
-        if rng.random() < DUPLICATE_SHARE:  # at-least-once delivery: same content, new name
-            delivered.append(delivered[0] + rng.randrange(30, 900))
-            self.duplicates += 1
-        keys = [log_key(self.prefix, self.account_id, self.region, t,
-                        ids.chars(rng, ids.ALNUM, 16)) for t in delivered]
-        job = self.writer.submit(body, [os.path.join(self.root, k) for k in keys])
-        for t, key in zip(delivered, keys, strict=True):
-            self.pending.append((t, key, job, oldest, newest))
-        self.files += len(keys)
-        return keys
+    def add(self, delivered: int, key: str, sha256: str, oldest: str, newest: str) -> None:
+        self.pending.append((delivered, key, sha256, oldest, newest))
 
     def flush_digests(self, until: int) -> None:
         """Write every digest whose period ends at or before ``until``."""
@@ -143,8 +117,7 @@ class TrailWriter:
             self.digest_start += 3600
 
     def _write_digest(self, start: int, end: int) -> None:
-        inside = sorted((p[0], p[1], p[2].result(), p[3], p[4]) for p in self.pending
-                        if start <= p[0] < end)
+        inside = sorted(p for p in self.pending if start <= p[0] < end)
         self.pending = [p for p in self.pending if p[0] >= end]
         key = digest_key(self.prefix, self.account_id, self.region, self.trail, self.home_region, end)
         prev = self.previous or {}
@@ -167,9 +140,12 @@ class TrailWriter:
         }
         body = orjson.dumps(doc)
         signature = dg.sign(doc, body, self.key)
-        self.writer.submit(body, [os.path.join(self.root, key)])
+        packed = gzip_bytes(body)
         meta = orjson.dumps({"signature": signature, "signature-algorithm": dg.SIGNATURE_ALGORITHM})
-        self.writer.submit(meta, [os.path.join(self.root, SIGNATURE_SIDECAR_DIR, key + ".json")],
-                           compress=False)
+        for path, data in ((os.path.join(self.root, key), packed),
+                           (os.path.join(self.root, SIGNATURE_SIDECAR_DIR, key + ".json"), meta)):
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            write_file(path, data)
+        self.bytes_written += len(packed)
         self.previous = {"key": key, "hash": dg.sha256_hex(body), "signature": signature}
         self.digests += 1

@@ -1,8 +1,11 @@
 """``generate_account``: a realistic sample AWS estate written exactly as AWS delivers it.
 
 Time advances in 5-minute windows; each window's events of each account/region become one
-log file, delivered a few minutes later. Only one window and the digests' pending file lists
-are in memory at a time, so corpora of millions of events stream out in bounded memory.
+log file, delivered a few minutes later. The work is split into units (one account's trail for
+3 hours, one account's CloudWatch day; see ``stream``) with their own seeded RNGs and run on
+the machine's cores; the parent chains and signs the hourly digests from the units' file lists,
+in order. Workers write their files as they go, so corpora of millions of events stream out in
+bounded memory, and the bytes are the same whatever the number of workers.
 """
 
 from __future__ import annotations
@@ -13,19 +16,20 @@ import math
 import os
 import random
 import shutil
+from collections import Counter
 
 import orjson
 
 from toolkit.integrity import digest as dg
 from toolkit.sample import cast as cast_mod
-from toolkit.sample import ids, ops
-from toolkit.sample.delivery import SIGNATURE_SIDECAR_DIR, FileWriter, TrailWriter, log_prefix
+from toolkit.sample import ids, pool
+from toolkit.sample.delivery import SIGNATURE_SIDECAR_DIR, DigestChain, log_prefix
 from toolkit.sample.incident import Incident
 from toolkit.sample.records import RecordFactory
 from toolkit.sample.scripted import Script
+from toolkit.sample.stream import BLOCK_WINDOWS, WINDOW, Context, MetricsUnit, TrailUnit
 from toolkit.sample.world import RARE_REGION, REGIONS, Account, build_accounts
 
-WINDOW = 300
 TRAIL_REGIONS = REGIONS + (RARE_REGION, "ap-southeast-1", "sa-east-1")
 MARKER = ".trailwatch-sample.json"
 OWNED = ("raw", "truth", "cloudwatch", "public-keys.json", MARKER)
@@ -35,116 +39,6 @@ def human_curve(hour: float, weekday: int) -> float:
     """Relative human activity by UTC hour: EU morning and US business-hours peaks."""
     c = 0.04 + math.exp(-(((hour - 16.0) / 3.2) ** 2)) + 0.6 * math.exp(-(((hour - 10.0) / 2.5) ** 2))
     return c * (0.15 if weekday >= 5 else 1.0)
-
-
-class AccountStream:
-    """One account's actors, scripted records and trail writers; produces window records."""
-
-    def __init__(self, account: Account, seed: int, raw: str, key, day0: int, writer: FileWriter):
-        self.account = account
-        self.f = RecordFactory(account, random.Random(f"trail:{seed}:{account.account_id}"))
-        self.actors = cast_mod.cast(account)
-        self.scripted: list[tuple[int, dict]] = []
-        self.humans = self._table([a for a in self.actors if a.human])
-        self.machines = self._table([a for a in self.actors if not a.human])
-        self.human_weight = sum(a.weight for a in self.actors if a.human)
-        self.machine_weight = sum(a.weight for a in self.actors if not a.human)
-        self._ua_cache: dict[tuple[str, str], str] = {}
-        for a in self.actors:
-            a._ops = [ops.CATALOG[name] for name in a.ops]
-            a._cum = list(_cumulative(a.op_weights))
-            a._inst = getattr(a, "instance", None)
-            launch = a._inst.launch_day if a._inst is not None else None
-            a._active_from = day0 + launch * 86400 + 10 * 3600 + 15 * 60 if launch is not None else 0
-        prefix = log_prefix(account.account_id, account.org_id)
-        fp = dg.fingerprint(key.public_key())
-        self.writers = {
-            region: TrailWriter(raw, account.account_id, region, prefix, account.trail_bucket,
-                                account.trail_name, "us-east-1", key, fp,
-                                day0 + 30 + (int(account.account_id) + i * 37) % 240,
-                                random.Random(f"delivery:{seed}:{account.account_id}:{region}"), writer)
-            for i, region in enumerate(TRAIL_REGIONS)}
-        self.events = 0
-
-    @staticmethod
-    def _table(actors: list) -> list:
-        """A 4096-slot lookup table: uniform index -> actor, proportional to weight."""
-        total = sum(a.weight for a in actors)
-        table: list = []
-        for a in actors:
-            table.extend([a] * max(1, round(4096 * a.weight / total)))
-        return table
-
-    def add_scripted(self, records: list[tuple[int, dict]]) -> None:
-        self.scripted.extend(records)
-        self.scripted.sort(key=lambda p: (p[0], p[1]["eventID"]))
-
-    def window(self, start: int, n: int, human_share: float) -> dict[str, list[dict]]:
-        """Records of one 5-minute window grouped by region, time-ordered."""
-        f, rng = self.f, self.f.rng
-        out: list[dict] = []
-        minute = [ids.iso(start + 60 * m)[:17] for m in range(5)]
-        rand = rng.random  # int(rand() * n) is much cheaper than rng.randrange in this hot loop
-        humans, machines = self.humans, self.machines
-        n_h, n_m = len(humans), len(machines)
-        for off in sorted([int(rand() * WINDOW) for _ in range(n)]):
-            t = start + off
-            actor = humans[int(rand() * n_h)] if rand() < human_share else machines[int(rand() * n_m)]
-            if actor._active_from > t:
-                continue
-            regions = actor.regions
-            region = regions[0] if len(regions) == 1 or rand() < 0.6 else regions[int(rand() * len(regions))]
-            console = actor.console_share > 0 and rand() < actor.console_share
-            ident = actor.identity(f, t, region, console, out)
-            op = actor._ops[bisect.bisect(actor._cum, rand() * actor._cum[-1])]
-            ip = actor.ips[0] if len(actor.ips) == 1 else actor.ips[int(rand() * len(actor.ips))]
-            if console or len(actor.uas) == 1:
-                ua = actor.uas[0]          # console sessions use the browser's user agent
-            elif actor.console_share:
-                ua = actor.uas[1]          # the same person's CLI
-            else:
-                ua = actor.uas[int(rand() * len(actor.uas))]
-            if "{" in ua:
-                ua = self._ua(ua, op)
-            error = None
-            if rand() < actor.error_rate:
-                error = "throttled" if not actor.human and rand() < 0.6 else "denied"
-            f.current_instance = actor._inst
-            out.append(ops.call(f, op, ident, f"{minute[off // 60]}{off % 60:02d}Z", region, ip, ua,
-                                console, error, ident.get("arn", "")))
-        f.current_instance = None
-        end = start + WINDOW
-        while self.scripted and self.scripted[0][0] < end:
-            t, rec = self.scripted.pop(0)
-            if t >= start - WINDOW:
-                out.append(rec)
-        self.events += len(out)
-        by_region: dict[str, list[dict]] = {}
-        for rec in out:
-            by_region.setdefault(rec["awsRegion"], []).append(rec)
-        for recs in by_region.values():
-            recs.sort(key=_event_time)
-        return by_region
-
-    def _ua(self, template: str, op) -> str:
-        key = (template, op.name)
-        found = self._ua_cache.get(key)
-        if found is None:
-            service = op.source.split(".")[0]
-            verb = "".join("-" + c.lower() if c.isupper() else c for c in op.name.split(":")[0].rstrip("0123456789v")).lstrip("-")
-            found = self._ua_cache[key] = template.format(cmd=f"{service}.{verb}", svc=service)
-        return found
-
-
-def _event_time(rec: dict) -> str:
-    return rec["eventTime"]
-
-
-def _cumulative(weights):
-    total = 0.0
-    for w in weights:
-        total += w
-        yield total
 
 
 def window_counts(events_per_day: int, hour_weights: list[float]) -> list[int]:
@@ -174,10 +68,11 @@ def prepare_output(out: str) -> None:
 
 
 def generate(out, *, start="2025-03-03", days=7, events_per_day=8000, accounts=1, seed=7,
-             org=False) -> dict:
-    """Write the sample estate under ``out``; returns a summary (counts and paths)."""
+             org=False, workers: int | None = None) -> dict:
+    """Write the sample estate under ``out``; returns a summary (counts and paths).
+    ``workers``: processes to use (default: the machine's cores for big samples)."""
     from toolkit.lake import parse_day
-    from toolkit.sample.metrics import write_metrics
+    from toolkit.sample.metrics import metrics_truth
 
     first = parse_day(start)
     if days < 1 or events_per_day < 1 or accounts < 1:
@@ -186,15 +81,21 @@ def generate(out, *, start="2025-03-03", days=7, events_per_day=8000, accounts=1
     prepare_output(out)
     raw = os.path.join(out, "raw")
     world = build_accounts(seed, accounts, org)
-    key = dg.deterministic_rsa_key(str(seed))
     day0 = ids.epoch(first)
-    writer = FileWriter()
-    try:
-        streams = [AccountStream(a, seed, raw, key, day0, writer) for a in world]
-        truth = _stream_trail(streams, first, day0, days, events_per_day)
-    finally:
-        writer.close()
-    truth["metric_files"] = write_metrics(out, world, first, days, seed, truth)
+    truth, scripted = _script(world, seed, day0, days)
+    shift = truth["metric_shift"]
+    ctx = Context(seed, world, out, raw, first, day0,
+                  {"resource_id": shift["resource_id"], "shift_start": shift["shift_start"]})
+    units = _trail_units(world, scripted, first, day0, days, events_per_day)
+    units += [MetricsUnit(a, day) for day in range(days) for a in range(len(world))]
+    if workers is None:
+        workers = pool.default_workers(days * events_per_day * accounts, len(units))
+    with pool.results(units, ctx, workers) as results:
+        key = dg.deterministic_rsa_key(str(seed))  # while the workers start
+        chains = _digest_chains(world, raw, key, day0)
+        totals = _collect(results, chains, day0 + days * 86400)
+    metrics_truth(world, truth)
+    truth["metric_files"] = totals["metric_files"]
     _write_json(os.path.join(out, "truth", "incident.json"), truth)
     _write_json(os.path.join(out, "public-keys.json"), {"PublicKeyList": [dg.public_key_entry(
         key.public_key(), f"{(first - dt.timedelta(days=30)).isoformat()}T00:00:00+00:00",
@@ -203,11 +104,9 @@ def generate(out, *, start="2025-03-03", days=7, events_per_day=8000, accounts=1
         "out": out, "raw": raw, "start": first.isoformat(), "days": days,
         "events_per_day": events_per_day, "seed": seed, "org_id": world[0].org_id,
         "accounts": [a.account_id for a in world],
-        "events": sum(s.events for s in streams),
-        "log_files": sum(w.files for s in streams for w in s.writers.values()),
-        "duplicate_deliveries": sum(w.duplicates for s in streams for w in s.writers.values()),
-        "digest_files": sum(w.digests for s in streams for w in s.writers.values()),
-        "bytes_gzip": writer.bytes_written,
+        "events": totals["events"], "log_files": totals["log_files"],
+        "duplicate_deliveries": totals["duplicates"], "digest_files": totals["digests"],
+        "bytes_gzip": totals["bytes"],
         "truth": os.path.join(out, "truth", "incident.json"),
         "public_keys": os.path.join(out, "public-keys.json"),
         "cloudwatch": os.path.join(out, "cloudwatch"),
@@ -218,54 +117,95 @@ def generate(out, *, start="2025-03-03", days=7, events_per_day=8000, accounts=1
     return summary
 
 
-def _stream_trail(streams: list[AccountStream], first: dt.date, day0: int, days: int,
-                  events_per_day: int) -> dict:
-    """Generate and deliver every window of every account; returns the truth of the script."""
-    truth = _script(streams, day0, days)
+def _trail_units(world: list[Account], scripted: list[list[tuple[int, dict]]], first: dt.date,
+                 day0: int, days: int, events_per_day: int) -> list[TrailUnit]:
+    """Every account's trail in blocks of windows, in time order (the order digests need)."""
+    actors = [cast_mod.cast(a) for a in world]
+    human = [sum(a.weight for a in cast if a.human) for cast in actors]
+    machine = [sum(a.weight for a in cast if not a.human) for cast in actors]
+    units = []
     for day in range(days):
         weekday = (first + dt.timedelta(days=day)).weekday()
         curve = [human_curve((i * WINDOW + 150) / 3600, weekday) for i in range(288)]
-        for s in streams:
-            weights = [s.machine_weight * (0.9 + 0.15 * c) + s.human_weight * c * 2.2 for c in curve]
-            for i, n in enumerate(window_counts(events_per_day, weights)):
-                w_start = day0 + day * 86400 + i * WINDOW
-                share = s.human_weight * curve[i] * 2.2 / weights[i]
-                for region, recs in s.window(w_start, n, share).items():
-                    s.writers[region].deliver(recs, w_start + WINDOW)
-                for writer in s.writers.values():
-                    writer.flush_digests(w_start + WINDOW)
-    end = day0 + days * 86400
-    for s in streams:
-        for writer in s.writers.values():
-            writer.flush_digests(end + 2 * 3600)
-    return truth
+        plans = []
+        for n in range(len(world)):
+            weights = [machine[n] * (0.9 + 0.15 * c) + human[n] * c * 2.2 for c in curve]
+            shares = [human[n] * c * 2.2 / w for c, w in zip(curve, weights, strict=True)]
+            plans.append((window_counts(events_per_day, weights), shares))
+        for b in range(0, 288, BLOCK_WINDOWS):
+            start = day0 + day * 86400 + b * WINDOW
+            for n, (counts, shares) in enumerate(plans):
+                due = _due(scripted[n], start, start + BLOCK_WINDOWS * WINDOW, start == day0)
+                units.append(TrailUnit(n, start, tuple(counts[b:b + BLOCK_WINDOWS]),
+                                       tuple(shares[b:b + BLOCK_WINDOWS]), due))
+    return units
 
 
-def _script(streams: list[AccountStream], day0: int, days: int) -> dict:
-    """Scripted benign changes in every account; the incident and the metric shift in the first."""
+def _due(scripted: list[tuple[int, dict]], start: int, end: int, first: bool) -> tuple:
+    """Scripted records of ``[start, end)``; the first block also takes the window before it."""
+    times = [t for t, _ in scripted]
+    lo = bisect.bisect_left(times, start - WINDOW if first else start)
+    return tuple(scripted[lo:bisect.bisect_left(times, end)])
+
+
+def _digest_chains(world: list[Account], raw: str, key, day0: int) -> list[dict[str, DigestChain]]:
+    """Per account, per region: the digest chain (each starts at its own minute of the day)."""
+    fp = dg.fingerprint(key.public_key())
+    return [{region: DigestChain(raw, a.account_id, region, log_prefix(a.account_id, a.org_id),
+                                 a.trail_bucket, a.trail_name, "us-east-1", key, fp,
+                                 day0 + 30 + (int(a.account_id) + i * 37) % 240)
+             for i, region in enumerate(TRAIL_REGIONS)} for a in world]
+
+
+def _collect(results, chains: list[dict[str, DigestChain]], end: int) -> Counter:
+    """Feed the units' log files to the digest chains in order; returns the totals."""
+    totals: Counter = Counter()
+    for r in results:
+        if "metric_files" in r:
+            totals["metric_files"] += r["metric_files"]
+            continue
+        account = chains[r["account"]]
+        for region, delivered, key, sha, oldest, newest in r["files"]:
+            account[region].add(delivered, key, sha, oldest, newest)
+        for chain in account.values():  # this account's later files are delivered after r["end"]
+            chain.flush_digests(r["end"])
+        totals.update(events=r["events"], log_files=len(r["files"]), duplicates=r["duplicates"],
+                      bytes=r["bytes"])
+    for account in chains:
+        for chain in account.values():
+            chain.flush_digests(end + 2 * 3600)
+            totals.update(digests=chain.digests, bytes=chain.bytes_written)
+    return totals
+
+
+def _script(world: list[Account], seed: int, day0: int, days: int) -> tuple[dict, list]:
+    """Scripted benign changes in every account; the incident and the metric shift in the first.
+    Returns the truth and, per account, its (epoch, record) pairs in time order."""
     truth: dict = {"rightsizing": [], "benign_notable": {}, "accounts": []}
-    for n, s in enumerate(streams):
-        a = s.account
-        script = Script(s.f, a, day0, days)
+    scripted = []
+    for n, a in enumerate(world):
+        f = RecordFactory(a, random.Random(f"script:{seed}:{a.account_id}"))
+        script = Script(f, a, day0, days)
         launched = script.launches()
         notable = {"root_activity_event_ids": script.root_activity(),
                    "routine_change_event_ids": script.routine_changes(),
                    "instance_launch_event_ids": [r["eventID"] for r in launched]}
+        records = script.records
         if n == 0:
             shifted = next(i for i in a.instances if i.purpose == "web" and i.region == "us-east-1")
             shift = script.instance_type_change(shifted, days // 2)
             truth["metric_shift"] = dict(shift, account_id=a.account_id, region=shifted.region,
                                          resource_id=shifted.instance_id)
             incident_day = min(days - 1, (2 * days) // 3)
-            inc = Incident(s.f, a, day0 + incident_day * 86400 + 2 * 3600 + 13 * 60)
+            inc = Incident(f, a, day0 + incident_day * 86400 + 2 * 3600 + 13 * 60)
             truth["incident"] = inc.build()
-            s.add_scripted(inc.records)
-        s.add_scripted(script.records)
+            records = records + inc.records
+        scripted.append(sorted(records, key=lambda p: (p[0], p[1]["eventID"])))
         truth["benign_notable"][a.account_id] = notable
         truth["accounts"].append({"account_id": a.account_id, "name": a.name, "org_id": a.org_id,
                                   "trail_bucket": a.trail_bucket, "trail_name": a.trail_name,
                                   "regions": list(TRAIL_REGIONS)})
-    return truth
+    return truth, scripted
 
 
 def _write_json(path: str, doc) -> None:

@@ -2,24 +2,34 @@
 
 from __future__ import annotations
 
-import base64
+import binascii
 import datetime as dt
 import random
 
 BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"  # IAM unique ids and access keys
 ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 UPPER_ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-_VARIANT = "89ab"
+_UUID_CLEAR = ~((0xF << 76) | (0x3 << 62))    # version nibble and variant bits
+_UUID_SET = (0x4 << 76) | (0x2 << 62)           # version 4, RFC 4122 variant
+# Byte -> character tables for bytes.translate: random bytes become ids in one C call
+# (256 is not a multiple of 62 or 36; the slight bias does not matter for sample ids).
+_ALNUM_TABLE = bytes((ALNUM * 5)[:256], "ascii")
+_UPPER_ALNUM_TABLE = bytes((UPPER_ALNUM * 8)[:256], "ascii")
 
 
 def uuid4(rng: random.Random) -> str:
     """A version-4 UUID string (eventID, requestID, sharedEventID)."""
-    h = f"{rng.getrandbits(128):032x}"
-    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
+    h = f"{(rng.getrandbits(128) & _UUID_CLEAR) | _UUID_SET:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def chars(rng: random.Random, alphabet: str, n: int) -> str:
     return "".join(rng.choices(alphabet, k=n))
+
+
+def alnum(rng: random.Random, n: int) -> str:
+    """``n`` characters of [A-Za-z0-9] (log file name suffixes)."""
+    return rng.randbytes(n).translate(_ALNUM_TABLE).decode()
 
 
 def iam_id(rng: random.Random, prefix: str) -> str:
@@ -33,13 +43,13 @@ def hex_id(rng: random.Random, prefix: str, n: int = 17) -> str:
 
 
 def s3_request_id(rng: random.Random) -> str:
-    """S3's 16-character request id (uppercase base32-like)."""
-    return base64.b32encode(rng.getrandbits(80).to_bytes(10, "big")).decode()
+    """S3's 16-character request id (uppercase letters and digits)."""
+    return rng.randbytes(16).translate(_UPPER_ALNUM_TABLE).decode()
 
 
 def amz_id_2(rng: random.Random) -> str:
     """S3's x-amz-id-2 extended request id (base64)."""
-    return base64.b64encode(rng.getrandbits(416).to_bytes(52, "big")).decode()
+    return binascii.b2a_base64(rng.randbytes(52), newline=False).decode()
 
 
 def account_id(rng: random.Random) -> str:

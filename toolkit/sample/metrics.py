@@ -123,30 +123,30 @@ def _alb(lb: str, rng, day_start):
                        rng, day_start, values)
 
 
-def write_metrics(out: str, world: list[Account], first: dt.date, days: int, seed: int,
-                  truth: dict) -> int:
-    """Write one file per account/region/day; fills ``truth['rightsizing']``. Returns file count."""
-    shift = truth.get("metric_shift")
-    day0 = ids.epoch(first)
-    files = 0
+def write_account_day(out: str, account: Account, first: dt.date, day0: int, day: int, seed: int,
+                      shift: dict | None) -> int:
+    """Write one account's files for day index ``day`` (one per region); returns the count."""
+    day_start = day0 + day * 86400
+    regions = sorted({i.region for i in account.instances} | set(account.functions))
+    for region in regions:
+        rng = random.Random(f"metrics:{seed}:{account.account_id}:{region}:{day}")
+        series: list[Series] = []
+        for inst in account.instances_in(region):
+            launched = day0 + inst.launch_day * 86400 + 10 * 3600 + 15 * 60 if inst.launch_day is not None else 0
+            series += _instance_series(inst, rng, day_start, launched, shift)
+        for db in account.databases.get(region, []):
+            series += _rds(db, rng, day_start)
+        for fn in account.functions.get(region, []):
+            series += _lambda(fn, rng, day_start)
+        if region in account.load_balancers:
+            series += _alb(account.load_balancers[region], rng, day_start)
+        _write_day(out, account.account_id, region, first + dt.timedelta(days=day), series)
+    return len(regions)
+
+
+def metrics_truth(world: list[Account], truth: dict) -> None:
+    """Fill ``truth['rightsizing']`` and describe the metric shift (after the files are written)."""
     for account in world:
-        regions = sorted({i.region for i in account.instances} | set(account.functions))
-        for region in regions:
-            for day in range(days):
-                day_start = day0 + day * 86400
-                rng = random.Random(f"metrics:{seed}:{account.account_id}:{region}:{day}")
-                series: list[Series] = []
-                for inst in account.instances_in(region):
-                    launched = day0 + inst.launch_day * 86400 + 10 * 3600 + 15 * 60 if inst.launch_day is not None else 0
-                    series += _instance_series(inst, rng, day_start, launched, shift)
-                for db in account.databases.get(region, []):
-                    series += _rds(db, rng, day_start)
-                for fn in account.functions.get(region, []):
-                    series += _lambda(fn, rng, day_start)
-                if region in account.load_balancers:
-                    series += _alb(account.load_balancers[region], rng, day_start)
-                _write_day(out, account.account_id, region, first + dt.timedelta(days=day), series)
-                files += 1
         for inst in account.instances:
             if inst.purpose == "idle":
                 truth["rightsizing"].append({
@@ -155,12 +155,12 @@ def write_metrics(out: str, world: list[Account], first: dt.date, days: int, see
                     "expected": "downsize", "cpu_average_percent_approx": CPU_PROFILE["idle"][0] + 0.75,
                     "mem_used_percent_approx": CPU_PROFILE["idle"][2] + 3,
                     "launched_in_window": inst.launch_day is not None})
+    shift = truth.get("metric_shift")
     if shift is not None:
         shift.update({"namespace": "AWS/EC2", "metric_name": "CPUUtilization",
                       "dimensions": [{"Name": "InstanceId", "Value": shift["resource_id"]}],
                       "shift_start": ids.iso(shift["shift_start"]) if isinstance(shift["shift_start"], int)
                       else shift["shift_start"], "direction": "up", "approx_factor": 2.1})
-    return files
 
 
 def _write_day(out: str, account_id: str, region: str, day: dt.date, series: list[Series]) -> None:
