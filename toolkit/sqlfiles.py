@@ -298,9 +298,9 @@ def _as_ip(value: str) -> str:
 def _as_timestamp(value: str) -> str:
     parsed = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.timezone.utc)
+        parsed = parsed.replace(tzinfo=dt.UTC)
     # Milliseconds: what Athena's from_iso8601_timestamp and timestamps carry.
-    return parsed.astimezone(dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return parsed.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _matching(pattern: re.Pattern, what: str):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 DAYS = ["2025-03-04", "2025-03-05", "2025-03-06"]
 
 

@@ -31,7 +31,7 @@ def sizes(days_lake):
     ("dt = :day or event_name = 'x'", {"day": DAYS[0]}, DAYS),  # OR: not a bound
 ])
 def test_estimate_counts_the_partitions_the_predicate_admits(days_lake, sizes, where, params, days):
-    sql = f"select count(*) from events where {where}"
+    sql = f"select count(*) from events where {where}"  # noqa: S608
     assert estimate_scan_bytes(Lake.at(days_lake), sql, params) == sum(sizes[d] for d in days)
 
 
@@ -63,3 +63,16 @@ def test_athena_refuses_above_the_limit_before_sending_anything(days_lake, sizes
     with pytest.raises(ScanLimitExceeded, match="--allow-scan"):
         engine.query("select * from events where dt >= :d", {"d": DAYS[0]})
     assert engine._conn is None  # never connected: refused before any AWS call
+
+
+def test_raw_table_estimate_uses_the_projected_day(tmp_path, real_cloudtrail_dir):
+    raw = real_cloudtrail_dir / "cloud-snitch"
+    files = sorted(raw.rglob("*.json.gz"))
+    lake = Lake.at(str(tmp_path))
+    on_day = "select count(*) from cloudtrail_raw where account in ('1') and day = :d"
+    assert estimate_scan_bytes(lake, on_day, {"d": "2025/03/06"}, str(raw)) == \
+        sum(f.stat().st_size for f in files)
+    assert estimate_scan_bytes(lake, on_day, {"d": "2025/03/07"}, str(raw)) == 0
+    engine = connect(Settings(lake=str(tmp_path), raw=str(raw)))
+    assert engine.query("select count(*) from cloudtrail_raw where day = :d",
+                        {"d": "2025/03/06"}).item() == len(files)

@@ -14,7 +14,6 @@ import json
 from collections import defaultdict
 
 import pytest
-
 import sql_records as rec
 
 SAMPLE_START = "2025-03-03"

@@ -62,7 +62,7 @@ class DuckDBEngine:
         self.last_scan_bytes: int | None = None
         self.con = duckdb.connect(database)
         self.con.execute("SET TimeZone='UTC'")
-        if self.lake.is_s3 or (settings.raw or "").startswith("s3://"):
+        if self.lake.is_s3 or str(settings.raw or "").startswith("s3://"):
             import s3fs
 
             self.con.register_filesystem(s3fs.S3FileSystem(**storage_options(self.lake.endpoint_url)))
@@ -74,6 +74,19 @@ class DuckDBEngine:
         """(Re)create one view per lake table; a raw view when the raw location is known."""
         for name in catalog.lake_tables():
             self.refresh_table(name)
+        if self.settings.raw:
+            self._create_raw_view(self.settings.raw)
+
+    def _create_raw_view(self, raw: str) -> None:
+        """``cloudtrail_raw``: one row per delivery file, like the Athena table (if any files)."""
+        import duckdb
+
+        from toolkit.cloudtrail.raw_sql import duckdb_raw_view_sql
+
+        try:
+            self.con.execute(duckdb_raw_view_sql(raw))
+        except duckdb.IOException as exc:  # no delivery files (yet): queries name a missing view
+            log.warning("no cloudtrail_raw view over %s: %s", raw, exc)
 
     def refresh_table(self, name: str) -> None:
         """Point the view ``name`` at its Parquet files, or at an empty typed table if none."""
@@ -84,7 +97,7 @@ class DuckDBEngine:
                       f"hive_types = {{'dt': 'VARCHAR'}}, union_by_name = true)")
         else:
             source = self._empty_source(name)
-        self.con.execute(f"create or replace view {name} as select * from {source}")
+        self.con.execute(f"create or replace view {name} as select * from {source}")  # noqa: S608
 
     def _has_files(self, url: str) -> bool:
         fs = self.lake.fs

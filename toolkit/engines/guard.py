@@ -23,6 +23,9 @@ if TYPE_CHECKING:
     from toolkit.lake import Lake
 
 _DT_DIR = re.compile(r"/dt=(\d{4}-\d{2}-\d{2})/")
+# cloudtrail_raw's projected ``day`` partition is the delivery folder yyyy/MM/dd
+_RAW_DAY_DIR = re.compile(r"/CloudTrail/[^/]+/(\d{4}/\d{2}/\d{2})/")
+RAW_PARTITION_COLUMN = "day"
 
 
 @dataclass
@@ -53,11 +56,13 @@ def table_references(sql: str, params: dict[str, Any] | None = None) -> list[tup
             continue
         select = table.find_ancestor(exp.Select)
         where = select.args.get("where") if select else None
-        refs.append((name, _dt_range(where, table.alias_or_name, params or {})))
+        column = RAW_PARTITION_COLUMN if name == RAW_TABLE else PARTITION_COLUMN
+        refs.append((name, _dt_range(where, table.alias_or_name, params or {}, column)))
     return refs
 
 
-def _dt_range(where: exp.Where | None, alias: str, params: dict[str, Any]) -> DtRange:
+def _dt_range(where: exp.Where | None, alias: str, params: dict[str, Any],
+              column: str = PARTITION_COLUMN) -> DtRange:
     from sqlglot import exp
 
     found = DtRange()
@@ -66,14 +71,16 @@ def _dt_range(where: exp.Where | None, alias: str, params: dict[str, Any]) -> Dt
     condition = where.this
     conjuncts = list(condition.flatten()) if isinstance(condition, exp.And) else [condition]
     for pred in conjuncts:
-        _narrow(found, pred, alias, params)
+        _narrow(found, pred, (alias, column), params)
     return found
 
 
-def _is_dt(node: exp.Expression, alias: str) -> bool:
+def _is_dt(node: exp.Expression, target: tuple[str, str]) -> bool:
+    """Is ``node`` the partition column (``target`` = (table alias, column name))?"""
     from sqlglot import exp
 
-    return (isinstance(node, exp.Column) and node.name.lower() == PARTITION_COLUMN
+    alias, column = target
+    return (isinstance(node, exp.Column) and node.name.lower() == column
             and node.table in ("", alias))
 
 
@@ -87,7 +94,8 @@ def _value(node: exp.Expression, params: dict[str, Any]) -> str | None:
     return None
 
 
-def _narrow(found: DtRange, pred: exp.Expression, alias: str, params: dict[str, Any]) -> None:
+def _narrow(found: DtRange, pred: exp.Expression, alias: tuple[str, str],
+            params: dict[str, Any]) -> None:
     """Tighten ``found`` by one AND-ed predicate if it constrains dt (else leave it)."""
     from sqlglot import exp
 
@@ -136,16 +144,23 @@ def partition_bytes(lake: Lake, url: str) -> dict[str, int]:
     return sizes
 
 
-def raw_bytes(lake: Lake, raw_url: str | None) -> int:
-    """Total size of the raw CloudTrail layout (the raw table is billed as whole JSON files)."""
+def raw_bytes(lake: Lake, raw_url: str | None) -> dict[str, int]:
+    """Bytes of raw CloudTrail files per delivery day folder (``yyyy/MM/dd``, digests excluded)."""
     if not raw_url:
-        return 0
-    from toolkit.lake import filesystem
+        return {}
+    from toolkit.lake import filesystem, normalize
 
+    raw_url = normalize(raw_url)
     fs = filesystem(raw_url, lake.endpoint_url)
-    if not fs.exists(raw_url):
-        return 0
-    return sum(int(info.get("size") or 0) for info in fs.find(raw_url, detail=True).values())
+    root = raw_url + "/AWSLogs"
+    if not fs.exists(root):
+        return {}
+    sizes: dict[str, int] = {}
+    for path, info in fs.find(root, detail=True).items():
+        match = _RAW_DAY_DIR.search(path)
+        if match and path.endswith(".json.gz"):
+            sizes[match.group(1)] = sizes.get(match.group(1), 0) + int(info.get("size") or 0)
+    return sizes
 
 
 def estimate_scan_bytes(lake: Lake, sql: str, params: dict[str, Any] | None = None,
@@ -155,13 +170,11 @@ def estimate_scan_bytes(lake: Lake, sql: str, params: dict[str, Any] | None = No
     sizes_by_table: dict[str, dict[str, int]] = {}
     total = 0
     for name, dt_range in table_references(sql, params):
-        if name == RAW_TABLE:
-            total += raw_bytes(lake, raw_url)
-            continue
-        if name not in known:
+        if name not in known and name != RAW_TABLE:
             continue
         if name not in sizes_by_table:
-            sizes_by_table[name] = partition_bytes(lake, table_url(lake, name))
+            sizes_by_table[name] = (raw_bytes(lake, raw_url) if name == RAW_TABLE
+                                    else partition_bytes(lake, table_url(lake, name)))
         total += sum(size for day, size in sizes_by_table[name].items() if dt_range.admits(day))
     return total
 
