@@ -12,15 +12,15 @@ PNG_SCALE = 1.5  # sharp on high-DPI screens, still small in the HTML
 
 
 def setup() -> None:
-    """Altair -> static PNG; polars tables sized for a report page."""
+    """Altair -> static PNG; polars frames -> plain HTML tables sized for a report page."""
     import altair as alt
     import polars as pl
 
     alt.renderers.enable("png", scale_factor=PNG_SCALE)
     alt.data_transformers.disable_max_rows()
-    pl.Config.set_tbl_rows(25)
+    pl.Config.set_tbl_rows(MAX_ROWS)
     pl.Config.set_fmt_str_lengths(90)
-    pl.Config.set_tbl_hide_dataframe_shape(True)
+    _register_table_formatter()
 
 
 def parameters_table(**parameters: Any):
@@ -36,3 +36,50 @@ def markdown(text: str):
     from IPython.display import Markdown
 
     return Markdown(text)
+
+
+MAX_ROWS = 25
+
+
+def _cell(value: Any) -> str:
+    """One table cell as escaped text: thousands separators, floats to 4 significant places."""
+    import html
+
+    if value is None:
+        return '<span style="color:#999">–</span>'
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.2f}" if abs(value) >= 100 else f"{value:.4g}"
+    return html.escape(str(value))
+
+
+def _td(value: Any) -> str:
+    numeric = isinstance(value, int | float) and not isinstance(value, bool)
+    return f'<td class="{"num" if numeric else "txt"}">{_cell(value)}</td>'
+
+
+def frame_html(frame, max_rows: int = MAX_ROWS) -> str:
+    """A polars frame as a plain HTML table (no quotes around strings, no dtype row)."""
+    import html
+
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in frame.columns)
+    rows = "".join("<tr>" + "".join(_td(v) for v in row) + "</tr>"
+                   for row in frame.head(max_rows).iter_rows())
+    more = (f'<p style="color:#666">… {frame.height - max_rows:,} more rows</p>'
+            if frame.height > max_rows else "")
+    if frame.height == 0:
+        more = '<p style="color:#666">(no rows)</p>'
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>{more}"
+
+
+def _register_table_formatter() -> None:
+    """Show every polars DataFrame through ``frame_html`` in this kernel."""
+    import polars as pl
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is not None:
+        shell.display_formatter.formatters["text/html"].for_type(pl.DataFrame, frame_html)

@@ -15,12 +15,14 @@ OFFLINE_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
 {%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
 {%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
-{%- block extra_css -%}
+{%- block html_head_css -%}
 <style type="text/css">
 main { max-width: 1200px; margin: 0 auto; }
-.jp-RenderedHTMLCommon table { font-size: 12px; }
+main .jp-RenderedHTMLCommon table { font-size: 12px; }
+main .jp-RenderedHTMLCommon th, main .jp-RenderedHTMLCommon td.txt { text-align: left; }
+main .jp-RenderedHTMLCommon td { white-space: nowrap; }
 </style>
-{%- endblock extra_css -%}
+{%- endblock html_head_css -%}
 """
 
 # Attributes that make a browser fetch something (a plain <a href> link fetches nothing).
