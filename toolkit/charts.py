@@ -109,6 +109,103 @@ def save_png(chart: alt.Chart, path, scale: float = 1.5) -> str:
     return str(path)
 
 
+# ---- report builders (cost bars, scan comparison, savings, findings) -------------------------
+
+SEVERITY_COLORS = {"critical": "#7f0000", "high": "#d62728", "medium": "#ff7f0e",
+                   "low": "#f2c94c", "info": "#9e9e9e"}
+
+
+def cost_bars(frame, *, category: str, value: str = "monthly_usd", title: str,
+              unit: str = "USD per month", color: str | None = None, top: int = 12,
+              width: int = WIDTH) -> alt.Chart:
+    """Horizontal bars of ``value`` per ``category``, largest first (top ``top``, zeros left out)."""
+    import altair as alt
+    import polars as pl
+
+    data = _frame(frame).filter(pl.col(value) > 0).sort(value, descending=True).head(top)
+    if data.is_empty():
+        return empty_chart(title, "nothing to show for this window")
+    data = data.with_columns(pl.col(category).cast(pl.String))
+    encoding = {"x": alt.X(f"{value}:Q", title=unit),
+                "y": alt.Y(f"{category}:N", sort="-x", title=None),
+                "tooltip": [f"{category}:N", alt.Tooltip(f"{value}:Q", format=",.2f")]}
+    if color:
+        encoding["color"] = alt.Color(f"{color}:N", legend=alt.Legend(orient="bottom"))
+    return alt.Chart(data).mark_bar().encode(**encoding).properties(
+        width=width, height=22 * data.height, title=title)
+
+
+def scan_comparison(frame, *, title: str = "Athena bytes scanned per question") -> alt.Chart:
+    """Raw JSON vs curated Parquet megabytes per question, side by side."""
+    import altair as alt
+    import polars as pl
+
+    data = _frame(frame)
+    kinds = {"raw_json_bytes": "raw JSON (cloudtrail_raw)",
+             "curated_columns_bytes": "curated Parquet (events, columns read)"}
+    present = [c for c in kinds if c in data.columns and data[c].null_count() < data.height]
+    long = (data.unpivot(index="question", on=present, variable_name="table", value_name="bytes")
+            .with_columns((pl.col("bytes") / 1024**2).alias("megabytes"),
+                          pl.col("table").replace(kinds)))
+    return alt.Chart(long).mark_bar().encode(
+        x=alt.X("megabytes:Q", title="MB scanned per query"),
+        y=alt.Y("question:N", title=None),
+        yOffset=alt.YOffset("table:N"),
+        color=alt.Color("table:N", legend=alt.Legend(orient="bottom", title=None)),
+        tooltip=["question:N", "table:N", alt.Tooltip("megabytes:Q", format=",.3f")],
+    ).properties(width=WIDTH - 200, height=44 * data.height, title=title)
+
+
+def savings_bars(recommendations, *, title: str = "Recommendations by monthly savings") -> alt.Chart:
+    """Ranked recommendations (rank, area, recommendation, monthly_savings_usd)."""
+    import polars as pl
+
+    data = _frame(recommendations).with_columns(
+        (pl.col("rank").cast(pl.String) + ". " + pl.col("recommendation").str.slice(0, 70)).alias("action"))
+    return cost_bars(data, category="action", value="monthly_savings_usd", color="area",
+                     title=title, unit="USD saved per month")
+
+
+def empty_chart(title: str, message: str, width: int = WIDTH) -> alt.Chart:
+    """A titled placeholder saying why there is no chart (keeps a report's layout readable)."""
+    import altair as alt
+    import polars as pl
+
+    return alt.Chart(pl.DataFrame({"message": [message]})).mark_text(
+        fontSize=13, color="#666666").encode(text="message:N").properties(
+        width=width, height=60, title=title)
+
+
+def findings_by_severity(findings, *, title: str = "Findings by rule and severity") -> alt.Chart:
+    """Stacked bars: findings per rule, coloured by severity (a findings-table frame)."""
+    import altair as alt
+    import polars as pl
+
+    data = _frame(findings)
+    if data is None or data.is_empty():
+        return empty_chart(title, "no findings in this window")
+    counts = data.group_by("rule_id", "severity").agg(pl.len().alias("findings"))
+    scale = alt.Scale(domain=list(SEVERITY_COLORS), range=list(SEVERITY_COLORS.values()))
+    return alt.Chart(counts).mark_bar().encode(
+        x=alt.X("findings:Q", title="findings (count)"),
+        y=alt.Y("rule_id:N", sort="-x", title=None),
+        color=alt.Color("severity:N", scale=scale, legend=alt.Legend(orient="bottom")),
+        tooltip=["rule_id:N", "severity:N", "findings:Q"],
+    ).properties(width=WIDTH - 200, height=18 * counts["rule_id"].n_unique(), title=title)
+
+
+def daily_counts(frame, *, value: str, color: str, title: str, unit: str = "count") -> alt.Chart:
+    """Stacked daily bars (``day``, ``color`` column, ``value``)."""
+    import altair as alt
+
+    return alt.Chart(_frame(frame)).mark_bar().encode(
+        x=alt.X("day:T", title="day (UTC)", axis=alt.Axis(format="%b %d", labelAngle=0)),
+        y=alt.Y(f"{value}:Q", title=unit),
+        color=alt.Color(f"{color}:N", legend=alt.Legend(orient="bottom")),
+        tooltip=["day:T", f"{color}:N", f"{value}:Q"],
+    ).properties(width=WIDTH, height=HEIGHT, title=title)
+
+
 # ---- forensic builders (timeline, activity heatmap, identity chain) -------------------------
 
 def event_timeline(events, *, title: str = "Subject's events over time", width: int = WIDTH) -> alt.Chart:
