@@ -75,6 +75,19 @@ def test_same_seed_same_bytes_other_seed_differs(tmp_path):
     assert a != c
 
 
+def test_same_bytes_whatever_the_number_of_worker_processes(tmp_path):
+    from toolkit.sample.generator import generate
+
+    args = dict(start="2025-03-03", days=2, events_per_day=300, accounts=2, seed=3)
+    one = generate(tmp_path / "one", workers=1, **args)
+    two = generate(tmp_path / "two", workers=2, **args)
+    assert _tree_hashes(tmp_path / "one") == _tree_hashes(tmp_path / "two")
+    assert {k: v for k, v in one.items() if k not in ("out", "raw", "truth", "public_keys", "cloudwatch",
+                                                       "signature_metadata")} == \
+        {k: v for k, v in two.items() if k not in ("out", "raw", "truth", "public_keys", "cloudwatch",
+                                                    "signature_metadata")}
+
+
 def test_rerun_into_same_dir_is_idempotent(tmp_path):
     args = dict(start="2025-03-03", days=1, events_per_day=300, seed=5)
     generate_account(tmp_path / "s", **args)

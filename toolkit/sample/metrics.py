@@ -54,6 +54,7 @@ def _instance_series(inst: Instance, rng: random.Random, day_start: int, launche
     net_out = Series("AWS/EC2", "NetworkOut", dims, "Bytes", 300, "Sum", inst.instance_id)
     memory = Series("CWAgent", "mem_used_percent", dims, "Percent", 60, "Average", inst.instance_id)
     shift_at = shift["shift_start"] if shift and shift["resource_id"] == inst.instance_id else None
+    minutes = ids.day_stamps(day_start, 60)
     for k in range(288):
         t = day_start + k * 300
         if t < launched:
@@ -64,7 +65,7 @@ def _instance_series(inst: Instance, rng: random.Random, day_start: int, launche
         value = base + amp * cycle + rng.gauss(0, 1.5 if inst.purpose != "idle" else 0.4)
         if shift_at is not None and t >= shift_at:
             value = value * 2.1 + 6  # smaller instance type: same load, higher utilisation
-        stamp = ids.iso(t)
+        stamp = minutes[5 * k]
         cpu.timestamps.append(stamp)
         cpu.values.append(round(min(100.0, max(0.1, value)), 3))
         traffic = (2e6 if inst.purpose != "idle" else 4e4) * (0.3 + cycle) * rng.uniform(0.85, 1.15)
@@ -72,17 +73,15 @@ def _instance_series(inst: Instance, rng: random.Random, day_start: int, launche
             series.timestamps.append(stamp)
             series.values.append(float(round(traffic * scale)))
         for m in range(5):
-            memory.timestamps.append(ids.iso(t + 60 * m))
+            memory.timestamps.append(minutes[5 * k + m])
             memory.values.append(round(min(99.0, mem + 6 * cycle + rng.gauss(0, 0.8)), 3))
     return [cpu, net_in, net_out, memory]
 
 
 def _per_minute(series_specs, rng, day_start, fn) -> list[Series]:
     series = [Series(*spec) for spec in series_specs]
-    for k in range(1440):
-        t = day_start + 60 * k
-        stamp = ids.iso(t)
-        for s, v in zip(series, fn(t - day_start, rng), strict=True):
+    for k, stamp in enumerate(ids.day_stamps(day_start, 60)):
+        for s, v in zip(series, fn(60 * k, rng), strict=True):
             s.timestamps.append(stamp)
             s.values.append(v)
     return series

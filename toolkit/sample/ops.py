@@ -15,7 +15,6 @@ from toolkit.sample.records import (
     GLOBAL_SOURCES,
     RecordFactory,
     access_denied,
-    service_host,
     throttled,
 )
 from toolkit.sample.world import GLOBAL_REGION
@@ -42,7 +41,9 @@ def _v(value, f, region):
 def _instance(f: RecordFactory, region: str):
     if f.current_instance is not None:  # an instance's own role talks about itself
         return f.current_instance
-    insts = f.account.instances_in(region) or f.account.instances
+    insts = f.cache.get(region)
+    if insts is None:
+        insts = f.cache[region] = f.account.instances_in(region) or f.account.instances
     return insts[int(f.rng.random() * len(insts))]
 
 
@@ -206,7 +207,7 @@ def call(f: RecordFactory, op: Op, ident: dict, t: str, region: str, ip: str, ua
     return f.record(ident, t, op.source, op.name, region, ip, ua, _v(op.request, f, region),
                     _v(op.response, f, region), op.read_only, version=op.version,
                     resources=op.resources(f, region) if op.resources else None, error=err,
-                    host=None if ip.endswith("amazonaws.com") else service_host(op.source, region),
+                    host=None if ip.endswith("amazonaws.com") else f.host(op.source, region),
                     console=console)
 
 
@@ -215,9 +216,7 @@ def s3_data_event(f: RecordFactory, verb: str, bucket: str, ident: dict, t: str,
                   arn: str = "", size: int | None = None) -> dict:
     """An S3 data event (eventCategory Data) for GetObject/PutObject/HeadObject/ListObjects."""
     rng = f.rng
-    purpose = next((p for p, b in f.account.buckets.items() if b == bucket), "assets")
-    host = f"{bucket}.s3.{region}.amazonaws.com"
-    bucket_res = {"accountId": f.acct, "type": "AWS::S3::Bucket", "ARN": f"arn:aws:s3:::{bucket}"}
+    purpose, host, bucket_res = _bucket(f, bucket, region)
     if verb == "ListObjects":
         req = {"bucketName": bucket, "Host": host, "list-type": "2",
                "prefix": S3_PREFIXES[purpose][0], "max-keys": "1000"}
@@ -244,6 +243,17 @@ def s3_data_event(f: RecordFactory, verb: str, bucket: str, ident: dict, t: str,
                                                       "x-amz-server-side-encryption-aws-kms-key-id": _kms_arn(f, region)},
                     verb != "PutObject", version="1.10", resources=res, extra=extra, error=err,
                     data=True, host=host, request_id=ids.s3_request_id(rng), vpce=in_vpc)
+
+
+def _bucket(f: RecordFactory, bucket: str, region: str) -> tuple[str, str, dict]:
+    """(purpose, endpoint host, resources entry) of a bucket, cached per factory."""
+    found = f.cache.get((bucket, region))
+    if found is None:
+        purpose = next((p for p, b in f.account.buckets.items() if b == bucket), "assets")
+        found = f.cache[(bucket, region)] = (
+            purpose, f"{bucket}.s3.{region}.amazonaws.com",
+            {"accountId": f.acct, "type": "AWS::S3::Bucket", "ARN": f"arn:aws:s3:::{bucket}"})
+    return found
 
 
 def lambda_invoke(f: RecordFactory, ident: dict, t: str, region: str, ip: str, ua: str, fn: str) -> dict:

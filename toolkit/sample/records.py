@@ -22,7 +22,16 @@ class RecordFactory:
         self.acct = account.account_id
         self.rng = rng
         self._tls: dict[tuple[str, int], dict] = {}
+        self._hosts: dict[tuple[str, str], str] = {}
+        self.cache: dict = {}          # per-account lookups the operations reuse
         self.current_instance = None  # set while an instance role makes calls
+
+    def host(self, source: str, region: str) -> str:
+        """``service_host``, cached."""
+        found = self._hosts.get((source, region))
+        if found is None:
+            found = self._hosts[(source, region)] = service_host(source, region)
+        return found
 
     def tls(self, host: str) -> dict:
         variant = self.rng.getrandbits(2) % 3
