@@ -56,9 +56,13 @@ def _cell(value: Any) -> str:
     return html.escape(str(value))
 
 
+LONG_TEXT = 80  # characters from which a text cell wraps instead of widening the table
+
+
 def _td(value: Any) -> str:
     numeric = isinstance(value, int | float) and not isinstance(value, bool)
-    return f'<td class="{"num" if numeric else "txt"}">{_cell(value)}</td>'
+    kind = "num" if numeric else ("txt long" if len(str(value)) > LONG_TEXT else "txt")
+    return f'<td class="{kind}">{_cell(value)}</td>'
 
 
 def frame_html(frame, max_rows: int = MAX_ROWS) -> str:

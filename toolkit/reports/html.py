@@ -19,8 +19,9 @@ OFFLINE_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
 <style type="text/css">
 main { max-width: 1200px; margin: 0 auto; }
 main .jp-RenderedHTMLCommon table { font-size: 12px; }
-main .jp-RenderedHTMLCommon th, main .jp-RenderedHTMLCommon td.txt { text-align: left; }
+main .jp-RenderedHTMLCommon th, main .jp-RenderedHTMLCommon td.txt { text-align: left !important; }
 main .jp-RenderedHTMLCommon td { white-space: nowrap; }
+main .jp-RenderedHTMLCommon td.long { white-space: normal; min-width: 28em; overflow-wrap: anywhere; }
 </style>
 {%- endblock html_head_css -%}
 """
