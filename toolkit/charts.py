@@ -112,7 +112,7 @@ def save_png(chart: alt.Chart, path, scale: float = 1.5) -> str:
 # ---- report builders (cost bars, scan comparison, savings, findings) -------------------------
 
 SEVERITY_COLORS = {"critical": "#7f0000", "high": "#d62728", "medium": "#ff7f0e",
-                   "low": "#f2c94c", "info": "#9e9e9e"}
+                   "low": "#f2c94c", "informational": "#9e9e9e"}
 
 
 def cost_bars(frame, *, category: str, value: str = "monthly_usd", title: str,
