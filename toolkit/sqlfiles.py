@@ -253,6 +253,11 @@ class Model:
     def keys(self) -> list[str]:
         return list(self.contract.get("keys") or [])
 
+    @property
+    def output_table(self) -> str | None:
+        """A base table the model writes instead of ``curated/<name>`` (``events_from_raw``)."""
+        return self.contract.get("output_table")
+
     def arrow_schema(self) -> pa.Schema:
         import pyarrow as pa
 
@@ -265,12 +270,16 @@ def model_names() -> list[str]:
 
 
 def load_model(name: str) -> Model:
-    """Read a model's SQL and contract; the contract must name its grain, keys and columns."""
+    """Read a model's SQL and contract; the contract must name its grain, keys and columns.
+
+    Any ``sql/models/<name>.sql`` with a contract loads (``events_from_raw`` too); only the
+    ``cur_*`` models are built daily (``model_names``).
+    """
     import yaml
 
-    if name not in model_names():
-        raise ValueError(f"unknown model {name!r}; known: {', '.join(model_names())}")
     base = sql_dir() / "models" / name
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", name) or not base.with_suffix(".sql").is_file():
+        raise ValueError(f"unknown model {name!r}; known: {', '.join(model_names())}")
     contract = yaml.safe_load(base.with_suffix(".yml").read_text())
     for key in ("grain", "keys", "columns"):
         if not contract.get(key):

@@ -114,3 +114,13 @@ def test_run_model_wiring_unloads_to_staging_then_swaps(athena):
     assert table.num_rows == 0
     assert table.schema.remove_metadata() == sqlfiles.load_model("cur_console_logins").arrow_schema()
     assert not engine.lake.fs.exists(f"{LAKE}/curated/cur_console_logins/_staging")
+
+
+def test_events_from_raw_wiring_targets_the_events_table(athena):
+    engine, client, _ = athena
+    engine.settings = engine.settings.with_overrides(raw="s3://wiring-lake/raw")
+    engine.run_model("events_from_raw", DAYS[0])
+    (sent,) = _executions(client)
+    assert f"to '{LAKE}/cloudtrail/events/_staging/dt={DAYS[0]}-" in sent["Query"]
+    assert "from cloudtrail_raw" in sent["Query"] and "?" in sent["Query"]
+    assert set(sent["ExecutionParameters"]) == {f"'{DAYS[0]}'"}

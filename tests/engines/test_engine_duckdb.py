@@ -111,3 +111,20 @@ def test_build_reports_failed_checks_with_exit_1(days_lake, tmp_path, monkeypatc
     assert code == 1 and "FAILED expression(events > 1000" in capsys.readouterr().out
     (path,) = Lake.at(days_lake).files("curated/cur_logging_volume_daily", DAYS[2])
     assert pq.read_table(path).num_rows == 1
+
+
+def test_events_from_raw_writes_the_events_table(tmp_path, real_cloudtrail_dir):
+    """The Athena-ingest model runs through the same engine API and lands in `events`."""
+    from toolkit.cloudtrail import ingest_day
+    from toolkit.engines import check_model
+
+    raw = str(real_cloudtrail_dir / "cloud-snitch")
+    python_lake, sql_lake = str(tmp_path / "py"), str(tmp_path / "sql")
+    ingest_day(raw, python_lake, "2025-03-06", threads=1)
+    engine = connect(Settings(lake=sql_lake, raw=raw))
+    url = engine.run_model("events_from_raw", "2025-03-06")
+    assert url == f"{sql_lake}/cloudtrail/events/dt=2025-03-06"
+    assert all(r.passed for r in check_model(engine, "events_from_raw", "2025-03-06"))
+    expected = connect(Settings(lake=python_lake)).query(
+        "select event_id from events order by event_id")
+    assert engine.query("select event_id from events order by event_id").equals(expected)

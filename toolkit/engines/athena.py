@@ -138,7 +138,7 @@ class AthenaEngine:
         day = parse_day(day)
         params = {"day": day.isoformat()}
         enforce(self.estimate_scan_bytes(spec.sql, params), self.settings.scan_limit_bytes, allow_scan)
-        name = catalog.curated_name(model)
+        name, _ = catalog.model_target(spec)
         fs = self.lake.fs
         with self.lake.replacing_partition(name, day) as staging:
             unload_dir = join(staging, f"_unload-{uuid.uuid4().hex[:8]}")
@@ -181,14 +181,15 @@ def _pyathena_s3():
 
 
 def unload_sql(spec: sqlfiles.Model, location: str) -> str:
-    """``UNLOAD`` of a model, each column cast to its contract type (the Parquet = the DDL)."""
-    casts = ",\n    ".join(f"cast({col} as {_athena_type(kind)}) as {col}" for col, kind in spec.columns)
+    """``UNLOAD`` of a model, scalar columns cast to their contract type (the Parquet = the DDL);
+    nested columns (structs, arrays) are built by the model with their exact type already."""
+    casts = ",\n    ".join(col if kind.endswith(">") else f"cast({col} as {_athena_type(kind)}) as {col}"
+                            for col, kind in spec.columns)
     target = "'" + location.replace("'", "''") + "'"
     return (f"unload (\nselect\n    {casts}\nfrom (\n{spec.sql}\n) as model\n)\n"
             f"to {target}\nwith (format = 'PARQUET', compression = 'ZSTD')")
 
 
 def _athena_type(hive_type: str) -> str:
-    """Hive DDL type -> Athena (Trino) SQL type for CAST."""
-    t = hive_type.replace("string", "varchar").replace("struct<", "row(").replace("array<", "array(")
-    return t.replace(">", ")").replace(":", " ")
+    """Scalar Hive DDL type -> Athena (Trino) SQL type for CAST."""
+    return "varchar" if hive_type == "string" else hive_type

@@ -40,6 +40,13 @@ def curated_name(model: str) -> str:
     return f"{TABLES['curated']}/{model}"
 
 
+def model_target(model: sqlfiles.Model) -> tuple[str, str]:
+    """(lake table name for ``Lake`` methods, view/table name in SQL) a model writes."""
+    if model.output_table:
+        return model.output_table, model.output_table
+    return curated_name(model.name), model.name
+
+
 def ddl_schema(name: str) -> pa.Schema:
     """Arrow schema of a table's data columns as its DDL declares them (no ``dt``)."""
     import pyarrow as pa

@@ -48,7 +48,7 @@ def check_queries(model: Model) -> list[tuple[str, str, dict]]:
     Table, column names and expressions come from the repo's contract files (S608 noqa);
     the day and accepted values are bound parameters.
     """
-    name, where = model.name, "where dt = :day"
+    name, where = model.output_table or model.name, "where dt = :day"
     keys = ", ".join(model.keys)
     checks = [(f"unique({keys})",
                f"select count(*) as failures from (select {keys} from {name} {where} "  # noqa: S608

@@ -157,8 +157,9 @@ class DuckDBEngine:
         spec = load_model(model)
         day = parse_day(day)
         table = conform(spec, self.arrow(spec.sql, {"day": day.isoformat()}))
-        url = self.lake.write_parquet(catalog.curated_name(model), day, table)
-        self.refresh_table(model)
+        target, view = catalog.model_target(spec)
+        url = self.lake.write_parquet(target, day, table)
+        self.refresh_table(view)
         log.info("built %s dt=%s: %d rows", model, day, table.num_rows)
         return url
 
