@@ -39,7 +39,9 @@ def _ingest(ingest_day, out, day) -> int:
 
     from toolkit.lake import Lake
 
-    ingest_day(str(out / "raw"), str(out / "lake"), day)
+    # threads=1: with the default threads, DuckDB's per-thread 512 MiB JSON buffers overflow
+    # ingest's memory limit on this sample and every batch falls back to file-by-file (minutes).
+    ingest_day(str(out / "raw"), str(out / "lake"), day, threads=1)
     return sum(pq.read_metadata(f).num_rows for f in Lake.at(str(out / "lake")).files("events", day))
 
 
