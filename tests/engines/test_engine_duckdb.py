@@ -128,3 +128,15 @@ def test_events_from_raw_writes_the_events_table(tmp_path, real_cloudtrail_dir):
     expected = connect(Settings(lake=python_lake)).query(
         "select event_id from events order by event_id")
     assert engine.query("select event_id from events order by event_id").equals(expected)
+
+
+def test_cli_athena_dry_run_shows_execution_parameters(days_lake, monkeypatch, capsys):
+    """A dry run on Athena renders the ?-SQL and the positional values; it calls no AWS API."""
+    monkeypatch.setenv("TRAILWATCH_ATHENA_OUTPUT", "s3://nowhere/results/")
+    assert main(["query", "--lake", days_lake, "--engine", "athena", "--name", "events_for_ip",
+                 "-p", "ip=203.0.113.10", "-p", f"start={DAYS[0]}", "-p", f"end={DAYS[1]}",
+                 "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "-- engine: athena" in out and "where dt between ? and ?" in out.lower()
+    assert f"--   ?1 = '{DAYS[0]}'  (:start)" in out and "--   ?3 = '203.0.113.10'  (:ip)" in out
+    assert "estimated scan:" in out

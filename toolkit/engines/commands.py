@@ -135,10 +135,14 @@ def _print_dry_run(engine, sql: str, params: dict, estimate: int) -> None:
     print(f"-- engine: {engine.name}")
     print(engine.explain(sql))
     print("-- bound parameters (sent separately from the SQL text):")
-    names = sqlfiles.to_positional(sql)[1] if engine.name == "athena" else sqlfiles.placeholder_names(sql)
-    for i, name in enumerate(names, 1):
-        label = f"?{i} :{name}" if engine.name == "athena" else f"${name}"
-        print(f"--   {label} = {params.get(name)!r}")
+    if engine.name == "athena":  # positional ExecutionParameters, each an SQL literal
+        from toolkit.engines.athena import athena_literal
+
+        for i, name in enumerate(sqlfiles.to_positional(sql)[1], 1):
+            print(f"--   ?{i} = {athena_literal(params.get(name))}  (:{name})")
+    else:
+        for name in sqlfiles.placeholder_names(sql):
+            print(f"--   ${name} = {params.get(name)!r}")
     limit = engine.settings.scan_limit_bytes
     print(f"-- estimated scan: {human_bytes(estimate)} ({estimate} bytes; Athena limit "
           f"{human_bytes(limit)}{', over the limit' if estimate > limit else ''})")
