@@ -9,7 +9,13 @@ import polars as pl
 import pyarrow.parquet as pq
 import pytest
 
-from tests.detections.conftest import record, stop_logging_rule, user_identity, write_lake, write_rule
+from tests.detections.conftest import (
+    record,
+    stop_logging_rule,
+    user_identity,
+    write_lake,
+    write_rule,
+)
 from toolkit.cli import main
 from toolkit.detections import run_detections
 from toolkit.detections.schema import FINDINGS_SCHEMA
