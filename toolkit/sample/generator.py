@@ -2,7 +2,7 @@
 
 Time advances in 5-minute windows; each window's events of each account/region become one
 log file, delivered a few minutes later. The work is split into units (one account's trail for
-3 hours, one account's CloudWatch day; see ``stream``) with their own seeded RNGs and run on
+a day or 3 hours, one account's CloudWatch day; see ``stream``) with their own seeded RNGs and run on
 the machine's cores; the parent chains and signs the hourly digests from the units' file lists,
 in order. Workers write their files as they go, so corpora of millions of events stream out in
 bounded memory, and the bytes are the same whatever the number of workers.
@@ -27,7 +27,7 @@ from toolkit.sample.delivery import SIGNATURE_SIDECAR_DIR, DigestChain, log_pref
 from toolkit.sample.incident import Incident
 from toolkit.sample.records import RecordFactory
 from toolkit.sample.scripted import Script
-from toolkit.sample.stream import BLOCK_WINDOWS, WINDOW, Context, MetricsUnit, TrailUnit
+from toolkit.sample.stream import WINDOW, Context, MetricsUnit, TrailUnit, block_windows
 from toolkit.sample.world import RARE_REGION, REGIONS, Account, build_accounts
 
 TRAIL_REGIONS = REGIONS + (RARE_REGION, "ap-southeast-1", "sa-east-1")
@@ -123,7 +123,7 @@ def _trail_units(world: list[Account], scripted: list[list[tuple[int, dict]]], f
     actors = [cast_mod.cast(a) for a in world]
     human = [sum(a.weight for a in cast if a.human) for cast in actors]
     machine = [sum(a.weight for a in cast if not a.human) for cast in actors]
-    units = []
+    units, block = [], block_windows(days * len(world))
     for day in range(days):
         weekday = (first + dt.timedelta(days=day)).weekday()
         curve = [human_curve((i * WINDOW + 150) / 3600, weekday) for i in range(288)]
@@ -132,12 +132,12 @@ def _trail_units(world: list[Account], scripted: list[list[tuple[int, dict]]], f
             weights = [machine[n] * (0.9 + 0.15 * c) + human[n] * c * 2.2 for c in curve]
             shares = [human[n] * c * 2.2 / w for c, w in zip(curve, weights, strict=True)]
             plans.append((window_counts(events_per_day, weights), shares))
-        for b in range(0, 288, BLOCK_WINDOWS):
+        for b in range(0, 288, block):
             start = day0 + day * 86400 + b * WINDOW
             for n, (counts, shares) in enumerate(plans):
-                due = _due(scripted[n], start, start + BLOCK_WINDOWS * WINDOW, start == day0)
-                units.append(TrailUnit(n, start, tuple(counts[b:b + BLOCK_WINDOWS]),
-                                       tuple(shares[b:b + BLOCK_WINDOWS]), due))
+                due = _due(scripted[n], start, start + block * WINDOW, start == day0)
+                units.append(TrailUnit(n, start, tuple(counts[b:b + block]),
+                                       tuple(shares[b:b + block]), due))
     return units
 
 

@@ -1,5 +1,6 @@
-"""Work units of the sample: one account's trail for a block of 5-minute windows, or one
-account's CloudWatch day. Each unit has its own seeded RNGs, so a unit's files are the same
+"""Work units of the sample: one account's trail for a block of 5-minute windows (a day, or 3
+hours when the sample has too few account-days to keep the cores busy), or one account's
+CloudWatch day. Each unit has its own seeded RNGs, so a unit's files are the same
 whichever process runs it and in whatever order.
 
 A trail unit starts with fresh actors (sessions and console logins are re-established at the
@@ -22,7 +23,15 @@ from toolkit.sample.records import RecordFactory
 from toolkit.sample.world import Account
 
 WINDOW = 300
-BLOCK_WINDOWS = 36  # 3 hours per trail unit: fixed, so the output never depends on the workers
+DAY_WINDOWS = 288
+SHORT_BLOCK_WINDOWS = 36    # 3 hours: trail unit of samples with few account-days
+MIN_ACCOUNT_DAYS = 4        # from this many account-days on, a trail unit is a whole day
+
+
+def block_windows(account_days: int) -> int:
+    """Windows per trail unit. Depends only on the sample's size, never on the workers, so the
+    bytes do not either; longer blocks keep sessions and console logins going longer."""
+    return DAY_WINDOWS if account_days >= MIN_ACCOUNT_DAYS else SHORT_BLOCK_WINDOWS
 
 
 @dataclass(frozen=True)
