@@ -36,7 +36,7 @@ def record(name: str, source: str, time: str, *, ident: dict | None = None, para
     return rec
 
 
-def write_lake(lake: Path, records: list[dict]) -> None:
+def write_lake(lake: Path | str, records: list[dict], endpoint_url: str | None = None) -> None:
     """Write records as the lake's ``events`` partitions (one per UTC day), via the ingest's flatten."""
     from toolkit.cloudtrail import events_from_records
     from toolkit.lake import Lake
@@ -44,7 +44,7 @@ def write_lake(lake: Path, records: list[dict]) -> None:
     by_day: dict[str, list[dict]] = {}
     for rec in records:
         by_day.setdefault(rec["eventTime"][:10], []).append(rec)
-    store = Lake.at(str(lake))
+    store = Lake.at(str(lake), endpoint_url)
     for day, recs in by_day.items():
         store.write_parquet("events", day, events_from_records(recs))
 

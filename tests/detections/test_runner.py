@@ -194,3 +194,22 @@ def test_detect_athena_wiring_scan_limit_refusal_and_override(small_lake, monkey
     assert main(["detect", "--lake", str(lake), "--start", "2025-03-04", "--end", "2025-03-04",
                  "--rules", str(rules_dir), "--engine", "athena"]) == 3
     assert "allow-scan" in capsys.readouterr().err
+
+
+def test_detect_on_an_s3_lake_through_moto(moto_reset, rules_dir):
+    import boto3
+
+    from toolkit.config import Settings
+
+    boto3.client("s3", endpoint_url=moto_reset, region_name="us-east-1").create_bucket(Bucket="lake")
+    write_rule(rules_dir, stop_logging_rule())
+    stop = record("StopLogging", "cloudtrail.amazonaws.com", "2025-03-04T09:00:00Z", params={"name": "t"})
+    write_lake("s3://lake/tw", [stop, record("ListUsers", "iam.amazonaws.com", "2025-03-04T09:01:00Z")],
+               endpoint_url=moto_reset)
+    settings = Settings.from_env(endpoint_url=moto_reset)
+    found = run_detections("s3://lake/tw", "2025-03-04", "2025-03-04", rules_dir=rules_dir, settings=settings)
+    assert found["event_ids"].to_list() == [[stop["eventID"]]]
+    store = Lake.at("s3://lake/tw", moto_reset)
+    (path,) = store.files("findings", "2025-03-04")
+    with store.fs.open(path, "rb") as fh:
+        assert pq.read_table(fh)["finding_id"].to_pylist() == found["finding_id"].to_list()
