@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from toolkit.engines import catalog
 from toolkit.engines.contracts import conform
 from toolkit.engines.guard import estimate_scan_bytes
-from toolkit.lake import Lake, parse_day, storage_options
+from toolkit.lake import Lake, normalize, parse_day, storage_options
 from toolkit.sqlfiles import load_model, placeholder_names
 
 if TYPE_CHECKING:
@@ -84,7 +84,7 @@ class DuckDBEngine:
         from toolkit.cloudtrail.raw_sql import duckdb_raw_view_sql
 
         try:
-            self.con.execute(duckdb_raw_view_sql(raw))
+            self.con.execute(duckdb_raw_view_sql(normalize(raw)))
         except duckdb.IOException as exc:  # no delivery files (yet): queries name a missing view
             log.warning("no cloudtrail_raw view over %s: %s", raw, exc)
 
