@@ -49,6 +49,8 @@ def _cell(value: Any) -> str:
         return '<span style="color:#999">–</span>'
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, list):
+        return html.escape(", ".join(str(v) for v in value))
     if isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, float):
