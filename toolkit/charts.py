@@ -195,14 +195,21 @@ def findings_by_severity(findings, *, title: str = "Findings by rule and severit
 
 
 def daily_counts(frame, *, value: str, color: str, title: str, unit: str = "count") -> alt.Chart:
-    """Stacked daily bars (``day``, ``color`` column, ``value``)."""
+    """Stacked bars per day (``day``, a ``color`` column, ``value``); severity gets its palette."""
     import altair as alt
+    import polars as pl
 
-    return alt.Chart(_frame(frame)).mark_bar().encode(
-        x=alt.X("day:T", title="day (UTC)", axis=alt.Axis(format="%b %d", labelAngle=0)),
+    data = _frame(frame)
+    if data is None or data.is_empty():
+        return empty_chart(title, "nothing to show for this window")
+    data = data.with_columns(pl.col("day").cast(pl.String))
+    scale = (alt.Scale(domain=list(SEVERITY_COLORS), range=list(SEVERITY_COLORS.values()))
+             if color == "severity" else alt.Undefined)
+    return alt.Chart(data).mark_bar().encode(
+        x=alt.X("day:O", title="day (UTC)", axis=alt.Axis(labelAngle=0)),
         y=alt.Y(f"{value}:Q", title=unit),
-        color=alt.Color(f"{color}:N", legend=alt.Legend(orient="bottom")),
-        tooltip=["day:T", f"{color}:N", f"{value}:Q"],
+        color=alt.Color(f"{color}:N", scale=scale, legend=alt.Legend(orient="bottom")),
+        tooltip=["day:O", f"{color}:N", f"{value}:Q"],
     ).properties(width=WIDTH, height=HEIGHT, title=title)
 
 
