@@ -125,6 +125,11 @@ def test_cli_detect_rules_list_and_rules_test(small_lake, capsys):
     assert out.splitlines()[0].split() == ["id", "severity", "tactic", "technique", "title"]
     assert "test-new-region" in out and "T1535" in out
 
+    assert main(["rules", "show", "test-new-region", "--rules", str(rules_dir), "--start", "2025-03-05"]) == 0
+    out = capsys.readouterr().out
+    assert '"baseline_start": "2025-02-19"' in out and "where dt between :start and :end" in out
+    assert main(["rules", "show", "nope", "--rules", str(rules_dir)]) == 2
+
     assert main(["rules", "test", "--rules", str(rules_dir)]) == 0
     assert "3 passed, 0 failed" in capsys.readouterr().out
     broken = stop_logging_rule()

@@ -24,6 +24,12 @@ def register(subparsers) -> None:
     _rules_dir(testing)
     testing.add_argument("--rule", action="append", metavar="ID", help="test only these rule ids")
     testing.set_defaults(func=run_rules_test)
+    show = verbs.add_parser("show", help="a rule's metadata and the Athena SQL detect runs (dry run)")
+    _rules_dir(show)
+    show.add_argument("rule_id", metavar="ID")
+    show.add_argument("--start", default="2025-01-01", help="day the printed parameters start at")
+    show.add_argument("--end", default=None, help="last day of the printed parameters")
+    show.set_defaults(func=run_rules_show)
 
     detect = subparsers.add_parser(
         "detect", help="run the rules over the lake and write <lake>/findings/dt=D/",
@@ -78,6 +84,21 @@ def run_rules_test(args) -> int:
     failed = [r for r in results if not r.passed]
     print(f"\n{len(results) - len(failed)} passed, {len(failed)} failed, {len(results)} rules")
     return EXIT_TESTS_FAILED if failed else 0
+
+
+def run_rules_show(args) -> int:
+    from toolkit.detections.rules import load_rules
+    from toolkit.detections.sql import compile_rule, rule_params
+
+    rule = next((r for r in load_rules(args.rules) if r.id == args.rule_id), None)
+    if rule is None:
+        raise ValueError(f"unknown rule id {args.rule_id!r} (see: trailwatch rules list)")
+    print(f"{rule.id}: {rule.title}\nseverity {rule.severity}, {rule.tactic} ({rule.tactic_id}), "
+          f"{rule.technique} {rule.technique_name}, kind {rule.kind}\nfile {rule.path}\n")
+    print(rule.description + "\n\nreferences:\n  " + "\n  ".join(rule.references) + "\n")
+    print(f"-- parameters: {json.dumps(rule_params(rule, args.start, args.end or args.start))}")
+    print(compile_rule(rule))
+    return 0
 
 
 def run_detect(args) -> int:
