@@ -117,3 +117,18 @@ def test_blank_page_is_detected(tmp_path):
     png = screenshot(page, tmp_path / "blank.png", tmp_path / "profile")
     with pytest.raises(AssertionError):
         assert_not_blank(png)
+
+
+def test_outputs_go_to_s3_through_moto(tiny_notebook, moto_reset, monkeypatch):
+    """An s3:// --out (moto's server over HTTP): both files land under the prefix."""
+    import boto3
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_reset)
+    s3 = boto3.client("s3", endpoint_url=moto_reset, region_name="us-east-1")
+    s3.create_bucket(Bucket="reports")
+    run = run_report(str(tiny_notebook), "s3://reports/cost/run-1", {}, run_id="run-1")
+    keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket="reports")["Contents"])
+    assert keys == ["cost/run-1/tiny-run-1.html", "cost/run-1/tiny-run-1.ipynb"]
+    assert run.html == "s3://reports/cost/run-1/tiny-run-1.html"
+    body = s3.get_object(Bucket="reports", Key="cost/run-1/tiny-run-1.html")["Body"].read()
+    assert b"data:image/png;base64," in body
