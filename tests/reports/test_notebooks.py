@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import re
+import shutil
 
 import nbformat
 import pytest
@@ -13,6 +15,8 @@ from reports_helpers import assert_not_blank, build_sample_lake, screenshot
 
 from toolkit.reports import REPORTS, notebook_parameters, notebook_path, run_report
 from toolkit.reports.html import external_references
+
+pytestmark = pytest.mark.slow  # runs three notebooks on a generated sample lake (~1-2 min)
 
 # What callers pass, by report: the CLI always passes lake; toolkit/pipeline.py (the DAGs)
 # passes lake + engine + these (cost_report, forensic_report).
@@ -123,4 +127,8 @@ def test_report_renders_in_headless_chromium(rendered, report, tmp_path):
 
     png = screenshot(Path(rendered[report].html), tmp_path / f"{report}.png", tmp_path / "profile")
     stats = assert_not_blank(png, min_colours=64, min_share=0.05)
+    keep = os.environ.get("TRAILWATCH_REPORTS_SCREENSHOTS")  # a folder to keep them for a look
+    if keep:
+        Path(keep).mkdir(parents=True, exist_ok=True)
+        shutil.copy(png, Path(keep) / png.name)
     print(report, stats)

@@ -37,6 +37,14 @@ def detect_subject(value: str, kind: str = "") -> Subject:
                      "address, a principal ARN or a resource ARN, or set subject_type")
 
 
+def _some(values: list[str], shown: int = 6) -> str:
+    """``"N: a, b, …"`` (the full lists are in the tables below)."""
+    if not values:
+        return "none"
+    more = ", …" if len(values) > shown else ""
+    return f"{len(values)}: " + ", ".join(values[:shown]) + more
+
+
 def evidence_dir(lake: str, subject: Subject, start: str, end: str) -> str:
     """``<lake>/reports/forensic/<kind>-<value>-<start>-<end>`` with a path-safe value."""
     safe = re.sub(r"[^A-Za-z0-9._-]+", "_", subject.value)[:120]
@@ -58,8 +66,8 @@ def summary_table(inv: Investigation) -> pl.DataFrame:
         ("first seen / last seen", f"{facts['first_seen']} / {facts['last_seen']}"),
         ("principals", ", ".join(facts["principals"]) or "–"),
         ("access keys", ", ".join(facts["access_keys"]) or "–"),
-        ("new IPs", ", ".join(facts["new_ips"]) or "none"),
-        ("new user agents", ", ".join(facts["new_user_agents"]) or "none"),
+        ("new IPs", _some(facts["new_ips"])),
+        ("new user agents", _some(facts["new_user_agents"], 2)),
         ("identity chain", f"{chain['nodes']} nodes, {len(chain['roles'])} roles, "
                            f"{chain['descendant_events']:,} events by issued credentials"),
         ("blast radius", f"{blast['resources_read']:,} resources read, "
