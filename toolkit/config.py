@@ -23,6 +23,7 @@ class Settings:
 
     lake: str = DEFAULT_LAKE
     raw: str | None = None
+    reports: str | None = None
     engine: Engine = "duckdb"
     region: str = DEFAULT_REGION
     endpoint_url: str | None = None
@@ -30,6 +31,8 @@ class Settings:
     athena_database: str = "trailwatch"
     athena_output: str | None = None
     scan_limit_bytes: int = DEFAULT_SCAN_LIMIT_BYTES
+    metric_regions: tuple[str, ...] = ()
+    account_id: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -42,6 +45,7 @@ class Settings:
         settings = cls(
             lake=env.get("TRAILWATCH_LAKE", DEFAULT_LAKE),
             raw=env.get("TRAILWATCH_RAW") or None,
+            reports=env.get("TRAILWATCH_REPORTS") or None,
             engine=engine,  # type: ignore[arg-type]
             region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or DEFAULT_REGION,
             endpoint_url=env.get("AWS_ENDPOINT_URL") or None,
@@ -49,8 +53,18 @@ class Settings:
             athena_database=env.get("TRAILWATCH_ATHENA_DATABASE", "trailwatch"),
             athena_output=env.get("TRAILWATCH_ATHENA_OUTPUT") or None,
             scan_limit_bytes=int(env.get("TRAILWATCH_SCAN_LIMIT_BYTES", DEFAULT_SCAN_LIMIT_BYTES)),
+            metric_regions=tuple(r.strip() for r in env.get("TRAILWATCH_METRIC_REGIONS", "").split(",")
+                                 if r.strip()),
+            account_id=env.get("TRAILWATCH_ACCOUNT_ID") or None,
         )
         return settings.with_overrides(**overrides)
+
+    @property
+    def reports_root(self) -> str:
+        """Where scheduled reports go: ``TRAILWATCH_REPORTS`` or ``<lake>/reports``."""
+        from toolkit.lake import Lake
+
+        return self.reports or Lake.at(self.lake).table("reports")
 
     def with_overrides(self, **overrides) -> Settings:
         """Return a copy with every override that is not None applied (CLI flags)."""

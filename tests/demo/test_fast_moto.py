@@ -65,3 +65,15 @@ def test_validation_errors_match(backend):
 
     with pytest.raises(ValidationError):
         fast_moto.indexed_get_metric_data(backend, [_query(0, "Average", 60)], T0, T0)
+
+
+def test_percentiles_from_raw_values(backend):
+    queries = [_query(0, "p95", 3600, "i-1"), _query(1, "p50", 3600, None, "Custom")]
+    start, end = T0, T0 + dt.timedelta(hours=4)
+    got = fast_moto.indexed_get_metric_data(backend, queries, start, end)
+    raw = sorted(md.value for md in backend.metric_data
+                 if md.name == "CPUUtilization" and md.namespace == "AWS/EC2"
+                 and [d.value for d in md.dimensions] == ["i-1"] and md.timestamp < T0 + dt.timedelta(hours=1))
+    assert got[0]["values"][0] == raw[int(0.95 * len(raw) + 0.999999) - 1]
+    assert got[0]["values"][0] <= max(raw) and len(got[0]["values"]) >= 3
+    assert got[1]["values"] == []  # statistic sets carry no percentiles

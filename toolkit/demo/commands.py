@@ -1,7 +1,26 @@
-"""CLI verbs of toolkit.demo (registered by toolkit.cli)."""
+"""CLI verb `demo` (registered by toolkit.cli)."""
 
 from __future__ import annotations
 
+import argparse
+
 
 def register(subparsers) -> None:
-    """Add this area's verbs to the trailwatch parser (none yet)."""
+    p = subparsers.add_parser(
+        "demo", help="generate a sample AWS account and run the whole pipeline through Airflow",
+        description="Sample account -> moto's server -> Airflow DAG runs per day -> reports -> "
+                    "digest verification -> summary.")
+    p.add_argument("--out", default="demo", help="folder for the sample, lake, reports (default: demo)")
+    p.add_argument("--days", type=int, default=7, help="days of activity (default: 7)")
+    p.add_argument("--events-per-day", type=int, default=5000, help="background events per day")
+    p.add_argument("--seed", type=int, default=7)
+    p.set_defaults(func=_demo)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from toolkit.demo.run import run_demo
+
+    run_demo(Path(args.out), days=args.days, events_per_day=args.events_per_day, seed=args.seed)
+    return 0

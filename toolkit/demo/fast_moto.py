@@ -7,11 +7,17 @@ This drop-in gives the same answers — same matching rules (including moto's qu
 walking each query's sorted datapoints slot by slot. Metric math and Metrics Insights queries
 go to moto's own implementation. ``tests/demo/test_fast_moto.py`` checks equivalence.
 
+Percentile statistics (``p95``, ``p99.9``), for which moto answers HTTP 500, are computed from
+the raw values published in the slot (nearest rank), as CloudWatch does for raw datapoints;
+slots holding only statistic sets have no percentile, as in CloudWatch.
+
 Run as ``python -m toolkit.demo.fast_moto -H 127.0.0.1 -p PORT`` (moto.server's arguments).
 """
 
 from __future__ import annotations
 
+import math
+import re
 import sys
 from collections import defaultdict
 from datetime import timedelta
@@ -70,13 +76,28 @@ def _slot_statistics(data: list, stat: str, start, end, delta, statistics_class)
         j = i
         while j < len(data) and data[j].timestamp < slot_end:
             j += 1
-        if j > i:
-            stats = statistics_class([stat], slot)
-            stats.metric_data = data[i:j]
-            values.append(stats.get_statistics_for_type(stat))
-            timestamps.append(stats.timestamp)
+        value = _statistic(data[i:j], stat, slot, statistics_class) if j > i else None
+        if value is not None or (j > i and not _PERCENTILE.match(stat)):
+            values.append(value)
+            timestamps.append(slot)
         i, slot = j, slot_end
     return values, timestamps
+
+
+_PERCENTILE = re.compile(r"^p(\d{1,2}(\.\d+)?)$")
+
+
+def _statistic(data: list, stat: str, slot, statistics_class):
+    match = _PERCENTILE.match(stat)
+    if not match:
+        stats = statistics_class([stat], slot)
+        stats.metric_data = data
+        return stats.get_statistics_for_type(stat)
+    raw = sorted(md.value for md in data if hasattr(md, "value"))
+    if not raw:
+        return None
+    rank = math.ceil(float(match.group(1)) / 100 * len(raw))
+    return raw[max(rank, 1) - 1]
 
 
 _ORIGINAL = None
