@@ -132,3 +132,10 @@ def test_outputs_go_to_s3_through_moto(tiny_notebook, moto_reset, monkeypatch):
     assert run.html == "s3://reports/cost/run-1/tiny-run-1.html"
     body = s3.get_object(Bucket="reports", Key="cost/run-1/tiny-run-1.html")["Body"].read()
     assert b"data:image/png;base64," in body
+
+
+def test_cli_choices_match_the_report_registry():
+    from toolkit.reports import REPORTS
+    from toolkit.reports.commands import REPORT_CHOICES
+
+    assert set(REPORT_CHOICES) == set(REPORTS)
