@@ -190,6 +190,7 @@ def connect(threads: int | None = None, memory_limit: str | None = None,
     if temp_dir:
         con.execute(f"SET temp_directory={_q(temp_dir)}")
     con.execute("SET preserve_insertion_order=false")
+    con.execute("SET enable_progress_bar=false")
     return con
 
 

@@ -30,8 +30,10 @@ from toolkit.cloudtrail.manifest import check_manifest
 
 log = logging.getLogger(__name__)
 
-MAX_FILE_BYTES = 128 * 1024**2        # raw object size above which a file is quarantined
-MAX_JSON_BYTES = 256 * 1024**2        # largest decompressed JSON document DuckDB will read
+MAX_FILE_BYTES = 32 * 1024**2         # raw object size above which a file is quarantined
+# Largest decompressed JSON file DuckDB reads; it reserves twice this per thread, so it bounds
+# memory (AWS delivers every ~5 minutes, files are far smaller). Larger: quarantined as oversized.
+MAX_JSON_BYTES = 64 * 1024**2
 BATCH_BYTES = 24 * 1024**2            # raw (compressed) bytes per DuckDB batch
 ROWS_PER_GROUP = 122_880
 GROUPS_PER_FILE = 8                   # ~1M rows per Parquet file
@@ -121,8 +123,8 @@ def _screen(files: list[RawFile], run: Run, max_file_bytes: int) -> list[RawFile
 
 
 def _connect(workdir: str, raw_fs, lake: lakes.Lake, memory_limit: str, threads: int | None):
-    con = flatten.connect(threads=threads, memory_limit=memory_limit, temp_dir=f"{workdir}/spill",
-                          database=f"{workdir}/scratch.duckdb")
+    # in-memory database: tables and operators spill to the temp dir above memory_limit
+    con = flatten.connect(threads=threads, memory_limit=memory_limit, temp_dir=f"{workdir}/spill")
     for fs in (raw_fs, lake.fs):
         if "s3" in (fs.protocol if isinstance(fs.protocol, tuple) else (fs.protocol,)):
             con.register_filesystem(fs)
@@ -131,9 +133,16 @@ def _connect(workdir: str, raw_fs, lake: lakes.Lake, memory_limit: str, threads:
 
 
 def _prepare(con) -> None:
-    con.execute("CREATE TABLE recs (source_file VARCHAR, record_index BIGINT, r VARCHAR)")
-    con.execute(f"CREATE TABLE staged AS SELECT * EXCLUDE (bad_reason, bad_record) "
-                f"FROM ({flatten.flatten_sql('recs')}) WHERE false")
+    """``staged`` holds every flattened candidate row of the run (bad ones with their reason)."""
+    con.execute("CREATE TABLE docs (filename VARCHAR, nbytes BIGINT, records VARCHAR[])")
+    con.execute(f"CREATE TABLE staged AS SELECT * FROM ({flatten.flatten_sql(_recs_sql(0))}) WHERE false")
+
+
+def _recs_sql(prefix_len: int) -> str:
+    """Records of the batch in ``docs`` as (source_file, record_index, r)."""
+    return (f"(SELECT substr(filename, {prefix_len + 1}) AS source_file, "
+            f"generate_subscripts(records, 1) - 1 AS record_index, unnest(records) AS r "
+            f"FROM docs WHERE records IS NOT NULL)")
 
 
 def _batches(files: list[RawFile], batch_bytes: int) -> list[list[RawFile]]:
@@ -152,16 +161,23 @@ def _load_batches(con, files, run, raw_root, day, batch_bytes, progress) -> None
     for batch in _batches(files, batch_bytes):
         try:
             _load(con, batch, run, day)
-        except Exception as exc:  # DuckDB names no file reliably: isolate the bad one(s)
+        except _data_errors() as exc:  # DuckDB names no file reliably: isolate the bad one(s)
             log.info("batch of %d files failed (%s); retrying file by file", len(batch), exc)
             for f in batch:
                 try:
                     _load(con, [f], run, day)
-                except Exception as file_exc:  # noqa: BLE001 - any read error quarantines
+                except _data_errors() as file_exc:
                     run.quarantine_file(f, _reason(file_exc))
         done += sum(f.size for f in batch)
         if progress:
             progress(done, total)
+
+
+def _data_errors() -> tuple[type[Exception], ...]:
+    """DuckDB errors caused by a file's content (not memory or bugs, which must stop the run)."""
+    import duckdb
+
+    return (duckdb.IOException, duckdb.InvalidInputException, duckdb.ConversionException)
 
 
 def _reason(exc: Exception) -> str:
@@ -185,75 +201,77 @@ def _load(con, batch: list[RawFile], run: Run, day: dt.date) -> None:
         SELECT filename, length(json) AS nbytes,
                from_json(json, '{{"Records":["VARCHAR"]}}').Records AS records
         FROM read_json_objects({url_list}, filename=true, maximum_object_size={MAX_JSON_BYTES})""")
-    per_file = {u: (n, nb, bad) for u, n, nb, bad in con.execute(
-        "SELECT filename, count(*), sum(nbytes), bool_or(records IS NULL) FROM docs GROUP BY filename").fetchall()}
-    good = []
+    per_file = {u: (n, nb, bad, nrec) for u, n, nb, bad, nrec in con.execute(
+        "SELECT filename, count(*), sum(nbytes), bool_or(records IS NULL), sum(len(records)) "
+        "FROM docs GROUP BY filename").fetchall()}
+    good, bad, counts = [], [], dict.fromkeys(("bytes_json", "bytes_raw", "records_in"), 0)
     for url, f in by_url.items():
-        n, nbytes, no_records = per_file.get(url, (0, 0, True))
-        if n == 0:
-            reason = "no JSON document in file"
-        elif n > 1:
-            reason = f"{n} JSON documents in one file (expected one {{\"Records\": [...]}})"
-        elif no_records:
-            reason = "JSON without a Records array"
-        else:
-            good.append(url)
-            run.counts["bytes_json"] += int(nbytes)
+        n, nbytes, no_records, n_records = per_file.get(url, (0, 0, True, 0))
+        reason = ("no JSON document in file" if n == 0 else
+                  f"{n} JSON documents in one file (expected one {{\"Records\": [...]}})" if n > 1 else
+                  "JSON without a Records array" if no_records else None)
+        if reason:
+            bad.append((f, reason))
             continue
+        good.append(url)
+        counts["bytes_json"] += int(nbytes)
+        counts["bytes_raw"] += f.size
+        counts["records_in"] += int(n_records or 0)
+    con.execute("DELETE FROM docs WHERE filename NOT IN (SELECT unnest(?::VARCHAR[]))", [good])
+    # every URL is <raw root>/<key>: one prefix length turns a URL into its key
+    prefix = {len(u) - len(by_url[u].key) for u in good} or {0}
+    assert len(prefix) == 1, "raw files under one root share one URL prefix"
+    con.execute(f"INSERT INTO staged {flatten.flatten_sql(_day_candidates(prefix.pop(), day))}")
+    # counted only once the batch is in: a failed batch is retried file by file
+    for f, reason in bad:
         run.quarantine_file(f, reason)
-    prefix_len = {url: len(url) - len(by_url[url].key) for url in good}
-    cases = " ".join(f"WHEN {flatten.sql_literal(u)} THEN {n + 1}" for u, n in prefix_len.items()) or "WHEN NULL THEN 1"
-    con.execute(f"""
-        CREATE OR REPLACE TABLE recs AS
-        SELECT substr(filename, CASE filename {cases} END) AS source_file,
-               generate_subscripts(records, 1) - 1 AS record_index, unnest(records) AS r
-        FROM docs WHERE filename IN (SELECT unnest(?::VARCHAR[]))""", [good])
-    con.execute("DROP TABLE docs")
-    _flatten_batch(con, run, day)
+    for name, value in counts.items():
+        run.counts[name] += value
     run.counts["files_read"] += len(good)
-    run.counts["bytes_raw"] += sum(by_url[u].size for u in good)
 
 
-def _flatten_batch(con, run: Run, day: dt.date) -> None:
-    # Cheap pre-filter: only records that may fall on the day are flattened; the others only
-    # need a valid eventTime of another day to be counted as such (else they are flattened too,
-    # so a record without eventID/eventTime is always quarantined with its reason).
+def _day_candidates(prefix_len: int, day: dt.date) -> str:
+    """Records that may fall on ``day``: a cheap text test, exact parse for the rest.
+
+    Only these are flattened. A record left out has a valid eventTime of another day and an
+    eventID, so it is simply counted as another day's; a record without eventID/eventTime is
+    always flattened and so quarantined with its reason.
+    """
     pattern = flatten.sql_literal(f'"eventTime":"{day.isoformat()}T')
-    con.execute(f"""
-        CREATE OR REPLACE VIEW recs_day AS SELECT * FROM recs
+    return f"""(SELECT * FROM {_recs_sql(prefix_len)} AS recs
         WHERE contains(r, {pattern}) OR coalesce(
             CAST(try_cast(json_extract_string(r, '$.eventTime') AS TIMESTAMPTZ) AS DATE) = DATE '{day}'
-            OR json_extract_string(r, '$.eventID') IS NULL, true)""")
-    con.execute(f"CREATE OR REPLACE TABLE flat AS {flatten.flatten_sql('recs_day')}")
-    n_in, = con.execute("SELECT count(*) FROM recs").fetchone()
-    n_flat, n_day = con.execute(
-        f"SELECT count(*), count(*) FILTER (bad_reason IS NULL AND CAST(event_time AS DATE) = DATE '{day}') FROM flat").fetchone()
-    bad = con.execute("SELECT source_file, record_index, bad_reason, bad_record FROM flat "
+            OR json_extract_string(r, '$.eventID') IS NULL, true))"""
+
+
+def _count_staged(con, run: Run, day: dt.date) -> None:
+    """Fill the record counters from ``staged`` and collect the quarantined records."""
+    on_day = f"bad_reason IS NULL AND CAST(event_time AS DATE) = DATE '{day}'"
+    n_day, n_distinct = con.execute(
+        f"SELECT count(*), count(DISTINCT event_id) FROM staged WHERE {on_day}").fetchone()
+    bad = con.execute("SELECT source_file, record_index, bad_reason, bad_record FROM staged "
                       "WHERE bad_reason IS NOT NULL ORDER BY source_file, record_index").fetchall()
-    con.execute(f"INSERT INTO staged SELECT * EXCLUDE (bad_reason, bad_record) FROM flat "
-                f"WHERE bad_reason IS NULL AND CAST(event_time AS DATE) = DATE '{day}'")
-    con.execute("DROP TABLE flat")
-    run.counts["records_in"] += n_in
-    run.counts["records_quarantined"] += len(bad)
-    run.counts["records_other_days"] += n_in - n_day - len(bad)
     run.quarantined += [Quarantined(k, why, record_index=i, record=r) for k, i, why, r in bad]
+    run.counts["records_quarantined"] = len(bad)
+    run.counts["records_written"] = n_distinct
+    run.counts["duplicates_dropped"] = n_day - n_distinct
+    run.counts["records_other_days"] = run.counts["records_in"] - n_day - len(bad)
 
 
-def dedupe_sort_sql(source: str = "staged") -> str:
+def dedupe_sort_sql(day: dt.date, source: str = "staged") -> str:
     """One row per eventID (smallest source key, then first in file), ordered for pruning."""
     cols = ", ".join(flatten.EVENT_COLUMNS)
     return f"""
         SELECT {cols} FROM {source}
+        WHERE bad_reason IS NULL AND CAST(event_time AS DATE) = DATE '{day}'
         QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY source_file, record_index) = 1
         ORDER BY event_time, principal_arn, event_id"""
 
 
 def _write_events(con, lake: lakes.Lake, day: dt.date, run: Run) -> None:
-    total, distinct = con.execute("SELECT count(*), count(DISTINCT event_id) FROM staged").fetchone()
-    run.counts["records_written"] = distinct
-    run.counts["duplicates_dropped"] = total - distinct
+    _count_staged(con, run, day)
     with lake.replacing_partition("events", day) as staging:
-        con.execute(f"""COPY ({dedupe_sort_sql()}) TO {flatten.sql_literal(staging)}
+        con.execute(f"""COPY ({dedupe_sort_sql(day)}) TO {flatten.sql_literal(staging)}
             (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROWS_PER_GROUP},
              ROW_GROUPS_PER_FILE {GROUPS_PER_FILE}, OVERWRITE_OR_IGNORE true)""")
 
