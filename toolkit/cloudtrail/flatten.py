@@ -190,7 +190,10 @@ def connect(threads: int | None = None, memory_limit: str | None = None,
     if temp_dir:
         con.execute(f"SET temp_directory={_q(temp_dir)}")
     con.execute("SET preserve_insertion_order=false")
-    con.execute("SET enable_progress_bar=false")
+    # Already off in a Jupyter kernel without ipywidgets, where DuckDB refuses to change it
+    # (the report notebooks export evidence through this connection).
+    if con.execute("select current_setting('enable_progress_bar')").fetchall()[0][0]:
+        con.execute("SET enable_progress_bar=false")
     return con
 
 
