@@ -49,8 +49,9 @@ def sample_env(airflow_home, tmp_path_factory):
         os.environ.update(saved)
 
 
-def _logical(day: dt.date):
-    return pendulum.datetime(day.year, day.month, day.day, tz="UTC")
+def _after(day: dt.date):
+    """The scheduler runs a daily interval once it has ended: day D runs at D+1 00:00."""
+    return pendulum.datetime(day.year, day.month, day.day, tz="UTC").add(days=1)
 
 
 def _succeeded(dag_run) -> None:
@@ -59,9 +60,20 @@ def _succeeded(dag_run) -> None:
     assert str(dag_run.state).endswith("success")
 
 
-def test_cloudtrail_daily_end_to_end(dagbag, sample_env):
+@pytest.fixture(scope="module")
+def daily_runs(dagbag, sample_env):
+    """Both sample days through cloudtrail_daily and cloudwatch_daily, as the scheduler would."""
+    runs = {}
+    for day in (sample_env["start"], sample_env["end"]):
+        for dag_id in ("cloudtrail_daily", "cloudwatch_daily"):
+            runs[dag_id, day] = dagbag.dags[dag_id].test(run_after=_after(day))
+    return runs
+
+
+def test_cloudtrail_daily_end_to_end(dagbag, sample_env, daily_runs):
     day, lake = sample_env["end"], sample_env["lake"]
-    _succeeded(dagbag.dags["cloudtrail_daily"].test(logical_date=_logical(day)))
+    for d in (sample_env["start"], day):
+        _succeeded(daily_runs["cloudtrail_daily", d])
     # The day and the day before (late deliveries) are ingested, with their manifests.
     for d in (day, day - dt.timedelta(days=1)):
         assert lake.files("events", d), f"no events partition for {d}"
@@ -75,23 +87,23 @@ def test_cloudtrail_daily_end_to_end(dagbag, sample_env):
     steps = sample_env["truth"]["incident"]["steps"]
     missed = [s["step"] for s in steps if not set(s["event_ids"]) & found]
     assert not missed, f"incident steps without a finding: {missed}"
-    # Re-running the day changes nothing.
+    # Re-running the day (a later manual run for the same interval) changes nothing.
     before = pl.read_parquet(lake.files("events", day)).sort("event_id")
-    _succeeded(dagbag.dags["cloudtrail_daily"].test(logical_date=_logical(day)))
+    _succeeded(dagbag.dags["cloudtrail_daily"].test(run_after=_after(day).add(minutes=5)))
     assert pl.read_parquet(lake.files("events", day)).sort("event_id").equals(before)
 
 
-def test_cloudwatch_daily_end_to_end(dagbag, sample_env):
+def test_cloudwatch_daily_end_to_end(sample_env, daily_runs):
     lake = sample_env["lake"]
     for day in (sample_env["start"], sample_env["end"]):
-        _succeeded(dagbag.dags["cloudwatch_daily"].test(logical_date=_logical(day)))
+        _succeeded(daily_runs["cloudwatch_daily", day])
     day = sample_env["end"]
     metrics = pl.read_parquet(lake.files("metrics", day))
     assert {"AWS/EC2", "AWS/RDS", "AWS/Lambda", "AWS/ApplicationELB"} <= set(metrics["namespace"])
     assert lake.files("anomalies", day)
 
 
-def test_forensic_investigation_with_params(dagbag, sample_env):
+def test_forensic_investigation_with_params(dagbag, sample_env, daily_runs):
     truth = sample_env["truth"]["incident"]
     conf = {"subject_type": "access_key", "subject": truth["access_key_id"],
             "start": sample_env["start"].isoformat(), "end": sample_env["end"].isoformat()}

@@ -13,17 +13,17 @@ import json
 import sys
 
 
-def run(dag_id: str, *, logical_date: dt.date | None = None, conf: dict | None = None) -> dict:
+def run(dag_id: str, *, day: dt.date | None = None, conf: dict | None = None) -> dict:
+    """One DAG run; a daily interval ``day`` runs after it ends (at day+1 00:00 UTC)."""
     import pendulum
 
     dag = _dagbag().dags[dag_id]
     kwargs = {"run_conf": conf} if conf else {}
-    if logical_date is not None:
-        kwargs["logical_date"] = pendulum.datetime(logical_date.year, logical_date.month,
-                                                   logical_date.day, tz="UTC")
+    if day is not None:
+        kwargs["run_after"] = pendulum.datetime(day.year, day.month, day.day, tz="UTC").add(days=1)
     dag_run = dag.test(**kwargs)
     failed = [ti.task_id for ti in dag_run.get_task_instances() if ti.state != "success"]
-    return {"dag_id": dag_id, "day": logical_date.isoformat() if logical_date else None,
+    return {"dag_id": dag_id, "day": day.isoformat() if day else None,
             "state": str(dag_run.state), "failed_tasks": failed}
 
 
@@ -57,10 +57,9 @@ def main(argv: list[str] | None = None) -> int:
     runs = []
     for day in days:
         for dag_id in ("cloudtrail_daily", "cloudwatch_daily"):
-            runs.append(run(dag_id, logical_date=day))
+            runs.append(run(dag_id, day=day))
             print(json.dumps(runs[-1]), flush=True)
-    runs.append(run("cost_report", logical_date=days[-1] + dt.timedelta(days=1),
-                    conf={"start": args.start, "end": args.end}))
+    runs.append(run("cost_report", conf={"start": args.start, "end": args.end}))
     print(json.dumps(runs[-1]), flush=True)
     if args.forensic_conf:
         runs.append(run("forensic_investigation", conf=json.loads(args.forensic_conf)))
