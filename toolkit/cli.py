@@ -48,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except (ValueError, FileNotFoundError, PermissionError) as exc:
+        if args.verbose:  # -v: the full traceback, for bug reports
+            raise
         # Bad input or a missing location: one clear line, no traceback.
         print(f"trailwatch {args.verb}: error: {exc}", file=sys.stderr)
         return 2

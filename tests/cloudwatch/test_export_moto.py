@@ -52,18 +52,28 @@ def test_export_is_idempotent_and_keeps_other_namespaces(loaded, tmp_path):
     assert read_metrics(lake, DAY, DAY).height == first.height
 
 
-def test_failing_percentile_is_skipped_with_a_warning(loaded, tmp_path):
-    """moto's server answers HTTP 500 for p95: the other statistics still land."""
+def test_failing_statistic_is_skipped_with_a_warning(loaded, tmp_path):
+    """The local server answers HTTP 500 for trimmed means (tm99): the other statistics land."""
     endpoint, _ = loaded
     from toolkit.cloudwatch.export import cloudwatch_client, route_to_account
 
     client = route_to_account(cloudwatch_client("us-east-1", endpoint, max_attempts=1), ACCOUNT)
-    summary = export_metrics(str(tmp_path / "lake"), DAY, stats=["Average", "p95"], now=NOW,
+    summary = export_metrics(str(tmp_path / "lake"), DAY, stats=["Average", "tm99"], now=NOW,
                              account_id=ACCOUNT, period=300, client=client)
-    assert summary.skipped_stats == ["p95"]
-    assert "p95" in summary.warnings[0]
+    assert summary.skipped_stats == ["tm99"]
+    assert "tm99" in summary.warnings[0]
     got = read_metrics(str(tmp_path / "lake"), DAY, DAY)
     assert set(got["stat"]) == {"Average"} and got.height == 3 * 288
+
+
+def test_percentiles_are_exported(loaded, tmp_path):
+    """p95 comes back from the server (computed from the raw datapoints by the local moto)."""
+    endpoint, _ = loaded
+    summary = export_metrics(str(tmp_path / "lake"), DAY, endpoint_url=endpoint, now=NOW,
+                             stats=["Average", "p95"], account_id=ACCOUNT, period=300)
+    assert summary.skipped_stats == []
+    got = read_metrics(str(tmp_path / "lake"), DAY, DAY)
+    assert {"Average", "p95"} <= set(got["stat"])
 
 
 def test_default_period_follows_retention(loaded, tmp_path):

@@ -130,8 +130,9 @@ def run_detect(args) -> int:
     return 0
 
 
-def print_table(header: tuple[str, ...], rows: list[tuple], out=sys.stdout) -> None:
-    """A plain fixed-width text table."""
+def print_table(header: tuple[str, ...], rows: list[tuple], out=None) -> None:
+    """A plain fixed-width text table (to ``out``, default the current ``sys.stdout``)."""
+    out = out or sys.stdout
     widths = [max([len(h)] + [len(str(r[i])) for r in rows]) for i, h in enumerate(header)]
     for line in (header, tuple("-" * w for w in widths), *rows):
         print("  ".join(str(v).ljust(w) for v, w in zip(line, widths, strict=True)).rstrip(), file=out)

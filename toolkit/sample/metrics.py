@@ -52,7 +52,9 @@ def _instance_series(inst: Instance, rng: random.Random, day_start: int, launche
     cpu = Series("AWS/EC2", "CPUUtilization", dims, "Percent", 300, "Average", inst.instance_id)
     net_in = Series("AWS/EC2", "NetworkIn", dims, "Bytes", 300, "Sum", inst.instance_id)
     net_out = Series("AWS/EC2", "NetworkOut", dims, "Bytes", 300, "Sum", inst.instance_id)
-    memory = Series("CWAgent", "mem_used_percent", dims, "Percent", 60, "Average", inst.instance_id)
+    # The CloudWatch agent's default config appends InstanceId and InstanceType dimensions.
+    agent_dims = dims + [("InstanceType", inst.instance_type)]
+    memory = Series("CWAgent", "mem_used_percent", agent_dims, "Percent", 60, "Average", inst.instance_id)
     shift_at = shift["shift_start"] if shift and shift["resource_id"] == inst.instance_id else None
     minutes = ids.day_stamps(day_start, 60)
     for k in range(288):
