@@ -34,9 +34,11 @@ MAX_FILE_BYTES = 32 * 1024**2         # raw object size above which a file is qu
 # Largest decompressed JSON file DuckDB reads; it reserves twice this per thread, so it bounds
 # memory (AWS delivers every ~5 minutes, files are far smaller). Larger: quarantined as oversized.
 MAX_JSON_BYTES = 64 * 1024**2
-BATCH_BYTES = 24 * 1024**2            # raw (compressed) bytes per DuckDB batch
-ROWS_PER_GROUP = 122_880
-GROUPS_PER_FILE = 8                   # ~1M rows per Parquet file
+BATCH_BYTES = 8 * 1024**2             # raw (compressed) bytes per DuckDB batch (~80 MB JSON)
+# Row groups of 30k rows (~40 MB of wide rows before compression) keep the sorted COPY within the
+# memory limit; 33 of them make a file of ~1M rows.
+ROWS_PER_GROUP = 30_000
+GROUPS_PER_FILE = 33
 
 
 @dataclass
@@ -76,7 +78,7 @@ class Run:
 
 def ingest_day(raw: str, lake: str | lakes.Lake, day: str | dt.date, lookback_days: int = 1, *,
                endpoint_url: str | None = None, max_file_bytes: int = MAX_FILE_BYTES,
-               batch_bytes: int = BATCH_BYTES, memory_limit: str = "600MB",
+               batch_bytes: int = BATCH_BYTES, memory_limit: str = "800MB",
                threads: int | None = None,
                progress: Callable[[int, int], None] | None = None) -> dict:
     """Ingest the events of ``day`` from the raw root ``raw`` into ``lake``; return the manifest.
@@ -123,8 +125,9 @@ def _screen(files: list[RawFile], run: Run, max_file_bytes: int) -> list[RawFile
 
 
 def _connect(workdir: str, raw_fs, lake: lakes.Lake, memory_limit: str, threads: int | None):
-    # in-memory database: tables and operators spill to the temp dir above memory_limit
-    con = flatten.connect(threads=threads, memory_limit=memory_limit, temp_dir=f"{workdir}/spill")
+    # a scratch database on local disk: the staged day need not fit in memory
+    con = flatten.connect(threads=threads, memory_limit=memory_limit, temp_dir=f"{workdir}/spill",
+                          database=f"{workdir}/scratch.duckdb")
     for fs in (raw_fs, lake.fs):
         if "s3" in (fs.protocol if isinstance(fs.protocol, tuple) else (fs.protocol,)):
             con.register_filesystem(fs)
@@ -246,7 +249,7 @@ def _day_candidates(prefix_len: int, day: dt.date) -> str:
 
 def _count_staged(con, run: Run, day: dt.date) -> None:
     """Fill the record counters from ``staged`` and collect the quarantined records."""
-    on_day = f"bad_reason IS NULL AND CAST(event_time AS DATE) = DATE '{day}'"
+    on_day = _ON_DAY.format(day=day)
     n_day, n_distinct = con.execute(
         f"SELECT count(*), count(DISTINCT event_id) FROM staged WHERE {on_day}").fetchone()
     bad = con.execute("SELECT source_file, record_index, bad_reason, bad_record FROM staged "
@@ -258,20 +261,38 @@ def _count_staged(con, run: Run, day: dt.date) -> None:
     run.counts["records_other_days"] = run.counts["records_in"] - n_day - len(bad)
 
 
-def dedupe_sort_sql(day: dt.date, source: str = "staged") -> str:
-    """One row per eventID (smallest source key, then first in file), ordered for pruning."""
-    cols = ", ".join(flatten.EVENT_COLUMNS)
-    return f"""
-        SELECT {cols} FROM {source}
-        WHERE bad_reason IS NULL AND CAST(event_time AS DATE) = DATE '{day}'
-        QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY source_file, record_index) = 1
-        ORDER BY event_time, principal_arn, event_id"""
+def _drop_duplicates(con, day: dt.date) -> None:
+    """Keep one row per eventID: the copy from the smallest source key, then the first in it.
+
+    Duplicates are few, so the window runs over the duplicated ids' narrow columns only (a
+    window over every wide row would not fit in memory for a big day).
+    """
+    con.execute(f"""
+        DELETE FROM staged WHERE rowid IN (
+            SELECT rowid FROM (
+                SELECT rowid, row_number() OVER (
+                    PARTITION BY event_id ORDER BY source_file, record_index) AS copy_n
+                FROM staged
+                WHERE {_ON_DAY.format(day=day)} AND event_id IN (
+                    SELECT event_id FROM staged WHERE {_ON_DAY.format(day=day)}
+                    GROUP BY event_id HAVING count(*) > 1))
+            WHERE copy_n > 1)""")
+
+
+_ON_DAY = "bad_reason IS NULL AND CAST(event_time AS DATE) = DATE '{day}'"
+
+
+def events_sql(day: dt.date) -> str:
+    """The day's rows in schema order, sorted so filters on time and principal prune row groups."""
+    return (f"SELECT {', '.join(flatten.EVENT_COLUMNS)} FROM staged WHERE {_ON_DAY.format(day=day)} "
+            f"ORDER BY event_time, principal_arn, event_id")
 
 
 def _write_events(con, lake: lakes.Lake, day: dt.date, run: Run) -> None:
     _count_staged(con, run, day)
+    _drop_duplicates(con, day)
     with lake.replacing_partition("events", day) as staging:
-        con.execute(f"""COPY ({dedupe_sort_sql(day)}) TO {flatten.sql_literal(staging)}
+        con.execute(f"""COPY ({events_sql(day)}) TO {flatten.sql_literal(staging)}
             (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROWS_PER_GROUP},
              ROW_GROUPS_PER_FILE {GROUPS_PER_FILE}, OVERWRITE_OR_IGNORE true)""")
 
