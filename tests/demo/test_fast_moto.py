@@ -77,3 +77,26 @@ def test_percentiles_from_raw_values(backend):
     assert got[0]["values"][0] == raw[int(0.95 * len(raw) + 0.999999) - 1]
     assert got[0]["values"][0] <= max(raw) and len(got[0]["values"]) >= 3
     assert got[1]["values"] == []  # statistic sets carry no percentiles
+
+
+def test_list_metrics_lists_each_metric_once(backend):
+    import boto3
+
+    client = boto3.client("cloudwatch", region_name="us-east-1")
+    dims = [{"Name": "InstanceId", "Value": "i-1"}, {"Name": "InstanceType", "Value": "m5.large"}]
+    client.put_metric_data(Namespace="CWAgent", MetricData=[
+        {"MetricName": "mem_used_percent", "Dimensions": dims, "Value": float(k),
+         "Timestamp": (T0 + dt.timedelta(minutes=k)).replace(tzinfo=dt.UTC)} for k in range(30)])
+    expected = {("AWS/EC2", "CPUUtilization", (("InstanceId", "i-1"),)),
+                ("AWS/EC2", "CPUUtilization", (("InstanceId", "i-2"),)),
+                ("Custom", "CPUUtilization", ()),
+                ("CWAgent", "mem_used_percent", (("InstanceId", "i-1"), ("InstanceType", "m5.large")))}
+    got = fast_moto.indexed_get_filtered_metrics(backend, None, None, [])
+    assert {(m.namespace, m.name, tuple(sorted((d.name, d.value) for d in m.dimensions)))
+            for m in got} == expected and len(got) == len(expected)
+    # moto's own filters still apply
+    only = fast_moto.indexed_get_filtered_metrics(backend, None, "CWAgent", [])
+    assert [m.name for m in only] == ["mem_used_percent"]
+    by_dim = fast_moto.indexed_get_filtered_metrics(backend, "CPUUtilization", None,
+                                                    [{"Name": "InstanceId", "Value": "i-2"}])
+    assert len(by_dim) == 1

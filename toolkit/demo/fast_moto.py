@@ -7,6 +7,11 @@ This drop-in gives the same answers — same matching rules (including moto's qu
 walking each query's sorted datapoints slot by slot. Metric math and Metrics Insights queries
 go to moto's own implementation. ``tests/demo/test_fast_moto.py`` checks equivalence.
 
+ListMetrics: moto compares every stored datapoint with every metric found so far, and its
+``are_dimensions_same`` never matches metrics with two or more dimensions, so such a metric is
+listed once per datapoint. The drop-in lists each (namespace, name, dimensions) once, in moto's
+order, with moto's own namespace/name/dimension filters — as CloudWatch does.
+
 Percentile statistics (``p95``, ``p99.9``), for which moto answers HTTP 500, are computed from
 the raw values published in the slot (nearest rank), as CloudWatch does for raw datapoints;
 slots holding only statistic sets have no percentile, as in CloudWatch.
@@ -100,6 +105,16 @@ def _statistic(data: list, stat: str, slot, statistics_class):
     return raw[max(rank, 1) - 1]
 
 
+def indexed_get_filtered_metrics(self, metric_name, namespace, dimensions) -> list:
+    """``CloudWatchBackend.get_filtered_metrics``: each metric once, in first-seen order."""
+    seen: dict[tuple, object] = {}
+    for md in self.get_all_metrics():
+        key = (md.namespace, md.name, tuple(sorted((d.name, d.value) for d in md.dimensions)))
+        if key not in seen and md.filter(namespace=namespace, name=metric_name, dimensions=dimensions):
+            seen[key] = md
+    return list(seen.values())
+
+
 _ORIGINAL = None
 
 
@@ -111,6 +126,7 @@ def install() -> None:
     if _ORIGINAL is None:
         _ORIGINAL = CloudWatchBackend.get_metric_data
         CloudWatchBackend.get_metric_data = indexed_get_metric_data
+        CloudWatchBackend.get_filtered_metrics = indexed_get_filtered_metrics
 
 
 if __name__ == "__main__":

@@ -53,14 +53,21 @@ def run_demo(out: Path, days: int = DEFAULT_DAYS, events_per_day: int = DEFAULT_
 
     out = Path(out).resolve()
     started = time.monotonic()
+    print(f"trailwatch demo: writing everything under {out}")
     # The window ends yesterday so CloudWatch's retention rules treat the data as recent.
     end = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
     start = end - dt.timedelta(days=days - 1)
     generate_account(out / "sample", start=start, days=days, events_per_day=events_per_day, seed=seed)
     truth = json.loads((out / "sample" / "truth" / "incident.json").read_text())
     with MotoServer() as moto:
-        load_sample_datapoints(out / "sample", moto.url)
         env = demo_environment(out, moto.url)
+        # This process talks only to the loopback moto server too: same fake credentials.
+        os.environ.update({k: env[k] for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+                                               "AWS_DEFAULT_REGION")})
+        os.environ.pop("AWS_SESSION_TOKEN", None)
+        loaded = load_sample_datapoints(out / "sample", moto.url)
+        env["TRAILWATCH_METRIC_REGIONS"] = ",".join(sorted({k.split("/")[1] for k in loaded}))
+        env["TRAILWATCH_ACCOUNT_ID"] = truth["accounts"][0]["account_id"]
         forensic = {"subject_type": "access_key", "subject": truth["incident"]["access_key_id"],
                     "start": start.isoformat(), "end": end.isoformat()}
         runs = _run_dags(env, start, end, forensic)
@@ -121,10 +128,20 @@ def _summary(out: Path, start: dt.date, end: dt.date, runs: list[dict], verifica
     return summary
 
 
-def _top_cost_items(lake, start: dt.date, end: dt.date) -> list[dict]:
-    from toolkit.cost.logging import top_cost_items
+def _top_cost_items(lake, start: dt.date, end: dt.date, top: int = 5) -> list[dict]:
+    """The largest monthly logging/monitoring lines, from the same estimators as the cost report."""
+    from toolkit.cloudwatch import read_metrics
+    from toolkit.config import Settings
+    from toolkit.cost.logging import (cloudtrail_logging_cost, cloudwatch_monitoring_cost,
+                                      cloudwatch_usage, logging_totals)
+    from toolkit.engines import connect
+    from toolkit.reports.cost import logging_volume
 
-    return top_cost_items(lake.root, start, end)[:5]
+    days = (end - start).days + 1
+    volume = logging_volume(connect(Settings.from_env({}, lake=lake.root)), start, end)
+    watch = cloudwatch_monitoring_cost(cloudwatch_usage(read_metrics(lake.root, start, end)))
+    totals = logging_totals(cloudtrail_logging_cost(volume, days), watch)
+    return totals.head(top).select("item", "monthly_usd").to_dicts()
 
 
 def _print_summary(out: Path, s: dict) -> None:
