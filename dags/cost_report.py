@@ -9,7 +9,7 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import CronDataIntervalTimetable, Param, dag, task
 
-DEFAULT_ARGS = {"owner": "trailwatch", "retries": 1, "retry_delay": pendulum.duration(minutes=5)}
+from toolkit.pipeline import DEFAULT_ARGS
 
 
 @dag(

@@ -14,6 +14,34 @@ from toolkit.config import Settings
 from toolkit.lake import parse_day
 
 AWS_CONN_ID = "aws_default"
+DEFAULT_ARGS = {"owner": "trailwatch", "retries": 2, "retry_delay": dt.timedelta(minutes=5)}
+
+
+def daily_dag(*tags: str) -> dict:
+    """``@dag`` arguments shared by the daily DAGs: one run per UTC day, after the day ends."""
+    import pendulum
+    from airflow.sdk import CronDataIntervalTimetable
+
+    return {"schedule": CronDataIntervalTimetable("@daily", timezone="UTC"),
+            "start_date": pendulum.datetime(2025, 1, 1, tz="UTC"), "catchup": False,
+            "max_active_runs": 1, "default_args": DEFAULT_ARGS, "tags": ["trailwatch", *tags]}
+
+
+def day_task(step: str):
+    """A TaskFlow task running ``pipeline.<step>(settings, day)`` for the data interval's day.
+
+    Each task reads and writes its own partitions and returns a small dict (XCom).
+    """
+    from airflow.sdk import task
+
+    @task(task_id=step)
+    def run(data_interval_start=None) -> dict:
+        from toolkit import pipeline
+
+        return getattr(pipeline, step)(pipeline.task_settings(), data_interval_start.date())
+
+    run.__doc__ = globals()[step].__doc__
+    return run()
 
 
 def task_settings(conn_id: str = AWS_CONN_ID) -> Settings:
@@ -61,7 +89,7 @@ def _previous(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=1)
 
 
-def create_tables(settings: Settings) -> dict:
+def create_tables(settings: Settings, day: dt.date | None = None) -> dict:
     """On Athena, create the Glue database and tables if missing (DuckDB needs nothing)."""
     if settings.engine != "athena":
         return {"engine": settings.engine, "created": False}

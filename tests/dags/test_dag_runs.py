@@ -50,7 +50,7 @@ def sample_env(airflow_home, tmp_path_factory):
 
 
 def _after(day: dt.date):
-    """The scheduler runs a daily interval once it has ended: day D runs at D+1 00:00."""
+    """dag.test infers the manual interval ending at its logical date: D+1 00:00 runs day D."""
     return pendulum.datetime(day.year, day.month, day.day, tz="UTC").add(days=1)
 
 
@@ -66,7 +66,7 @@ def daily_runs(dagbag, sample_env):
     runs = {}
     for day in (sample_env["start"], sample_env["end"]):
         for dag_id in ("cloudtrail_daily", "cloudwatch_daily"):
-            runs[dag_id, day] = dagbag.dags[dag_id].test(run_after=_after(day))
+            runs[dag_id, day] = dagbag.dags[dag_id].test(logical_date=_after(day))
     return runs
 
 
@@ -74,6 +74,7 @@ def test_cloudtrail_daily_end_to_end(dagbag, sample_env, daily_runs):
     day, lake = sample_env["end"], sample_env["lake"]
     for d in (sample_env["start"], day):
         _succeeded(daily_runs["cloudtrail_daily", d])
+        assert daily_runs["cloudtrail_daily", d].data_interval_start.date() == d
     # The day and the day before (late deliveries) are ingested, with their manifests.
     for d in (day, day - dt.timedelta(days=1)):
         assert lake.files("events", d), f"no events partition for {d}"
@@ -89,7 +90,7 @@ def test_cloudtrail_daily_end_to_end(dagbag, sample_env, daily_runs):
     assert not missed, f"incident steps without a finding: {missed}"
     # Re-running the day (a later manual run for the same interval) changes nothing.
     before = pl.read_parquet(lake.files("events", day)).sort("event_id")
-    _succeeded(dagbag.dags["cloudtrail_daily"].test(run_after=_after(day).add(minutes=5)))
+    _succeeded(dagbag.dags["cloudtrail_daily"].test(logical_date=_after(day).add(minutes=5)))
     assert pl.read_parquet(lake.files("events", day)).sort("event_id").equals(before)
 
 

@@ -20,7 +20,8 @@ def run(dag_id: str, *, day: dt.date | None = None, conf: dict | None = None) ->
     dag = _dagbag().dags[dag_id]
     kwargs = {"run_conf": conf} if conf else {}
     if day is not None:
-        kwargs["run_after"] = pendulum.datetime(day.year, day.month, day.day, tz="UTC").add(days=1)
+        # dag.test infers the manual interval ending at logical_date: [day, day+1)
+        kwargs["logical_date"] = pendulum.datetime(day.year, day.month, day.day, tz="UTC").add(days=1)
     dag_run = dag.test(**kwargs)
     failed = [ti.task_id for ti in dag_run.get_task_instances() if ti.state != "success"]
     return {"dag_id": dag_id, "day": day.isoformat() if day else None,
