@@ -24,6 +24,7 @@ WRITER_SCHEMAS = {
     "alarm_states": "toolkit.cloudwatch.schema:ALARM_STATES_SCHEMA",
     "anomalies": "toolkit.cloudwatch.schema:ANOMALIES_SCHEMA",
     "findings": "toolkit.detections.schema:FINDINGS_SCHEMA",
+    "insights": "toolkit.cloudtrail.insights:INSIGHTS_SCHEMA",
 }
 TABLES = catalog.lake_tables()
 
