@@ -71,7 +71,7 @@ def run_demo(out: Path, days: int = DEFAULT_DAYS, events_per_day: int = DEFAULT_
         forensic = {"subject_type": "access_key", "subject": truth["incident"]["access_key_id"],
                     "start": start.isoformat(), "end": end.isoformat()}
         runs = _run_dags(env, start, end, forensic)
-    verification = _verify(out)
+    verification = _verify(out, start, end)
     summary = _summary(out, start, end, runs, verification, time.monotonic() - started)
     (out / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
     return summary
@@ -93,10 +93,12 @@ def _run_dags(env: dict, start: dt.date, end: dt.date, forensic: dict) -> list[d
     return runs
 
 
-def _verify(out: Path) -> dict:
-    from toolkit.integrity.digest import verify_digests
+def _verify(out: Path, start: dt.date, end: dt.date):
+    """Validate the sample's digests over its delivery days (the last spills into end+1)."""
+    from toolkit.integrity.verify import verify
 
-    return verify_digests(str(out / "sample" / "raw"), public_keys=out / "sample" / "public-keys.json")
+    keys = json.loads((out / "sample" / "public-keys.json").read_text())
+    return verify(str(out / "sample" / "raw"), start, end + dt.timedelta(days=1), keys)
 
 
 def _summary(out: Path, start: dt.date, end: dt.date, runs: list[dict], verification,
@@ -132,8 +134,12 @@ def _top_cost_items(lake, start: dt.date, end: dt.date, top: int = 5) -> list[di
     """The largest monthly logging/monitoring lines, from the same estimators as the cost report."""
     from toolkit.cloudwatch import read_metrics
     from toolkit.config import Settings
-    from toolkit.cost.logging import (cloudtrail_logging_cost, cloudwatch_monitoring_cost,
-                                      cloudwatch_usage, logging_totals)
+    from toolkit.cost.logging import (
+        cloudtrail_logging_cost,
+        cloudwatch_monitoring_cost,
+        cloudwatch_usage,
+        logging_totals,
+    )
     from toolkit.engines import connect
     from toolkit.reports.cost import logging_volume
 
@@ -141,7 +147,7 @@ def _top_cost_items(lake, start: dt.date, end: dt.date, top: int = 5) -> list[di
     volume = logging_volume(connect(Settings.from_env({}, lake=lake.root)), start, end)
     watch = cloudwatch_monitoring_cost(cloudwatch_usage(read_metrics(lake.root, start, end)))
     totals = logging_totals(cloudtrail_logging_cost(volume, days), watch)
-    return totals.head(top).select("item", "monthly_usd").to_dicts()
+    return totals.filter(totals["monthly_usd"] > 0).head(top).select("item", "monthly_usd").to_dicts()
 
 
 def _print_summary(out: Path, s: dict) -> None:
