@@ -23,6 +23,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     out = Path(args.out).resolve()
     env = demo_environment(out, endpoint_url=None)
+    # standalone starts `airflow ...` children: the venv's bin must be on PATH.
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     env.update(AIRFLOW__API__HOST="127.0.0.1", AIRFLOW__API__PORT=str(args.port),
                AIRFLOW__CORE__PARALLELISM=str(max(2, os.cpu_count() or 2)))
     proc = subprocess.Popen([sys.executable, "-m", "airflow", "standalone"], env=env,
