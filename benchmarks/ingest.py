@@ -5,10 +5,11 @@
 Builds (or reuses, under benchmarks/.corpus/) a sample account with ``toolkit.sample`` — realistic
 records of ~1-2 KB, many services, both eventVersion families — then runs, each in its own child
 process: (1) the baseline, ``read_json_objects`` + ``from_json`` with an explicit structure
-(free-form fields as VARCHAR) -> Parquet, no day filter, no dedupe, no quarantine, over exactly
-the files the ingest reads for the day; (2) ``trailwatch ingest`` for that day. Prints MB/s of
-raw (decompressed) JSON, events/s, each child's peak RSS (``os.wait4`` rusage) and the speed
-ratio ingest MB/s / baseline MB/s. Wall-clock numbers depend on what else runs on the machine.
+(free-form fields as VARCHAR) -> zstd Parquet (the ingest's codec, so the comparison is fair),
+no day filter, no dedupe, no quarantine, over exactly the files the ingest reads for the day;
+(2) ``trailwatch ingest`` for that day. Prints MB/s of raw (decompressed) JSON, events/s, each
+child's peak RSS (``os.wait4`` rusage) and the speed ratio ingest MB/s / baseline MB/s.
+Wall-clock numbers depend on what else runs on the machine.
 """
 
 from __future__ import annotations
@@ -46,7 +47,8 @@ con = duckdb.connect()
 con.execute("SET TimeZone='UTC'")
 file_list = "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "]"
 con.execute(f"COPY (SELECT unnest(from_json(json, '{structure}').Records, recursive := true) "
-            f"FROM read_json_objects({file_list}, maximum_object_size=268435456)) TO '{out}' (FORMAT parquet)")
+            f"FROM read_json_objects({file_list}, maximum_object_size=268435456)) TO '{out}' "
+            f"(FORMAT parquet, COMPRESSION zstd)")
 print(con.execute(f"SELECT count(*) FROM '{out}'").fetchone()[0])
 """
 
@@ -119,7 +121,8 @@ def main() -> None:
     records = int(base_out.strip().splitlines()[-1])
     mb = nbytes / 1e6
     print(f"corpus: {len(files)} files, {mb:,.1f} MB JSON, {records:,} records read "
-          f"({manifest['records_written']:,} events on {day}); {os.cpu_count()} cores")
+          f"({manifest['records_written']:,} events on {day}); {os.cpu_count()} cores; "
+          f"both write zstd Parquet")
     print(f"{'':10} {'seconds':>8} {'MB/s':>8} {'records/s':>11} {'peak RSS':>10}")
     for name, s, rss in (("baseline", base_s, base_rss), ("ingest", ing_s, ing_rss)):
         print(f"{name:10} {s:8.1f} {mb / s:8.1f} {manifest['records_in'] / s:11,.0f} {rss / 1e6:8.0f} MB")
