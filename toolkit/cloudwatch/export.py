@@ -49,14 +49,22 @@ class ExportSummary:
         return dict(self.__dict__)
 
 
+LOAD_THREADS = 4  # concurrent PutMetricData requests of a bulk load
+
+
 def cloudwatch_client(region: str, endpoint_url: str | None = None, max_attempts: int = 3,
-                      service: str = "cloudwatch", **kwargs):
-    """A boto3 client with adaptive retries (throttling backoff) and an optional endpoint."""
+                      service: str = "cloudwatch", validate: bool = True, **kwargs):
+    """A boto3 client with adaptive retries (throttling backoff) and an optional endpoint.
+
+    ``validate=False`` skips botocore's client-side parameter validation (the server still
+    validates): for bulk loads of datums this code built, where it is most of the client's time.
+    """
     import boto3
     from botocore.config import Config
 
     config = Config(retries={"mode": "adaptive", "max_attempts": max_attempts},
-                    connect_timeout=10, read_timeout=60)
+                    connect_timeout=10, read_timeout=60, parameter_validation=validate,
+                    max_pool_connections=LOAD_THREADS)
     return boto3.client(service, region_name=region, endpoint_url=endpoint_url, config=config, **kwargs)
 
 

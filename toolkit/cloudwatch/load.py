@@ -141,27 +141,36 @@ def datums(result: dict) -> list[dict]:
     return out
 
 
+def _put(client, request: tuple[str, list[dict]]) -> None:
+    namespace, metric_data = request
+    client.put_metric_data(Namespace=namespace, MetricData=metric_data)
+
+
 def load_sample_datapoints(sample_dir: str | Path, endpoint_url: str | None) -> dict:
     """PutMetricData every sample datapoint into an endpoint (moto's server for the demo).
 
     Each account's data goes to that account of moto's server (its ``x-moto-account-id``
     header), so ``export_metrics(..., account_id=A, endpoint_url=...)`` reads it back.
+    Requests of 1,000 datums go out a few at a time, so building one overlaps sending another.
     Returns datapoints loaded per ``account/region``.
     """
-    from toolkit.cloudwatch.export import cloudwatch_client, route_to_account
+    from concurrent.futures import ThreadPoolExecutor
+    from functools import partial
+
+    from toolkit.cloudwatch.export import LOAD_THREADS, cloudwatch_client, route_to_account
 
     loaded: dict[str, int] = {}
-    for path in sample_metric_files(sample_dir):
-        doc = json.loads(path.read_text())
-        account, region = doc.get("AccountId") or path.parent.parent.name, doc.get("Region") or path.parent.name
-        client = route_to_account(cloudwatch_client(region, endpoint_url), account)
-        count = 0
-        for result in doc.get("MetricDataResults", []):
-            batch = datums(result)
-            for i in range(0, len(batch), PUT_BATCH):
-                client.put_metric_data(Namespace=result["Namespace"], MetricData=batch[i:i + PUT_BATCH])
-            count += len(batch)
-        key = f"{account}/{region}"
-        loaded[key] = loaded.get(key, 0) + count
-        log.info("loaded %d datapoints from %s", count, path)
+    with ThreadPoolExecutor(LOAD_THREADS) as pool:
+        for path in sample_metric_files(sample_dir):
+            doc = json.loads(path.read_text())
+            account, region = doc.get("AccountId") or path.parent.parent.name, doc.get("Region") or path.parent.name
+            client = route_to_account(cloudwatch_client(region, endpoint_url, validate=False), account)
+            requests = [(result["Namespace"], batch[i:i + PUT_BATCH])
+                        for result in doc.get("MetricDataResults", [])
+                        for batch in [datums(result)] for i in range(0, len(batch), PUT_BATCH)]
+            list(pool.map(partial(_put, client), requests))  # list(): wait, and raise errors
+            count = sum(len(r[1]) for r in requests)
+            key = f"{account}/{region}"
+            loaded[key] = loaded.get(key, 0) + count
+            log.info("loaded %d datapoints from %s", count, path)
     return loaded
