@@ -185,9 +185,9 @@ def rightsizing(settings: Settings, day: dt.date) -> dict:
     from toolkit.cloudwatch import rightsizing_from_lake
 
     recs = rightsizing_from_lake(settings.lake, day)
-    savings = [c for c in recs.columns if "saving" in c]
-    total = float(recs[savings[0]].sum()) if recs.height and savings else 0.0
-    return {"day": day.isoformat(), "recommendations": recs.height, "monthly_savings_usd": round(total, 2)}
+    downsize = recs.filter(recs["action"] == "downsize")
+    return {"day": day.isoformat(), "instances": recs.height, "downsize": downsize.height,
+            "monthly_savings_usd": round(float(downsize["monthly_savings_usd"].sum()), 2)}
 
 
 def cost_report(settings: Settings, start: dt.date, end: dt.date, run_id: str) -> dict:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from toolkit.demo.run import DEFAULT_DAYS, DEFAULT_EVENTS_PER_DAY
+
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
@@ -11,8 +13,9 @@ def register(subparsers) -> None:
         description="Sample account -> moto's server -> Airflow DAG runs per day -> reports -> "
                     "digest verification -> summary.")
     p.add_argument("--out", default="demo", help="folder for the sample, lake, reports (default: demo)")
-    p.add_argument("--days", type=int, default=7, help="days of activity (default: 7)")
-    p.add_argument("--events-per-day", type=int, default=5000, help="background events per day")
+    p.add_argument("--days", type=int, default=DEFAULT_DAYS, help=f"days of activity (default: {DEFAULT_DAYS})")
+    p.add_argument("--events-per-day", type=int, default=DEFAULT_EVENTS_PER_DAY,
+                   help=f"background events per day (default: {DEFAULT_EVENTS_PER_DAY})")
     p.add_argument("--seed", type=int, default=7)
     p.set_defaults(func=_demo)
 
