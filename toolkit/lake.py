@@ -116,6 +116,15 @@ class Lake:
     def exists(self, url: str) -> bool:
         return self.fs.exists(url)
 
+    def days(self, name: str) -> list[dt.date]:
+        """Days that hold data in a table (its ``dt`` partitions with data files), sorted."""
+        found = set()
+        for path in self.files(name):
+            for part in path.replace("\\", "/").split("/"):
+                if part.startswith("dt=") and len(part) == 13:
+                    found.add(dt.date.fromisoformat(part[3:]))
+        return sorted(found)
+
     def files(self, name: str, day: str | dt.date | None = None, suffix: str = ".parquet") -> list[str]:
         """Data files of a table (or of one partition), sorted; staging dirs excluded."""
         base = self.partition(name, day) if day is not None else self.table(name)
