@@ -38,7 +38,8 @@ def test_replay_series_transitions_with_time_and_reason():
                   datapoints_to_alarm=3)
     values = [10, 10, 10, 90, 90, 90, 10]
     points = [(T0 + FIVE * i, v, None, None) for i, v in enumerate(values)]
-    out = replay_series(alarm, points, T0, T0 + FIVE * 7)
+    out, end = replay_series(alarm, points, T0, T0 + FIVE * 8)
+    assert (end.state, end.since) == ("OK", T0 + FIVE * 7)
     assert [(r["timestamp"], r["state"]) for r in out] == [
         (T0 + FIVE, "OK"), (T0 + FIVE * 6, "ALARM"), (T0 + FIVE * 7, "OK")]  # one real 0 settles OK
     assert "3 out of the last 3 datapoints [90, 90, 90] were greater than the threshold (80)" in out[1]["reason"]

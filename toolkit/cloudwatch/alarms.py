@@ -1,17 +1,27 @@
 """Alarm replay: CloudWatch's documented metric-alarm evaluation, run over history.
 
-At the end of every period the alarm looks at its *evaluation range* -- the ``N + 2`` most
-recent periods by default (the documented example retrieves 5 datapoints for N = 3) -- and
-decides, per
-https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarms-and-missing-data.html:
+Sources (seen 2026-11-29):
 
-* N or more real datapoints in the range: the newest N are evaluated; M or more breaching ->
-  ALARM, else OK (``treat_missing_data`` plays no part).
-* fewer than N: ``breaching``/``notBreaching`` fill the gap with breaching/non-breaching
-  datapoints. ``missing`` and ``ignore`` evaluate the real points only: M breaching -> ALARM;
-  any real non-breaching point -> OK; otherwise ``ignore`` keeps the current state and
-  ``missing`` goes to INSUFFICIENT_DATA -- except, as the documented table shows, when the
-  oldest datapoint of the range is breaching (the metric stopped after breaching): ALARM.
+* "Alarm evaluation" (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-evaluation.html):
+  an alarm with a period of a minute or more is evaluated every minute over the last N periods
+  ("at the end of minute 6 ... data from minutes 2 to 6"); 10/20/30 s periods every 10 s;
+  alarms whose N x period exceeds a day once an hour.
+* "Configuring how CloudWatch alarms treat missing data"
+  (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarms-and-missing-data.html):
+  each evaluation retrieves more datapoints than N -- the *evaluation range*; the documented
+  tables use 5 for N = 3, and trailwatch uses N + 2 unless ``evaluation_range`` says otherwise.
+
+  * N or more real datapoints in the range: the newest N real ones are evaluated (reaching
+    back into the range past missing ones); M or more breaching -> ALARM, else OK.
+  * fewer than N: ``breaching``/``notBreaching`` fill only as many missing datapoints as
+    needed to make N. ``missing``/``ignore`` evaluate the real points: M breaching -> ALARM;
+    a real non-breaching point -> OK; no real point -> INSUFFICIENT_DATA (``missing``) or the
+    current state (``ignore``).
+  * premature-alarm rule (``missing``): real datapoints that are all breaching alarm once the
+    oldest of them is M - 1 periods old -- the ``- - X - -`` row (3 of 3) and the ``- - - X -``
+    row (2 of 3) go to ALARM, while a breach just reported (``- - - - X``) waits.
+* PutMetricAlarm (API reference, ``Period``): 10, 20, 30 or a multiple of 60 seconds;
+  Period x EvaluationPeriods at most 86,400 s for periods under an hour, 604,800 s overall.
 
 Every row of the documented tables is a test case (tests/cloudwatch/test_alarm_table.py).
 """
@@ -37,6 +47,7 @@ BAND_OPERATORS = {
     "GreaterThanUpperThreshold": "above the band",
 }
 DEFAULT_ALARMS = Path(__file__).with_name("alarms") / "default.yml"
+DAY, WEEK = 86_400, 604_800
 
 
 @dataclass(frozen=True)
@@ -64,9 +75,23 @@ def evaluate(window: list[bool | None], n: int, m: int, treat: str, current: str
         state = OK
     elif treat == "ignore":
         state = current
+    elif breaching and _breach_age(window) >= m - 1:  # premature-alarm rule, see module doc
+        state = ALARM
     else:
-        state = ALARM if window and window[0] is True else INSUFFICIENT
+        state = INSUFFICIENT
     return Decision(state, breaching, len(real), 0)
+
+
+def _breach_age(window: list[bool | None]) -> int:
+    """Periods between the oldest breaching datapoint of the range and the newest slot."""
+    return len(window) - 1 - window.index(True)
+
+
+def evaluation_interval(period: int, evaluation_periods: int) -> int:
+    """How often CloudWatch evaluates the alarm, in seconds (see the module docstring)."""
+    if period < 60:
+        return 10
+    return 3600 if period * evaluation_periods > DAY else 60
 
 
 @dataclass(frozen=True)
@@ -102,8 +127,17 @@ class Alarm:
             raise ValueError(f"{where}: treat_missing_data must be one of {', '.join(TREATMENTS)}")
         if not 1 <= self.m <= self.evaluation_periods:
             raise ValueError(f"{where}: need 1 <= datapoints_to_alarm <= evaluation_periods")
-        if self.period <= 0 or (self.period >= 60 and self.period % 60):
-            raise ValueError(f"{where}: period must be 10, 30 or a multiple of 60 seconds")
+        if self.period not in (10, 20, 30) and (self.period <= 0 or self.period % 60):
+            raise ValueError(f"{where}: period {self.period}s is not valid; CloudWatch accepts "
+                             "10, 20, 30 or a multiple of 60 seconds")
+        span = self.period * self.evaluation_periods
+        limit = DAY if self.period < 3600 else WEEK
+        if span > limit:
+            raise ValueError(
+                f"{where}: period x evaluation_periods = {span:,}s exceeds CloudWatch's limit of "
+                f"{limit:,}s ({'one day for periods under an hour' if limit == DAY else 'seven days'})")
+        if self.evaluation_range is not None and self.evaluation_range < self.evaluation_periods:
+            raise ValueError(f"{where}: evaluation_range must be at least evaluation_periods")
 
     @property
     def m(self) -> int:
@@ -156,30 +190,52 @@ def is_breaching(alarm: Alarm, value: float, lower: float | None = None,
     return value < lower or value > upper
 
 
-def replay_series(alarm: Alarm, points: list[tuple[dt.datetime, float, float | None, float | None]],
-                  start: dt.datetime, end: dt.datetime) -> list[dict]:
-    """State transitions of ``alarm`` evaluated at every period end in (start, end].
+@dataclass(frozen=True)
+class Checkpoint:
+    """Where a timeline stands: its state and the evaluation at which it was reached."""
 
-    ``points`` are (period start, value, lower, upper) at the alarm's period, any order; points
-    before ``start`` serve as history for the first evaluations.
+    state: str = INSUFFICIENT
+    since: dt.datetime | None = None
+
+
+def evaluation_times(start: dt.datetime, end: dt.datetime, step: int, anchor: dt.datetime | None):
+    """Evaluation times in [start, end) every ``step`` seconds, on the grid of ``anchor``."""
+    delta = dt.timedelta(seconds=step)
+    t = start
+    if anchor is not None:
+        t = start + (anchor - start) % delta
+    while t < end:
+        yield t
+        t += delta
+
+
+def replay_series(alarm: Alarm, points: list[tuple[dt.datetime, float, float | None, float | None]],
+                  start: dt.datetime, end: dt.datetime, *, step: int | None = None,
+                  initial: Checkpoint = Checkpoint(), note: str = "") -> tuple[list[dict], Checkpoint]:
+    """State transitions of ``alarm`` at every evaluation in [start, end), and the end state.
+
+    ``points`` are (window start, value, lower, upper): the statistic over
+    ``[window start, window start + period)``, for window starts every ``step`` seconds (the
+    evaluation grid; default: the alarm's period). Points before ``start`` prime the first
+    evaluations. ``initial`` is the state carried over from the previous day.
     """
     period = dt.timedelta(seconds=alarm.period)
     by_slot = {ts: (v, lo, up) for ts, v, lo, up in points}
-    state, rows = INSUFFICIENT, []
-    t = start + period
-    while t <= end:
+    anchor = min(by_slot) if by_slot else None
+    step = step or alarm.period
+    state, since, rows = initial.state, initial.since, []
+    for t in evaluation_times(start, end, step, anchor):
         slots = [t - period * k for k in range(alarm.range_size, 0, -1)]
         window = [None if s not in by_slot else is_breaching(alarm, *by_slot[s]) for s in slots]
         decision = evaluate(window, alarm.evaluation_periods, alarm.m, alarm.treat_missing_data, state)
         if decision.state != state:
             values = [by_slot[s][0] for s in slots if s in by_slot]
             rows.append({"timestamp": t, "state": decision.state, "previous_state": state,
-                         "reason": _reason(alarm, decision, values, state),
+                         "reason": _reason(alarm, decision, values, state) + note,
                          "breaching": decision.breaching, "evaluated": decision.evaluated,
                          "last_value": values[-1] if values else None})
-            state = decision.state
-        t += period
-    return rows
+            state, since = decision.state, t
+    return rows, Checkpoint(state, since)
 
 
 def _reason(alarm: Alarm, d: Decision, values: list[float], previous: str) -> str:

@@ -1,0 +1,159 @@
+"""Alarm replay at CloudWatch's cadence and across days: per-minute evaluation, the 00:00
+evaluation, state carried over midnight, multi-day alarms, absent metrics, composed statistics.
+
+The cadence follows "Alarm evaluation" (https://docs.aws.amazon.com/AmazonCloudWatch/latest/
+monitoring/alarm-evaluation.html, seen 2026-11-29): "at the end of minute 5, the alarm evaluates
+based on data from minutes 1 to 5 ... at the end of minute 6, ... data from minutes 2 to 6".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import pytest
+
+from tests.cloudwatch.test_replay_rightsizing_slo import rows
+from toolkit.cloudwatch.replay import read_checkpoints, replay_alarms
+from toolkit.cloudwatch.schema import METRICS_SCHEMA
+from toolkit.cloudwatch.statistics import window_values
+from toolkit.lake import Lake
+
+D1 = dt.datetime(2025, 3, 4, tzinfo=dt.UTC)
+MINUTE, HOUR, DAY = dt.timedelta(minutes=1), dt.timedelta(hours=1), dt.timedelta(days=1)
+
+
+def alarm_file(tmp_path, **fields) -> str:
+    base = {"name": "hot", "namespace": "AWS/EC2", "metric_name": "CPUUtilization",
+            "dimensions": {"InstanceId": "i-1"}, "comparison": "GreaterThanThreshold", "threshold": 80,
+            "period": 300, "evaluation_periods": 1}
+    base.update(fields)
+    import yaml
+
+    path = tmp_path / f"alarms-{abs(hash(str(sorted(base.items())))) % 10**8}.yml"
+    path.write_text(yaml.safe_dump({"alarms": [base]}))
+    return str(path)
+
+
+def write_days(lake: Lake, frame: pl.DataFrame) -> None:
+    for (day,), part in frame.group_by(pl.col("timestamp").dt.date()):
+        lake.write_parquet("metrics", day, part.to_arrow().cast(METRICS_SCHEMA))
+
+
+def minute_stats(values, start=D1) -> pl.DataFrame:
+    """1-minute datapoints, one sample each: Average, Sum and SampleCount."""
+    return pl.concat([rows("CPUUtilization", values, stat="Average", start=start, step=MINUTE, period=60),
+                      rows("CPUUtilization", values, stat="Sum", start=start, step=MINUTE, period=60),
+                      rows("CPUUtilization", [1] * len(values), stat="SampleCount", start=start,
+                           step=MINUTE, period=60)])
+
+
+def test_breach_straddling_two_five_minute_buckets_alarms_at_the_minute(tmp_path):
+    lake = Lake.at(str(tmp_path / "lake"))
+    values = [10.0] * 1440
+    values[13:18] = [95.0] * 5  # 00:13-00:17: three minutes in one bucket, two in the next
+    write_days(lake, minute_stats(values))
+    states = replay_alarms(str(lake.root), D1.date(), D1.date(), alarm_file(tmp_path))
+    assert states.select("timestamp", "state").rows() == [
+        (D1 + 5 * MINUTE, "OK"), (D1 + 18 * MINUTE, "ALARM"), (D1 + 19 * MINUTE, "OK")]
+    assert "[95]" in states["reason"][1] and "approximate" not in states["reason"][1]
+
+
+def _three_days(tmp_path) -> tuple[pl.DataFrame, dict]:
+    values = [20.0] * (3 * 288)
+    values[287] = 95.0             # 23:55-24:00 on day 1: seen only by the 00:00 evaluation
+    values[2 * 288 - 30:2 * 288] = [95.0] * 30  # day 2 evening into midnight
+    frame = rows("CPUUtilization", values)
+    frame = frame.filter(~pl.col("timestamp").is_between(D1 + DAY + 23 * HOUR, D1 + DAY + 23.5 * HOUR,
+                                                          closed="left"))  # a gap: ignore keeps ALARM
+    files = {"n1": alarm_file(tmp_path),
+             "ignore": alarm_file(tmp_path, name="hot-ignore", evaluation_periods=3, datapoints_to_alarm=2,
+                                  treat_missing_data="ignore")}
+    return frame, files
+
+
+@pytest.mark.parametrize("which", ["n1", "ignore"])
+def test_day_by_day_replay_equals_one_range_replay(tmp_path, which):
+    frame, files = _three_days(tmp_path)
+    once, daily = Lake.at(str(tmp_path / "once")), Lake.at(str(tmp_path / "daily"))
+    write_days(once, frame)
+    write_days(daily, frame)
+    whole = replay_alarms(str(once.root), D1.date(), (D1 + 2 * DAY).date(), files[which])
+    parts = pl.concat([replay_alarms(str(daily.root), d, d, files[which])
+                       for d in [(D1 + k * DAY).date() for k in range(3)]])
+    assert whole.drop("reason").equals(parts.drop("reason"))
+    assert (whole["state"] != whole["previous_state"]).all()   # no midnight ALARM -> ALARM rows
+    for k in range(3):
+        day = (D1 + k * DAY).date()
+        a = pl.read_parquet(once.partition("alarm_states", day))
+        b = pl.read_parquet(daily.partition("alarm_states", day))
+        assert a.equals(b)
+        assert read_checkpoints(once, day) == read_checkpoints(daily, day)
+
+
+def test_the_midnight_evaluation_is_made_and_belongs_to_the_next_day(tmp_path):
+    frame, files = _three_days(tmp_path)
+    lake = Lake.at(str(tmp_path / "lake"))
+    write_days(lake, frame)
+    states = replay_alarms(str(lake.root), D1.date(), (D1 + DAY).date(), files["n1"])
+    alarms = states.filter(pl.col("state") == "ALARM")["timestamp"].to_list()
+    assert alarms[0] == D1 + DAY  # the 23:55-24:00 breach, evaluated at 00:00
+    day2 = pl.read_parquet(lake.partition("alarm_states", (D1 + DAY).date()))
+    assert D1 + DAY in day2["timestamp"].to_list()
+
+
+def test_ignore_carries_the_alarm_state_over_midnight(tmp_path):
+    frame, files = _three_days(tmp_path)
+    lake = Lake.at(str(tmp_path / "lake"))
+    frame = frame.filter(pl.col("timestamp") < D1 + 2 * DAY - 10 * MINUTE)  # data stops in ALARM
+    write_days(lake, frame)
+    for k in range(3):
+        replay_alarms(str(lake.root), D1 + k * DAY, D1 + k * DAY, files["ignore"])
+    end_day2 = read_checkpoints(lake, (D1 + DAY).date())[("hot-ignore", '{"InstanceId":"i-1"}')]
+    assert end_day2.state == "ALARM"
+    assert pl.read_parquet(lake.partition("alarm_states", (D1 + 2 * DAY).date())).is_empty()
+
+
+def test_two_day_alarm_is_primed_on_day_three(tmp_path):
+    lake = Lake.at(str(tmp_path / "lake"))
+    write_days(lake, rows("CPUUtilization", [90.0] * 72, step=HOUR, period=3600))
+    path = alarm_file(tmp_path, period=3600, evaluation_periods=48)
+    states = replay_alarms(str(lake.root), D1 + 2 * DAY, D1 + 2 * DAY, path)
+    assert states.select("timestamp", "state").rows()[0] == (D1 + 2 * DAY, "ALARM")
+    assert states["timestamp"].dt.minute().max() == 0  # N x period > 1 day: evaluated hourly
+
+
+@pytest.mark.parametrize(("treat", "expected"), [("breaching", [(D1, "ALARM")]), ("notBreaching", [(D1, "OK")]),
+                                                 ("missing", []), ("ignore", [])])
+def test_metric_absent_for_the_whole_replay(tmp_path, treat, expected):
+    """The documented "- - - - -" row: breaching -> ALARM, notBreaching -> OK."""
+    lake = Lake.at(str(tmp_path / "lake"))
+    write_days(lake, rows("CPUUtilization", [5.0] * 288, dims={"InstanceId": "i-other"}))
+    states = replay_alarms(str(lake.root), D1.date(), D1.date(), alarm_file(tmp_path, treat_missing_data=treat))
+    assert states.select("timestamp", "state").rows() == expected
+    if expected:
+        assert states["resource_id"][0] == "i-1" and "no datapoints" in states["reason"][0]
+
+
+def test_average_composes_from_sum_and_samplecount():
+    one = pl.concat([rows("M", [10, 1000], stat="Sum", step=MINUTE, period=60),
+                     rows("M", [1, 10], stat="SampleCount", step=MINUTE, period=60),
+                     rows("M", [10, 100], stat="Average", step=MINUTE, period=60)])
+    out, step, note = window_values(one, "Average", 120, 60)
+    assert out["value"][0] == pytest.approx(1010 / 11) and note == "" and step == 60
+    naive, _, note = window_values(one.filter(pl.col("stat") == "Average"), "Average", 120, 60)
+    assert naive["value"][0] == pytest.approx(55) and "approximate" in note
+
+
+def test_percentile_from_raw_values_or_flagged_approximation():
+    raw = pl.concat([rows("M", list(range(1, 21)), stat="Maximum", step=MINUTE, period=60),
+                     rows("M", [1] * 20, stat="SampleCount", step=MINUTE, period=60)])
+    out, _, note = window_values(raw, "p95", 1200, 60)
+    assert out["value"][0] == 19 and note == ""
+    finer = pl.concat([rows("M", [50, 90], stat="p95", step=MINUTE, period=60),
+                       rows("M", [30, 10], stat="SampleCount", step=MINUTE, period=60)])
+    out, _, note = window_values(finer, "p95", 120, 60)
+    assert out["value"][0] == pytest.approx((50 * 30 + 90 * 10) / 40) and "approximate p95" in note
+    exact = pl.concat([finer, rows("M", [77], stat="p95", step=2 * MINUTE, period=120)])
+    out, step, note = window_values(exact, "p95", 120, 60)
+    assert out["value"].to_list() == [77] and note == "" and step == 120
