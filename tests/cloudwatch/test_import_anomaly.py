@@ -88,3 +88,24 @@ def test_detect_anomalies_writes_partition_from_trailing_history(nab, tmp_path):
     assert again == shifted
     part = pl.read_parquet(shifted["partition"])
     assert part.height == shifted["rows"] and part["is_anomaly"].sum() == shifted["anomalies"]
+
+
+def test_import_with_period_and_stat_through_the_cli(tmp_path, capsys):
+    """Sum datapoints of a 5-minute metric, 30 minutes apart: --period keeps them at 300 s, so a
+    300 s alarm sees them; without it the inferred period (1800 s) is reported."""
+    from toolkit.cli import main
+
+    csv = tmp_path / "sum.csv"
+    csv.write_text("timestamp,value\n" + "".join(
+        f"2025-03-04 {h:02d}:{m:02d}:00,{h}\n" for h in range(3) for m in (0, 30)))
+    lake = str(tmp_path / "lake")
+    base = ["metrics", "import", "--csv", str(csv), "--namespace", "AWS/Lambda", "--metric", "Errors",
+            "--dimension", "FunctionName=f", "--lake", lake, "--stat", "Sum"]
+    assert main([*base, "--period", "300"]) == 0
+    assert "6 Sum datapoints (period 300s, given)" in capsys.readouterr().out
+    got = read_metrics(lake, "2025-03-04", "2025-03-04")
+    assert set(got["period_s"]) == {300} and set(got["stat"]) == {"Sum"}
+    assert main(base) == 0
+    assert "period 1800s, inferred from the most common gap" in capsys.readouterr().out
+    with pytest.raises(ValueError, match="not a CloudWatch period"):
+        import_csv(csv, lake, "AWS/Lambda", "Errors", period=45)

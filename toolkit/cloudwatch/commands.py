@@ -32,7 +32,11 @@ def register(subparsers) -> None:
     imp.add_argument("--metric", required=True, help="metric name")
     imp.add_argument("--dimension", action="append", default=[], metavar="NAME=VALUE")
     imp.add_argument("--lake", required=True)
-    imp.add_argument("--stat", default="Average", help="statistic the values are (default: Average)")
+    imp.add_argument("--stat", default="Average",
+                     help="statistic the values are: Average, Sum, Maximum, Minimum, SampleCount, pNN "
+                          "(default: Average)")
+    imp.add_argument("--period", type=int, metavar="SECONDS",
+                     help="period of the datapoints (default: inferred from the most common gap, and reported)")
     imp.add_argument("--unit", help="unit (default: the metric's documented unit)")
     imp.add_argument("--account-id")
     imp.add_argument("--region")
@@ -82,10 +86,10 @@ def _import(args: argparse.Namespace) -> int:
 
     result = import_csv(args.csv, args.lake, args.namespace, args.metric,
                         dimensions=parse_dimensions(args.dimension), stat=args.stat, unit=args.unit,
-                        account_id=args.account_id, region=args.region)
+                        account_id=args.account_id, region=args.region, period=args.period)
     days = result["days"]
-    print(f"metrics import: {result['rows']:,} datapoints (period {result['period_s']}s) "
-          f"into {len(days)} day(s): {min(days)} .. {max(days)}")
+    print(f"metrics import: {result['rows']:,} {result['stat']} datapoints (period {result['period_s']}s, "
+          f"{result['period_source']}) into {len(days)} day(s): {min(days)} .. {max(days)}")
     return 0
 
 

@@ -80,6 +80,11 @@ def infer_period(timestamps: pl.Series) -> int:
     return int(steps.mode().sort()[0])
 
 
+def valid_period(seconds: int) -> bool:
+    """A period CloudWatch stores: 1, 5, 10, 20, 30 seconds (high resolution) or whole minutes."""
+    return seconds in (1, 5, 10, 20, 30) or (seconds > 0 and seconds % 60 == 0)
+
+
 def import_csv(csv: str | Path, lake_url: str, namespace: str, metric_name: str, *,
                dimensions: dict[str, str] | None = None, stat: str = "Average",
                unit: str | None = None, account_id: str | None = None, region: str | None = None,
@@ -87,6 +92,9 @@ def import_csv(csv: str | Path, lake_url: str, namespace: str, metric_name: str,
     """Load a console/CSV export into ``metrics`` (one partition per UTC day; idempotent).
 
     Re-importing the same series replaces its rows and leaves every other series alone.
+    ``period`` is the datapoints' period in seconds; without it the most common gap between
+    timestamps is used and the result says so (``period_source``): a sparse series (Sum
+    datapoints 30 minutes apart from a 5-minute metric) would otherwise be mislabelled.
     """
     import polars as pl
 
@@ -98,7 +106,13 @@ def import_csv(csv: str | Path, lake_url: str, namespace: str, metric_name: str,
         raise ValueError(f"{csv}: no datapoints")
     dims = dimensions or {}
     dims_text = catalog.dimensions_json(dims)
+    if period is not None and not valid_period(period):
+        raise ValueError(f"period {period}s is not a CloudWatch period (1, 5, 10, 20, 30 or a multiple of 60)")
+    period_source = "given" if period else "inferred from the most common gap"
     period = period or infer_period(series["timestamp"])
+    if period_source != "given":
+        log.warning("%s: no --period given; inferred %ds from the most common gap between timestamps",
+                    csv, period)
     frame = series.with_columns(
         pl.lit(account_id, pl.String).alias("account_id"), pl.lit(region, pl.String).alias("region"),
         pl.lit(namespace).alias("namespace"), pl.lit(metric_name).alias("metric_name"),
@@ -116,7 +130,8 @@ def import_csv(csv: str | Path, lake_url: str, namespace: str, metric_name: str,
     lake = Lake.at(lake_url, endpoint_url)
     days = write_by_day(lake, "metrics", frame, METRICS_SCHEMA, owned,
                         ["namespace", "metric_name", "dimensions", "stat", "timestamp"])
-    return {"csv": str(csv), "rows": frame.height, "period_s": period, "days": days}
+    return {"csv": str(csv), "rows": frame.height, "period_s": period, "period_source": period_source,
+            "stat": stat, "days": days}
 
 
 def sample_metric_files(sample_dir: str | Path) -> list[Path]:
