@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import polars as pl
 import pytest
 
-from toolkit.cloudwatch.anomaly import anomaly_bands, anomaly_episodes, detect_anomalies
+from toolkit.cloudwatch.anomaly import anomaly_bands, anomaly_episodes, detect_anomalies, quantum
 from toolkit.cloudwatch.load import import_csv, read_metrics
 
 
@@ -77,35 +78,42 @@ def test_flat_quantized_series_is_not_all_anomalous(nab):
 
 
 def test_detect_anomalies_writes_partition_from_trailing_history(nab, tmp_path):
+    """The RDS CPU level shift (6 % -> 14 % at 07:15 on 2014-02-25, inside NAB's labelled
+    window) pages once, at the shift; the band follows the new level instead of flagging every
+    point for days (the previous detector flagged most of the day and the days after)."""
     lake = str(tmp_path / "lake")
     import_csv(nab / "rds_cpu_utilization_cc0c53.csv", lake, "AWS/RDS", "CPUUtilization",
-               dimensions={"DBInstanceIdentifier": "db-1"})
+               dimensions={"DBInstanceIdentifier": "db-1"}, period=300)
     quiet = detect_anomalies(lake, "2014-02-22", history_days=7)
-    shifted = detect_anomalies(lake, "2014-02-25", history_days=7)  # CPU level shift 6 % -> 14 %
-    assert quiet["baseline"] == "7 days" and quiet["anomalies"] < 0.05 * quiet["rows"]
-    assert shifted["anomalies"] > 0.5 * shifted["rows"]
+    shifted = detect_anomalies(lake, "2014-02-25", history_days=7)
+    after = detect_anomalies(lake, "2014-02-26", history_days=7)
+    assert quiet["baseline"] == "7 days" and quiet["anomalies"] == 0
+    assert 0 < shifted["anomalies"] < 0.1 * shifted["rows"] and after["anomalies"] == 0
+    episodes = anomaly_episodes(pl.read_parquet(shifted["partition"]))
+    first = episodes.row(0, named=True)
+    assert first["start"] == dt.datetime(2014, 2, 25, 7, 15, tzinfo=dt.UTC)
+    assert first["end"] - first["start"] <= dt.timedelta(hours=2)
+    assert first["peak_value"] > 20 and first["expected"] < 7
     again = detect_anomalies(lake, "2014-02-25", history_days=7)
     assert again == shifted
     part = pl.read_parquet(shifted["partition"])
     assert part.height == shifted["rows"] and part["is_anomaly"].sum() == shifted["anomalies"]
 
 
-def test_import_with_period_and_stat_through_the_cli(tmp_path, capsys):
-    """Sum datapoints of a 5-minute metric, 30 minutes apart: --period keeps them at 300 s, so a
-    300 s alarm sees them; without it the inferred period (1800 s) is reported."""
-    from toolkit.cli import main
+def test_quantum_is_the_real_step_not_the_smallest_difference(nab):
+    idle = pl.read_csv(nab / "ec2_cpu_utilization_c6585a.csv")["value"].to_numpy()
+    assert quantum(idle) == pytest.approx(0.067, abs=0.001)       # not 0.002 (0.066 vs 0.068)
+    busy = pl.read_csv(nab / "ec2_cpu_utilization_5f5533.csv")["value"].to_numpy()
+    assert quantum(busy) == 0.0
+    two_regimes = np.array([10.0, 11, 12, 50, 51, 52] * 50)
+    assert quantum(two_regimes) == 0.0
 
-    csv = tmp_path / "sum.csv"
-    csv.write_text("timestamp,value\n" + "".join(
-        f"2025-03-04 {h:02d}:{m:02d}:00,{h}\n" for h in range(3) for m in (0, 30)))
-    lake = str(tmp_path / "lake")
-    base = ["metrics", "import", "--csv", str(csv), "--namespace", "AWS/Lambda", "--metric", "Errors",
-            "--dimension", "FunctionName=f", "--lake", lake, "--stat", "Sum"]
-    assert main([*base, "--period", "300"]) == 0
-    assert "6 Sum datapoints (period 300s, given)" in capsys.readouterr().out
-    got = read_metrics(lake, "2025-03-04", "2025-03-04")
-    assert set(got["period_s"]) == {300} and set(got["stat"]) == {"Sum"}
-    assert main(base) == 0
-    assert "period 1800s, inferred from the most common gap" in capsys.readouterr().out
-    with pytest.raises(ValueError, match="not a CloudWatch period"):
-        import_csv(csv, lake, "AWS/Lambda", "Errors", period=45)
+
+def test_idle_quantized_series_does_not_flag_its_usual_values(nab):
+    raw = pl.read_csv(nab / "ec2_cpu_utilization_c6585a.csv", try_parse_dates=True)
+    series = _series(raw["value"].to_list(), start=raw["timestamp"][0].replace(tzinfo=dt.UTC))
+    cut = dt.datetime(2014, 4, 9, tzinfo=dt.UTC)
+    scored = anomaly_bands(series.filter(pl.col("timestamp") >= cut), series.filter(pl.col("timestamp") < cut))
+    flagged = scored.filter("is_anomaly")
+    assert flagged.filter(pl.col("value") < 0.2).is_empty()       # 0.066 / 0.134: never flagged
+    assert flagged.height <= 2                                     # the nightly job is routine

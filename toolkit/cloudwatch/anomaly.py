@@ -1,12 +1,32 @@
-"""Anomaly bands: a robust seasonal baseline per series (polars).
+"""Anomaly bands worth paging on: a seasonal, level-following baseline per series.
 
-For every series (account, region, namespace, metric, dimensions, stat, period) the baseline is
-the median and the MAD of the values seen in the same seasonal bucket -- hour of day, or hour of
-week when the history spans three weeks or more. The band is
-``expected ± width × max(1.4826·MAD_bucket, ½·1.4826·MAD_series, 5 % of |expected|)``: the
-floors keep flat series (an idle instance at 0.07 % CPU) from flagging every wiggle. A value
-outside the band is an anomaly; ``score`` is the robust z-score. Metrics that never go below
-zero get a lower band clipped at zero.
+For every series (account, region, namespace, metric, dimensions, stat, period) and every
+datapoint, using only what came before it:
+
+* **season** -- the median offset of each hour of day (hour of week once the history spans
+  three weeks) from the series' one-day rolling median, learnt from the history. Levels and
+  shifts inside the history do not leak into the profile.
+* **level** -- the median of the deseasonalised values of the previous ``LEVEL_HOURS``: it
+  follows trends, and after a level shift the band catches up within about an hour, so a
+  shift pages once instead of flagging every point for days.
+* **expected** = level + season; the **score** is ``(value - expected) / sigma`` with sigma
+  the scaled MAD of the history's residuals, floored at the series' *quantum* -- the step its
+  values really move by (the most common gap between neighbouring frequent values: 0.066 % on
+  an idle instance, not a 0.002 rounding difference) -- and at 1 % of the level.
+* **recurring extremes** -- a flag must also beat, by ``RECUR_MARGIN``, the typical daily
+  extreme residual within an hour of that time of day: a nightly job's spike is the series'
+  routine, not a page (it still flags when it is clearly larger than usual).
+* **calibration per series** -- the thresholds are set from the history's own scores: a
+  sustained deviation needs ``|score| > k_run`` for ``MIN_RUN`` datapoints in a row (the
+  minimum episode length), a single datapoint needs ``|score| > k_spike``. ``k_run`` is the
+  larger of ``width`` and the history's 99th percentile of |score|; ``k_spike`` the larger of
+  ``2 x width`` and ``SPIKE_MARGIN`` x the history's 99.9th percentile.
+
+The band (``lower``, ``upper``) is ``expected ± k_run x sigma`` (clipped at 0 for metrics that
+never go negative). Series with less than ``MIN_HISTORY`` of history are scored against
+themselves and say so. ``anomaly_episodes`` groups flags into episodes (start, end, peak,
+expected at the peak) -- what a page would carry. ``benchmarks/anomaly.py`` scores this on
+NAB's labelled CloudWatch series against the previous detector and an IsolationForest.
 """
 
 from __future__ import annotations
@@ -16,113 +36,185 @@ import logging
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import numpy as np
     import polars as pl
 
 log = logging.getLogger(__name__)
 
 KEY = ["account_id", "region", "namespace", "metric_name", "dimensions", "stat", "period_s"]
 MAD_TO_SIGMA = 1.4826
-DECILES_TO_SIGMA = 2.5631  # (q90 - q10) of a normal distribution, in sigmas
-RELATIVE_FLOOR = 0.05
-SERIES_FLOOR = 0.5
-RANGE_FLOOR = 0.05
 DEFAULT_WIDTH = 3.0
+LEVEL_HOURS = 2.0
+MIN_RUN = 2
+SPIKE_MARGIN = 1.5
+SPIKE_CAP = 10.0     # past spikes in the history must not raise the spike threshold without end
+RUN_QUANTILE = 0.99
+RECUR_MARGIN = 1.1   # a deviation must beat what happens daily at that hour by 10 %
+RELATIVE_FLOOR = 0.01
 WEEKLY_AFTER = dt.timedelta(days=21)
+MIN_HISTORY = dt.timedelta(days=1)
+FREQUENT = 0.01  # a value seen in at least 1 % of datapoints is a level the metric sits on
 
 
-def _bucket(season: str) -> pl.Expr:
-    import polars as pl
+def quantum(values: np.ndarray) -> float:
+    """The step a quantized metric really moves by (0.0 for a continuous one).
 
-    hour = pl.col("timestamp").dt.hour().cast(pl.Int32)
+    A quantized metric spends most of its time on a few frequent values (each at least
+    ``FREQUENT`` of the datapoints). Neighbouring frequent values closer than a quarter of the
+    widest gap between them are one level seen through rounding jitter (0.066 and 0.068); the
+    quantum is the median distance between the centres of those levels (0.067, not 0.002),
+    provided the centres sit on its multiples (a quantum grid starts at zero).
+    """
+    import numpy as np
+
+    if values.size < 20:
+        return 0.0
+    uniq, counts = np.unique(values, return_counts=True)
+    keep = counts >= FREQUENT * values.size
+    if keep.sum() < 2 or counts[keep].sum() < 0.5 * values.size:
+        return 0.0
+    levels, weights = uniq[keep], counts[keep]
+    cuts = np.flatnonzero(np.diff(levels) >= 0.25 * np.diff(levels).max()) + 1
+    centres = [float(np.average(lv, weights=w)) for lv, w in
+               zip(np.split(levels, cuts), np.split(weights, cuts), strict=True)]
+    if len(centres) < 2:
+        return 0.0
+    step = float(np.median(np.diff(centres)))
+    multiples = np.array(centres) / step
+    # a grid starts at zero: levels at 11 and 51 are two regimes, not a quantum of 40
+    on_grid = np.all(np.abs(multiples - np.round(multiples)) < 0.15) and np.round(multiples).min() >= 1
+    return step if on_grid else 0.0
+
+
+def _buckets(ts: pl.Series, season: str) -> np.ndarray:
+    hour = ts.dt.hour().cast(int).to_numpy()
     if season == "hour_of_week":
-        return ((pl.col("timestamp").dt.weekday().cast(pl.Int32) - 1) * 24 + hour).alias("bucket")
-    return hour.alias("bucket")
+        return (ts.dt.weekday().cast(int).to_numpy() - 1) * 24 + hour
+    return hour
 
 
-def _resolution() -> pl.Expr:
-    """Smallest step between distinct values: the metric's measurement granularity."""
+def _points_per(span: dt.timedelta, ts: pl.Series) -> int:
+    step = ts.diff().drop_nulls().dt.total_seconds().median() if ts.len() > 1 else 300
+    return max(3, round(span.total_seconds() / (step or 300)))
+
+
+def seasonal_profile(ts: pl.Series, values: np.ndarray, season: str) -> dict[int, float]:
+    """Median offset per seasonal bucket from the one-day rolling median (history only)."""
+    import numpy as np
     import polars as pl
 
-    steps = pl.col("value").unique().sort().diff()
-    return steps.filter(steps > 0).min()
+    if values.size == 0 or ts.max() - ts.min() < 2 * MIN_HISTORY:
+        return {}
+    day = _points_per(dt.timedelta(days=1), ts)
+    trend = pl.Series(values).rolling_median(day, center=True, min_samples=day // 4).to_numpy()
+    detrended, buckets = values - trend, _buckets(ts, season)
+    return {int(b): float(np.nanmedian(detrended[buckets == b])) for b in np.unique(buckets)}
 
 
-def pick_season(history: pl.DataFrame) -> str:
-    """``hour_of_week`` when the history covers 3 weeks or more, else ``hour_of_day``."""
-    if history.is_empty():
-        return "hour_of_day"
-    span = history["timestamp"].max() - history["timestamp"].min()
-    return "hour_of_week" if span >= WEEKLY_AFTER else "hour_of_day"
-
-
-def fit_baseline(history: pl.DataFrame | pl.LazyFrame, season: str = "auto") -> pl.DataFrame:
-    """Median and scaled MAD per series and seasonal bucket, with series-level fallbacks."""
+def score_series(hist_ts: pl.Series, hist: np.ndarray, ts: pl.Series, values: np.ndarray,
+                 width: float = DEFAULT_WIDTH, season: str = "auto") -> dict[str, np.ndarray]:
+    """expected, lower, upper, score, is_anomaly for ``values`` given the history before them."""
+    import numpy as np
     import polars as pl
 
-    lazy = history.lazy()
+    self_baseline = hist.size == 0 or hist_ts.max() - hist_ts.min() < MIN_HISTORY
+    if self_baseline:
+        hist_ts, hist = ts, values
     if season == "auto":
-        season = pick_season(lazy.select("timestamp").collect())
-    med = pl.col("value").median()
-    raw_mad = (pl.col("value") - pl.col("value").median()).abs().median() * MAD_TO_SIGMA
-    # More than half the values tie (idle, quantized metrics): MAD is 0, use the deciles.
-    mad = (pl.when(raw_mad > 0).then(raw_mad)
-           .otherwise((pl.col("value").quantile(0.9) - pl.col("value").quantile(0.1)) / DECILES_TO_SIGMA))
-    per_bucket = (lazy.with_columns(_bucket(season))
-                  .group_by([*KEY, "bucket"])
-                  .agg(med.alias("expected"), mad.alias("bucket_sigma"), pl.len().alias("n")))
-    per_series = lazy.group_by(KEY).agg(
-        med.alias("series_median"), mad.alias("series_sigma"),
-        (RANGE_FLOOR * (pl.col("value").quantile(0.99) - pl.col("value").quantile(0.01)))
-        .alias("range_floor"),
-        _resolution().alias("resolution"),
-        (pl.col("value").min() >= 0).alias("non_negative"))
-    return (per_bucket.join(per_series, on=KEY, how="left", nulls_equal=True)
-            .with_columns(pl.lit(season).alias("season")).collect())
+        season = "hour_of_week" if hist_ts.max() - hist_ts.min() >= WEEKLY_AFTER else "hour_of_day"
+    profile = seasonal_profile(hist_ts, hist, season)
+    all_ts = ts if self_baseline else pl.concat([hist_ts, ts])
+    all_v = values if self_baseline else np.concatenate([hist, values])
+    offset = np.array([profile.get(int(b), 0.0) for b in _buckets(all_ts, season)])
+    window = _points_per(dt.timedelta(hours=LEVEL_HOURS), all_ts)
+    level = (pl.Series(all_v - offset).rolling_median(window, min_samples=max(2, window // 4))
+             .shift(1).to_numpy())
+    expected = np.where(np.isnan(level), np.nanmedian(all_v), level) + offset
+    resid = all_v - expected
+    n_hist = 0 if self_baseline else hist.size
+    past = resid[: n_hist or None][window:] if (n_hist or all_v.size) > window else resid
+    sigma = max(MAD_TO_SIGMA * float(np.median(np.abs(past - np.median(past)))),
+                float(np.mean(np.abs(past - np.median(past)))),
+                quantum(hist), RELATIVE_FLOOR * abs(float(np.median(hist))), 1e-9)
+    z = resid / sigma
+    calib = np.abs(past / sigma)
+    k_run = max(width, float(np.quantile(calib, RUN_QUANTILE)))
+    k_spike = max(2 * width, min(SPIKE_CAP, SPIKE_MARGIN * float(np.quantile(calib, 0.999))))
+    flags = _flags(z, k_run, k_spike)
+    if not self_baseline:
+        high, low = recurring_extremes(all_ts[:n_hist], resid[:n_hist])
+        hour = all_ts.dt.hour().cast(int).to_numpy()
+        flags &= (resid > RECUR_MARGIN * high[hour]) | (resid < RECUR_MARGIN * low[hour])
+    lower = expected - k_run * sigma
+    if float(np.min(all_v)) >= 0:
+        lower = np.maximum(lower, 0.0)
+    cut = slice(n_hist, None)
+    return {"expected": expected[cut], "lower": lower[cut], "upper": (expected + k_run * sigma)[cut],
+            "score": z[cut], "is_anomaly": flags[cut]}
 
 
-def score(frame: pl.DataFrame | pl.LazyFrame, baseline: pl.DataFrame,
-          width: float = DEFAULT_WIDTH, min_points: int = 4) -> pl.DataFrame:
-    """Add ``expected, lower, upper, score, is_anomaly`` to metric rows from a baseline.
+def recurring_extremes(ts: pl.Series, resid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per hour of day, the typical (median over days) largest and smallest residual within an
+    hour either side: what the series does every day at that time (a nightly job's spike).
 
-    Buckets with fewer than ``min_points`` history values fall back to the series median.
-    Rows whose series has no baseline at all keep null bands and ``is_anomaly = false``.
+    Hours without three days of history get 0 (nothing recurs there).
+    """
+    import numpy as np
+
+    high, low = np.zeros(24), np.zeros(24)
+    days = ts.dt.date().to_numpy()
+    hour = ts.dt.hour().cast(int).to_numpy()
+    if len(np.unique(days)) < 3:
+        return high, low
+    for h in range(24):
+        near = np.isin(hour, [(h - 1) % 24, h, (h + 1) % 24]) & ~np.isnan(resid)
+        per_day = [resid[near & (days == d)] for d in np.unique(days[near])]
+        per_day = [r for r in per_day if r.size]
+        if len(per_day) >= 3:
+            high[h] = max(0.0, float(np.median([r.max() for r in per_day])))
+            low[h] = min(0.0, float(np.median([r.min() for r in per_day])))
+    return high, low
+
+
+def _flags(z: np.ndarray, k_run: float, k_spike: float) -> np.ndarray:
+    """A datapoint flags when it is a spike, or ends a run of ``MIN_RUN`` same-sign deviations."""
+    import numpy as np
+
+    flags = np.abs(z) > k_spike
+    run, sign = 0, 0
+    for i, value in enumerate(z):
+        s = 1 if value > k_run else -1 if value < -k_run else 0
+        run = run + 1 if s and s == sign else (1 if s else 0)
+        sign = s
+        if run >= MIN_RUN:
+            flags[i] = True
+    return flags
+
+
+def anomaly_bands(metrics: pl.DataFrame, history: pl.DataFrame | None = None,
+                  width: float = DEFAULT_WIDTH, season: str = "auto") -> pl.DataFrame:
+    """Add ``expected, lower, upper, score, is_anomaly`` to ``metrics``, per series.
+
+    ``history`` holds the same series' earlier datapoints; without it (or for a series with
+    less than ``MIN_HISTORY`` of it) the rows are scored against themselves.
     """
     import polars as pl
 
     if width <= 0:
         raise ValueError(f"band width must be positive, got {width}")
-    season = baseline["season"][0] if baseline.height else "hour_of_day"
-    thin = pl.col("n") < min_points
-    expected = pl.when(thin).then(pl.col("series_median")).otherwise(pl.col("expected"))
-    sigma = pl.max_horizontal(
-        pl.when(thin).then(pl.col("series_sigma")).otherwise(pl.col("bucket_sigma")),
-        pl.col("series_sigma") * SERIES_FLOOR,
-        pl.col("range_floor"),
-        pl.col("resolution").fill_null(0.0),
-        pl.col("expected_value").abs() * RELATIVE_FLOOR,
-        pl.lit(1e-9))
-    lower = pl.col("expected_value") - width * pl.col("sigma")
-    scored = (frame.lazy().with_columns(_bucket(season))
-              .join(baseline.lazy().drop("season"), on=[*KEY, "bucket"], how="left", nulls_equal=True)
-              .with_columns(expected.alias("expected_value"))
-              .with_columns(sigma.alias("sigma"))
-              .with_columns(
-                  pl.col("expected_value").alias("expected"),
-                  pl.when(pl.col("non_negative")).then(pl.max_horizontal(lower, pl.lit(0.0)))
-                    .otherwise(lower).alias("lower"),
-                  (pl.col("expected_value") + width * pl.col("sigma")).alias("upper"),
-                  ((pl.col("value") - pl.col("expected_value")) / pl.col("sigma")).alias("score"))
-              .with_columns(((pl.col("value") < pl.col("lower")) | (pl.col("value") > pl.col("upper")))
-                            .fill_null(False).alias("is_anomaly")))
-    return scored.drop(["bucket", "bucket_sigma", "n", "series_median", "series_sigma",
-                        "non_negative", "range_floor", "resolution", "expected_value", "sigma"], strict=False).collect()
-
-
-def anomaly_bands(metrics: pl.DataFrame, history: pl.DataFrame | None = None,
-                  width: float = DEFAULT_WIDTH, season: str = "auto") -> pl.DataFrame:
-    """Bands for ``metrics`` from ``history`` (or from ``metrics`` itself when none is given)."""
-    baseline = fit_baseline(metrics if history is None or history.is_empty() else history, season)
-    return score(metrics, baseline, width)
+    history = history if history is not None else metrics.clear()
+    key = [k for k in KEY if k in metrics.columns]
+    parts = []
+    for ident, rows in metrics.sort("timestamp").group_by(key, maintain_order=True):
+        past = history.filter(*[pl.col(k).eq_missing(v) for k, v in zip(key, ident, strict=True)]).sort("timestamp")
+        cols = score_series(past["timestamp"], past["value"].to_numpy(), rows["timestamp"],
+                            rows["value"].to_numpy(), width, season)
+        parts.append(rows.with_columns(*[pl.Series(k, v) for k, v in cols.items()]))
+    if not parts:
+        return metrics.with_columns(*[pl.lit(None, pl.Float64).alias(c) for c in
+                                      ("expected", "lower", "upper", "score")],
+                                    pl.lit(False).alias("is_anomaly"))
+    return pl.concat(parts, how="vertical")
 
 
 def detect_anomalies(lake_url: str, day: str | dt.date, *, history_days: int = 14,
@@ -130,7 +222,7 @@ def detect_anomalies(lake_url: str, day: str | dt.date, *, history_days: int = 1
                      endpoint_url: str | None = None) -> dict:
     """Score one day's metrics against the ``history_days`` before it; write ``anomalies/dt=D``.
 
-    Without history (the first days of a lake) the day is scored against itself, and the
+    Without history (the first day of a lake) the day is scored against itself, and the
     summary says so. Idempotent: the partition is replaced.
     """
     import polars as pl
@@ -146,28 +238,35 @@ def detect_anomalies(lake_url: str, day: str | dt.date, *, history_days: int = 1
     if stats:
         today, history = (f.filter(pl.col("stat").is_in(list(stats))) for f in (today, history))
     self_baseline = history.is_empty()
-    scored = anomaly_bands(today, None if self_baseline else history, width)
+    scored = anomaly_bands(today, history, width)
     table = scored.select(ANOMALIES_SCHEMA.names).to_arrow().cast(ANOMALIES_SCHEMA)
     lake.write_parquet("anomalies", day, table)
     flagged = int(scored["is_anomaly"].sum()) if scored.height else 0
     if self_baseline and today.height:
         log.warning("no metric history before %s: the day was scored against itself", day)
     return {"day": day.isoformat(), "rows": scored.height, "anomalies": flagged,
+            "episodes": anomaly_episodes(scored).height if flagged else 0,
             "baseline": "self" if self_baseline else f"{history_days} days",
             "partition": lake.partition("anomalies", day)}
 
 
 def anomaly_episodes(scored: pl.DataFrame, gap: dt.timedelta = dt.timedelta(minutes=30)) -> pl.DataFrame:
-    """Group anomalous datapoints of each series into episodes (runs closer than ``gap``)."""
+    """Group flagged datapoints of each series into episodes (flags closer than ``gap``).
+
+    One row per episode: start, end, points, and the peak (largest |score|) with its value,
+    score and the expected value there.
+    """
     import polars as pl
 
     key = [k for k in KEY if k in scored.columns]
     flagged = scored.filter(pl.col("is_anomaly")).sort([*key, "timestamp"])
     new_episode = (pl.col("timestamp").diff().over(key) > gap).fill_null(True)
+    peak = pl.col("score").abs().arg_max()
     return (flagged.with_columns(new_episode.cum_sum().over(key).alias("episode"))
             .group_by([*key, "episode"])
             .agg(pl.col("timestamp").min().alias("start"), pl.col("timestamp").max().alias("end"),
                  pl.len().alias("points"),
-                 pl.col("value").get(pl.col("score").abs().arg_max()).alias("peak_value"),
-                 pl.col("score").get(pl.col("score").abs().arg_max()).alias("peak_score"))
+                 pl.col("value").get(peak).alias("peak_value"),
+                 pl.col("score").get(peak).alias("peak_score"),
+                 pl.col("expected").get(peak).alias("expected"))
             .sort([*key, "start"]).drop("episode"))

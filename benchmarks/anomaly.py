@@ -1,0 +1,146 @@
+"""Anomaly detectors on NAB's labelled real CloudWatch series, scored the NAB way.
+
+    PYTHONPATH=. python benchmarks/anomaly.py [--data DIR] [--labels FILE]
+
+Each series is replayed as the ``cloudwatch_daily`` DAG sees it: every UTC day is scored
+against the 14 days before it (the first day against itself). Three detectors, same protocol:
+
+* ``new``      -- ``toolkit.cloudwatch.anomaly.anomaly_bands`` (this repository);
+* ``old``      -- the detector before issue 15 (``benchmarks/legacy_anomaly.py``, frozen copy);
+* ``iforest``  -- scikit-learn's IsolationForest fitted on the history of each day (features:
+  value, deviation from the previous hour's median, hour of day), contamination 0.5 %.
+
+Printed per series and overall: the NAB standard-profile score (``benchmarks/nab_scoring.py``;
+0 = flag nothing, 100 = perfect), labelled windows caught, caught early (first flag in the first
+60 % of the window), false flags per 1,000 points (flagged points outside every window), and
+what random flags at the same rate as ``new`` would catch. Data: ``tests/fixtures/cloudwatch/nab``
+(5 series, 8 windows of NAB's ``labels/combined_windows.json``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks import legacy_anomaly  # noqa: E402
+from benchmarks.nab_scoring import FileScore, corpus, score_file  # noqa: E402
+from toolkit.cloudwatch import anomaly  # noqa: E402
+
+FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "cloudwatch" / "nab"
+HISTORY = dt.timedelta(days=14)
+
+
+def load(path: Path) -> pl.DataFrame:
+    frame = pl.read_csv(path, try_parse_dates=True)
+    return frame.with_columns(
+        pl.col("timestamp").dt.replace_time_zone("UTC"),
+        *[pl.lit(v).alias(k) for k, v in {"account_id": "", "region": "", "namespace": "NAB",
+                                          "metric_name": path.stem, "dimensions": "{}",
+                                          "stat": "Average"}.items()],
+        pl.lit(300, pl.Int32).alias("period_s"))
+
+
+def daily(frame: pl.DataFrame, detect) -> np.ndarray:
+    """Flags for every row, each day scored with ``detect(today, history)``."""
+    flags = []
+    for day in frame["timestamp"].dt.date().unique().sort():
+        start = dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+        today = frame.filter(pl.col("timestamp").dt.date() == day)
+        history = frame.filter(pl.col("timestamp").is_between(start - HISTORY, start, closed="left"))
+        flags.append(detect(today, history))
+    return np.concatenate(flags)
+
+
+def new_detector(today: pl.DataFrame, history: pl.DataFrame) -> np.ndarray:
+    return anomaly.anomaly_bands(today, history)["is_anomaly"].to_numpy()
+
+
+def old_detector(today: pl.DataFrame, history: pl.DataFrame) -> np.ndarray:
+    return legacy_anomaly.anomaly_bands(today, history)["is_anomaly"].to_numpy()
+
+
+def _features(frame: pl.DataFrame) -> np.ndarray:
+    local = pl.col("value").rolling_median(12, min_samples=1).shift(1).fill_null(pl.col("value"))
+    return frame.select("value", (pl.col("value") - local).alias("dev"),
+                        pl.col("timestamp").dt.hour().alias("hour")).to_numpy()
+
+
+def iforest_detector(today: pl.DataFrame, history: pl.DataFrame) -> np.ndarray:
+    from sklearn.ensemble import IsolationForest
+
+    if history.height < 288:
+        return np.zeros(today.height, dtype=bool)
+    both = _features(pl.concat([history, today]))
+    model = IsolationForest(n_estimators=100, contamination=0.005, random_state=0)
+    model.fit(both[: history.height])
+    return model.predict(both[history.height:]) == -1
+
+
+DETECTORS = {"new": new_detector, "old": old_detector, "iforest": iforest_detector}
+
+
+def windows_for(labels: dict, name: str) -> list[tuple[dt.datetime, dt.datetime]]:
+    def parse(text: str) -> dt.datetime:
+        return dt.datetime.fromisoformat(text).replace(tzinfo=dt.UTC)
+
+    return [(parse(a), parse(b)) for a, b in labels[f"realAWSCloudwatch/{name}"]]
+
+
+def random_catch(flags: np.ndarray, spans: list[tuple[int, int]]) -> float:
+    """Windows that random flags at the same overall rate would catch (expected value)."""
+    rate = flags.mean()
+    return float(sum(1 - (1 - rate) ** (b - a + 1) for a, b in spans))
+
+
+def line(label: str, s: FileScore) -> str:
+    return (f"{label:<34} {s.normalized:8.1f} {s.caught:3d}/{s.windows:<3d} {s.early:3d}/{s.windows:<3d} "
+            f"{1000 * s.false_flags / s.rows:8.1f}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data", type=Path, default=FIXTURES)
+    parser.add_argument("--labels", type=Path, default=FIXTURES / "combined_windows.json")
+    args = parser.parse_args(argv)
+    labels = json.loads(args.labels.read_text())
+    scores: dict[str, list[FileScore]] = {k: [] for k in DETECTORS}
+    seconds = dict.fromkeys(DETECTORS, 0.0)
+    expected_random = 0.0
+    print(f"{'series / detector':<34} {'NAB':>8} {'caught':>7} {'early':>7} {'FP/1000':>8}")
+    for path in sorted(args.data.glob("*.csv")):
+        frame = load(path)
+        stamps = frame["timestamp"].to_list()
+        windows = windows_for(labels, path.name)
+        for name, detect in DETECTORS.items():
+            began = time.perf_counter()
+            flags = daily(frame, detect)
+            seconds[name] += time.perf_counter() - began
+            score = score_file(stamps, flags.tolist(), windows)
+            scores[name].append(score)
+            print(line(f"{path.stem} {name}", score))
+            if name == "new":
+                from benchmarks.nab_scoring import window_rows
+
+                expected_random += random_catch(flags, window_rows(stamps, windows))
+    print("-" * 70)
+    for name in DETECTORS:
+        print(line(f"ALL {name} ({seconds[name]:.1f} s)", corpus(scores[name])))
+    total = corpus(scores["new"])
+    print(f"random flags at the rate of 'new' would catch {expected_random:.1f} of {total.windows} windows")
+    old = corpus(scores["old"])
+    print(f"new vs old: NAB {total.normalized:.1f} vs {old.normalized:.1f}; false flags per 1,000 points "
+          f"{1000 * total.false_flags / total.rows:.1f} vs {1000 * old.false_flags / old.rows:.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

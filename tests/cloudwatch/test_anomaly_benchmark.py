@@ -1,0 +1,62 @@
+"""NAB scoring (benchmarks/nab_scoring.py) and the detectors on NAB's labelled CloudWatch series.
+
+NAB's rules: Lavin & Ahmad 2015 and numenta/NAB ``nab/sweeper.py`` (standard profile
+A_tp = 1, A_fp = 0.11, A_fn = 1; 15 % probationary period; normalised with the null and
+perfect detectors). Labels: NAB ``labels/combined_windows.json`` (tests/fixtures/SOURCES.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from benchmarks import anomaly as bench
+from benchmarks.nab_scoring import corpus, scaled_sigmoid, score_file
+
+T0 = dt.datetime(2014, 1, 1, tzinfo=dt.UTC)
+STAMPS = [T0 + dt.timedelta(minutes=5 * i) for i in range(1000)]
+WINDOW = [(STAMPS[600], STAMPS[699])]
+
+
+def flags_at(*rows):
+    return [i in rows for i in range(1000)]
+
+
+def test_scaled_sigmoid_matches_nab_anchor_values():
+    assert scaled_sigmoid(-1.0) == pytest.approx(0.98661, abs=1e-5)
+    assert scaled_sigmoid(-0.5) == pytest.approx(0.84828, abs=1e-5)
+    assert scaled_sigmoid(0.0) == 0.0 and scaled_sigmoid(3.0) == -1.0
+
+
+def test_null_perfect_and_late_detections():
+    assert score_file(STAMPS, flags_at(), WINDOW).normalized == 0.0
+    assert score_file(STAMPS, flags_at(600), WINDOW).normalized == pytest.approx(100.0)
+    middle = score_file(STAMPS, flags_at(650, 690), WINDOW)      # only the earliest counts
+    assert middle.raw == pytest.approx(scaled_sigmoid(-0.5) / scaled_sigmoid(-1.0))
+    assert middle.early == 1 and middle.caught == 1
+
+
+def test_false_flags_cost_a_fp_weighted_by_distance():
+    before = score_file(STAMPS, flags_at(200), WINDOW)            # before any window: -0.11
+    assert before.raw == pytest.approx(-1.0 - 0.11) and before.false_flags == 1
+    probation = score_file(STAMPS, flags_at(100), WINDOW)         # first 15 %: not scored
+    assert probation.raw == pytest.approx(-1.0) and probation.false_flags == 1
+    just_after = score_file(STAMPS, flags_at(701), WINDOW)
+    assert -0.11 < just_after.raw + 1.0 < 0
+
+
+def test_new_detector_beats_the_old_one_on_nab_cloudwatch_series():
+    labels = json.loads((bench.FIXTURES / "combined_windows.json").read_text())
+    scores = {"new": [], "old": []}
+    for path in sorted(bench.FIXTURES.glob("*.csv")):
+        frame = bench.load(path)
+        for name in scores:
+            flags = bench.daily(frame, bench.DETECTORS[name])
+            scores[name].append(score_file(frame["timestamp"].to_list(), flags.tolist(),
+                                           bench.windows_for(labels, path.name)))
+    new, old = corpus(scores["new"]), corpus(scores["old"])
+    assert new.windows == 8
+    assert new.normalized >= 50 and old.normalized < 0          # issue 15 targets / baseline
+    assert new.caught >= 7 and 1000 * new.false_flags / new.rows <= 10
