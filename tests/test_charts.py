@@ -45,3 +45,24 @@ def test_alarm_intervals_close_at_next_transition():
 def test_empty_series_is_a_clear_error():
     with pytest.raises(ValueError, match="no datapoints"):
         metric_with_band(_points().clear(), title="empty")
+
+
+def test_metric_chart_stays_bounded_and_keeps_spikes_and_flags():
+    """Two weeks of 1-minute data (20,160 points) with one spike: the chart embeds at most
+    ~MAX_POINTS line rows, the spike survives the binning, every flag is drawn."""
+    from toolkit.charts import MAX_POINTS, bounded
+
+    n = 14 * 1440
+    frame = pl.DataFrame({"timestamp": [T0 + dt.timedelta(minutes=i) for i in range(n)],
+                          "value": [50.0 if i == 7777 else 10.0 + i % 3 for i in range(n)],
+                          "expected": [11.0] * n, "lower": [8.0] * n, "upper": [14.0] * n,
+                          "score": [26.0 if i == 7777 else 0.0 for i in range(n)]}).with_columns(
+        (pl.col("score") > 3).alias("is_anomaly"))
+    small = bounded(frame)
+    assert small.height <= MAX_POINTS + 2 and small["value"].max() == 50.0
+    states = pl.DataFrame({"alarm_name": ["cpu", "cpu"], "state": ["OK", "ALARM"],
+                           "timestamp": [T0, T0 + dt.timedelta(minutes=7778)]})
+    spec = json.loads(metric_with_band(frame, title="CPU", unit="Percent", states=states).to_json())
+    rows = sum(len(v) for v in spec["datasets"].values())
+    assert rows < 2 * MAX_POINTS + 10
+    assert any(r.get("score") == 26.0 for v in spec["datasets"].values() for r in v)

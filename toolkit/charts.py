@@ -3,8 +3,9 @@
 Shared look: a title, axis titles with units, report width (``WIDTH``), UTC time axes. Render
 offline with ``save_png(chart, path)`` (vl-convert; no CDN). Builders here so far:
 
-* ``metric_with_band`` -- a metric line with its anomaly band, anomalous points, alarm-state
-  strips and change markers (CloudWatch + CloudTrail on one time axis).
+* ``metric_with_band`` -- a metric line with its anomaly band, expected value, flagged points,
+  alarm-state strips and change markers (CloudWatch + CloudTrail on one time axis), bounded in
+  size (``bounded``: min/max per time bin past ``MAX_POINTS``).
 """
 
 from __future__ import annotations
@@ -41,13 +42,38 @@ def alarm_intervals(states, end) -> list[dict]:
              "state": r["state"], "alarm_name": r["alarm_name"]} for i, r in enumerate(rows)]
 
 
-def metric_with_band(points, *, title: str, unit: str = "", states=None, changes=None,
-                     width: int = WIDTH, height: int = HEIGHT) -> alt.Chart:
-    """A metric series with its band, anomalies, alarm states and change markers.
+MAX_POINTS = 2000  # a chart embeds its data: past this, a series is drawn from min/max per bin
 
-    ``points``: timestamp, value and optionally lower, upper, is_anomaly (an ``anomalies``
-    frame fits). ``states``: alarm_states rows (timestamp, state, alarm_name). ``changes``:
-    timestamp and label (e.g. CloudTrail event names from ``cur_resource_changes``).
+
+def bounded(points, max_points: int = MAX_POINTS):
+    """At most ``max_points`` rows of a series: above that, each time bin keeps its minimum and
+    maximum (spikes survive), the band's outer edges and the mean expected value."""
+    import polars as pl
+
+    data = _frame(points).sort("timestamp")
+    if data.height <= max_points:
+        return data
+    span = (data["timestamp"].max() - data["timestamp"].min()).total_seconds()
+    every = max(1, int(span // (max_points // 2)) + 1)
+    extra = [c for c in ("lower", "upper", "expected") if c in data.columns]
+    agg = {"lower": pl.col("lower").min(), "upper": pl.col("upper").max(), "expected": pl.col("expected").mean()}
+    binned = data.group_by_dynamic("timestamp", every=f"{every}s").agg(
+        pl.col("value").max().alias("high"), pl.col("value").min().alias("low"), *[agg[c] for c in extra])
+    half = pl.duration(seconds=every // 2)
+    return pl.concat([binned.select("timestamp", pl.col("high").alias("value"), *extra),
+                      binned.select((pl.col("timestamp") + half).alias("timestamp"),
+                                    pl.col("low").alias("value"), *extra)]).sort("timestamp")
+
+
+def metric_with_band(points, *, title: str, unit: str = "", states=None, changes=None,
+                     width: int = WIDTH, height: int = HEIGHT, max_points: int = MAX_POINTS) -> alt.Chart:
+    """A metric series with its band, expected value, flags, alarm states and change markers.
+
+    ``points``: timestamp, value and optionally lower, upper, expected, score, is_anomaly (an
+    ``anomalies`` frame of one series fits). ``states``: alarm_states rows (timestamp, state,
+    alarm_name). ``changes``: timestamp and label (e.g. CloudTrail event names from
+    ``cur_resource_changes``). The embedded data stays under about ``max_points`` rows for the
+    line and as many flags (the largest |score| first), whatever the series' length.
     """
     import altair as alt
     import polars as pl
@@ -55,6 +81,12 @@ def metric_with_band(points, *, title: str, unit: str = "", states=None, changes
     data = _frame(points)
     if data is None or data.is_empty():
         raise ValueError(f"no datapoints to chart for {title!r}")
+    flags = data.filter(pl.col("is_anomaly")) if "is_anomaly" in data.columns else data.clear()
+    if "score" in flags.columns:
+        flags = flags.sort(pl.col("score").abs(), descending=True)
+    flags = flags.head(max_points)
+    data = bounded(data.select([c for c in ("timestamp", "value", "lower", "upper", "expected")
+                                if c in data.columns]), max_points)
     y_title = f"value ({unit})" if unit else "value"
     x = _time_axis()
     layers = []
@@ -62,12 +94,17 @@ def metric_with_band(points, *, title: str, unit: str = "", states=None, changes
         layers.append(alt.Chart(data).mark_area(opacity=0.25, color="#4c78a8").encode(
             x=x, y=alt.Y("lower:Q", title=y_title), y2="upper:Q",
             tooltip=[alt.Tooltip("timestamp:T", format="%Y-%m-%d %H:%M"), "lower:Q", "upper:Q"]))
+    if "expected" in data.columns:
+        layers.append(alt.Chart(data).mark_line(color="#4c78a8", strokeDash=[4, 2], strokeWidth=1).encode(
+            x=x, y=alt.Y("expected:Q", title=y_title)))
     layers.append(alt.Chart(data).mark_line(color="#1f3b73", strokeWidth=1.2).encode(
         x=x, y=alt.Y("value:Q", title=y_title)))
-    if "is_anomaly" in data.columns and data["is_anomaly"].any():
-        layers.append(alt.Chart(data.filter(pl.col("is_anomaly"))).mark_point(
-            color="#d62728", filled=True, size=36).encode(
-            x=x, y="value:Q", tooltip=[alt.Tooltip("timestamp:T", format="%Y-%m-%d %H:%M"), "value:Q"]))
+    if not flags.is_empty():
+        tips = [alt.Tooltip("timestamp:T", format="%Y-%m-%d %H:%M"), "value:Q",
+                *[f"{c}:Q" for c in ("expected", "score") if c in flags.columns]]
+        layers.append(alt.Chart(flags.select([c for c in ("timestamp", "value", "expected", "score")
+                                              if c in flags.columns])).mark_point(
+            color="#d62728", filled=True, size=36).encode(x=x, y="value:Q", tooltip=tips))
     changes = _frame(changes)
     if changes is not None and not changes.is_empty():
         layers += change_markers(changes)

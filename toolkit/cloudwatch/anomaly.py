@@ -52,7 +52,7 @@ RUN_QUANTILE = 0.99
 RECUR_MARGIN = 1.1   # a deviation must beat what happens daily at that hour by 10 %
 RELATIVE_FLOOR = 0.01
 WEEKLY_AFTER = dt.timedelta(days=21)
-MIN_HISTORY = dt.timedelta(days=1)
+MIN_HISTORY = dt.timedelta(hours=20)
 FREQUENT = 0.01  # a value seen in at least 1 % of datapoints is a level the metric sits on
 
 
@@ -82,7 +82,7 @@ def quantum(values: np.ndarray) -> float:
     step = float(np.median(np.diff(centres)))
     multiples = np.array(centres) / step
     # a grid starts at zero: levels at 11 and 51 are two regimes, not a quantum of 40
-    on_grid = np.all(np.abs(multiples - np.round(multiples)) < 0.15) and np.round(multiples).min() >= 1
+    on_grid = np.all(np.abs(multiples - np.round(multiples)) < 0.15) and np.round(multiples).min() >= 0
     return step if on_grid else 0.0
 
 
@@ -106,14 +106,22 @@ def seasonal_profile(ts: pl.Series, values: np.ndarray, season: str) -> dict[int
     if values.size == 0 or ts.max() - ts.min() < 2 * MIN_HISTORY:
         return {}
     day = _points_per(dt.timedelta(days=1), ts)
-    trend = pl.Series(values).rolling_median(day, center=True, min_samples=day // 4).to_numpy()
+    # only full, centred one-day windows: a truncated window at the edges of the history is
+    # pulled towards the half-day it sees and would bend the profile at midnight
+    trend = pl.Series(values).rolling_median(day, center=True, min_samples=day).to_numpy()
     detrended, buckets = values - trend, _buckets(ts, season)
-    return {int(b): float(np.nanmedian(detrended[buckets == b])) for b in np.unique(buckets)}
+    return {int(b): float(np.nanmedian(detrended[buckets == b])) for b in np.unique(buckets)
+            if np.isfinite(detrended[buckets == b]).any()}
 
 
 def score_series(hist_ts: pl.Series, hist: np.ndarray, ts: pl.Series, values: np.ndarray,
-                 width: float = DEFAULT_WIDTH, season: str = "auto") -> dict[str, np.ndarray]:
-    """expected, lower, upper, score, is_anomaly for ``values`` given the history before them."""
+                 width: float = DEFAULT_WIDTH, season: str = "auto",
+                 calibrate: bool = True) -> dict[str, np.ndarray]:
+    """expected, lower, upper, score, is_anomaly for ``values`` given the history before them.
+
+    ``calibrate=False`` makes the band exactly ``expected ± width x sigma`` (what an alarm's
+    band width means) instead of widening it to the history's own 99th percentile.
+    """
     import numpy as np
     import polars as pl
 
@@ -138,9 +146,10 @@ def score_series(hist_ts: pl.Series, hist: np.ndarray, ts: pl.Series, values: np
                 quantum(hist), RELATIVE_FLOOR * abs(float(np.median(hist))), 1e-9)
     z = resid / sigma
     calib = np.abs(past / sigma)
-    k_run = max(width, float(np.quantile(calib, RUN_QUANTILE)))
+    k_run = max(width, float(np.quantile(calib, RUN_QUANTILE))) if calibrate else width
     k_spike = max(2 * width, min(SPIKE_CAP, SPIKE_MARGIN * float(np.quantile(calib, 0.999))))
     flags = _flags(z, k_run, k_spike)
+    flags[:window] = False  # the level needs LEVEL_HOURS of datapoints before it means anything
     if not self_baseline:
         high, low = recurring_extremes(all_ts[:n_hist], resid[:n_hist])
         hour = all_ts.dt.hour().cast(int).to_numpy()
@@ -192,7 +201,7 @@ def _flags(z: np.ndarray, k_run: float, k_spike: float) -> np.ndarray:
 
 
 def anomaly_bands(metrics: pl.DataFrame, history: pl.DataFrame | None = None,
-                  width: float = DEFAULT_WIDTH, season: str = "auto") -> pl.DataFrame:
+                  width: float = DEFAULT_WIDTH, season: str = "auto", calibrate: bool = True) -> pl.DataFrame:
     """Add ``expected, lower, upper, score, is_anomaly`` to ``metrics``, per series.
 
     ``history`` holds the same series' earlier datapoints; without it (or for a series with
@@ -208,7 +217,7 @@ def anomaly_bands(metrics: pl.DataFrame, history: pl.DataFrame | None = None,
     for ident, rows in metrics.sort("timestamp").group_by(key, maintain_order=True):
         past = history.filter(*[pl.col(k).eq_missing(v) for k, v in zip(key, ident, strict=True)]).sort("timestamp")
         cols = score_series(past["timestamp"], past["value"].to_numpy(), rows["timestamp"],
-                            rows["value"].to_numpy(), width, season)
+                            rows["value"].to_numpy(), width, season, calibrate)
         parts.append(rows.with_columns(*[pl.Series(k, v) for k, v in cols.items()]))
     if not parts:
         return metrics.with_columns(*[pl.lit(None, pl.Float64).alias(c) for c in

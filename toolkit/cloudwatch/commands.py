@@ -97,8 +97,8 @@ def _anomalies(args: argparse.Namespace) -> int:
     from toolkit.cloudwatch.anomaly import detect_anomalies
 
     r = detect_anomalies(args.lake, args.date, history_days=args.history_days, width=args.width)
-    print(f"anomalies {r['day']}: {r['anomalies']:,} of {r['rows']:,} datapoints outside the band "
-          f"(baseline: {r['baseline']}) -> {r['partition']}")
+    print(f"anomalies {r['day']}: {r['anomalies']:,} of {r['rows']:,} datapoints flagged in "
+          f"{r['episodes']:,} episode(s) (baseline: {r['baseline']}) -> {r['partition']}")
     return 0
 
 

@@ -42,7 +42,8 @@ def _dims_match(dims: dict, wanted: dict) -> bool:
 
 
 def with_band(series: pl.DataFrame, history: pl.DataFrame, width: float) -> pl.DataFrame:
-    """Add lower/upper from the seasonal baseline of ``history`` (or of the series itself)."""
+    """Add lower/upper = expected ± ``width`` sigma from the seasonal baseline of ``history``
+    (or of the series itself), like CloudWatch's ANOMALY_DETECTION_BAND(metric, width)."""
     import polars as pl
 
     from toolkit.cloudwatch.anomaly import anomaly_bands
@@ -53,7 +54,7 @@ def with_band(series: pl.DataFrame, history: pl.DataFrame, width: float) -> pl.D
                                      "dimensions": "", "stat": ""}.items()],
                                   pl.lit(0, pl.Int32).alias("period_s"))
 
-    scored = anomaly_bands(keyed(series), keyed(history) if history.height else None, width)
+    scored = anomaly_bands(keyed(series), keyed(history) if history.height else None, width, calibrate=False)
     return scored.select("timestamp", "value", "lower", "upper")
 
 
@@ -184,7 +185,7 @@ def replay_alarms(lake_url: str, start: str | dt.date, end: str | dt.date, alarm
     alarms = load_alarms(alarms_path)
     first, last = parse_day(start), parse_day(end)
     lake = Lake.at(lake_url, endpoint_url)
-    lookback = max(priming_days(a) + (history_days if a.band_width else 0) for a in alarms)
+    lookback = max((priming_days(a) + (history_days if a.band_width else 0) for a in alarms), default=1)
     metrics = read_days(lake, "metrics", first - dt.timedelta(days=lookback), last, METRICS_SCHEMA)
     lines = [line for alarm in alarms for line in timelines(alarm, metrics)]
     carried = read_checkpoints(lake, first - ONE_DAY)
