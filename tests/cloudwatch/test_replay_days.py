@@ -157,3 +157,18 @@ def test_percentile_from_raw_values_or_flagged_approximation():
     exact = pl.concat([finer, rows("M", [77], stat="p95", step=2 * MINUTE, period=120)])
     out, step, note = window_values(exact, "p95", 120, 60)
     assert out["value"].to_list() == [77] and note == "" and step == 120
+
+
+def test_high_resolution_alarm_is_evaluated_every_ten_seconds(tmp_path):
+    """10/20/30 s periods: "the alarm is evaluated every 10 seconds" ("Alarm evaluation")."""
+    lake = Lake.at(str(tmp_path / "lake"))
+    ten = dt.timedelta(seconds=10)
+    values = [10.0] * 360
+    values[100:103] = [95.0] * 3   # 00:16:40-00:17:10
+    frame = pl.concat([rows("CPUUtilization", values, stat="Maximum", step=ten, period=10),
+                       rows("CPUUtilization", [1] * 360, stat="SampleCount", step=ten, period=10)])
+    write_days(lake, frame)
+    states = replay_alarms(str(lake.root), D1.date(), D1.date(),
+                           alarm_file(tmp_path, stat="Maximum", period=30))
+    assert states.select("timestamp", "state").rows()[1:3] == [
+        (D1 + 101 * ten, "ALARM"), (D1 + 106 * ten, "OK")]
