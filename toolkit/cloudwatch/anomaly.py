@@ -23,8 +23,9 @@ datapoint, using only what came before it:
   ``2 x width`` and ``SPIKE_MARGIN`` x the history's 99.9th percentile.
 
 The band (``lower``, ``upper``) is ``expected ± k_run x sigma`` (clipped at 0 for metrics that
-never go negative). Series with less than ``MIN_HISTORY`` of history are scored against
-themselves and say so. ``anomaly_episodes`` groups flags into episodes (start, end, peak,
+never go negative). Series with less than ``MIN_HISTORY`` of history get bands from
+themselves but no flags: thresholds cannot be calibrated on nothing, and a page on the first
+day of a lake would be a guess. ``anomaly_episodes`` groups flags into episodes (start, end, peak,
 expected at the peak) -- what a page would carry. ``benchmarks/anomaly.py`` scores this on
 NAB's labelled CloudWatch series against the previous detector and an IsolationForest.
 """
@@ -150,6 +151,8 @@ def score_series(hist_ts: pl.Series, hist: np.ndarray, ts: pl.Series, values: np
     k_spike = max(2 * width, min(SPIKE_CAP, SPIKE_MARGIN * float(np.quantile(calib, 0.999))))
     flags = _flags(z, k_run, k_spike)
     flags[:window] = False  # the level needs LEVEL_HOURS of datapoints before it means anything
+    if self_baseline:
+        flags[:] = False  # nothing to calibrate on: bands to look at, no pages
     if not self_baseline:
         high, low = recurring_extremes(all_ts[:n_hist], resid[:n_hist])
         hour = all_ts.dt.hour().cast(int).to_numpy()
@@ -205,7 +208,7 @@ def anomaly_bands(metrics: pl.DataFrame, history: pl.DataFrame | None = None,
     """Add ``expected, lower, upper, score, is_anomaly`` to ``metrics``, per series.
 
     ``history`` holds the same series' earlier datapoints; without it (or for a series with
-    less than ``MIN_HISTORY`` of it) the rows are scored against themselves.
+    less than ``MIN_HISTORY`` of it) the bands come from the rows themselves and nothing flags.
     """
     import polars as pl
 
@@ -231,8 +234,8 @@ def detect_anomalies(lake_url: str, day: str | dt.date, *, history_days: int = 1
                      endpoint_url: str | None = None) -> dict:
     """Score one day's metrics against the ``history_days`` before it; write ``anomalies/dt=D``.
 
-    Without history (the first day of a lake) the day is scored against itself, and the
-    summary says so. Idempotent: the partition is replaced.
+    Without history (the first day of a lake) the day gets bands from itself and no flags, and
+    the summary says so. Idempotent: the partition is replaced.
     """
     import polars as pl
 
@@ -252,7 +255,7 @@ def detect_anomalies(lake_url: str, day: str | dt.date, *, history_days: int = 1
     lake.write_parquet("anomalies", day, table)
     flagged = int(scored["is_anomaly"].sum()) if scored.height else 0
     if self_baseline and today.height:
-        log.warning("no metric history before %s: the day was scored against itself", day)
+        log.warning("no metric history before %s: bands from the day itself, nothing flagged", day)
     return {"day": day.isoformat(), "rows": scored.height, "anomalies": flagged,
             "episodes": anomaly_episodes(scored).height if flagged else 0,
             "baseline": "self" if self_baseline else f"{history_days} days",
