@@ -169,20 +169,19 @@ def recurring_extremes(ts: pl.Series, resid: np.ndarray) -> tuple[np.ndarray, np
     """Per hour of day, the typical (median over days) largest and smallest residual within an
     hour either side: what the series does every day at that time (a nightly job's spike).
 
-    Hours without three days of history get 0 (nothing recurs there).
+    Hours without history get 0 (nothing recurs there). With a single day of history this is
+    "it did the same yesterday at this time": a daily batch window is not paged on day two.
     """
     import numpy as np
 
     high, low = np.zeros(24), np.zeros(24)
     days = ts.dt.date().to_numpy()
     hour = ts.dt.hour().cast(int).to_numpy()
-    if len(np.unique(days)) < 3:
-        return high, low
     for h in range(24):
         near = np.isin(hour, [(h - 1) % 24, h, (h + 1) % 24]) & ~np.isnan(resid)
         per_day = [resid[near & (days == d)] for d in np.unique(days[near])]
         per_day = [r for r in per_day if r.size]
-        if len(per_day) >= 3:
+        if per_day:
             high[h] = max(0.0, float(np.median([r.max() for r in per_day])))
             low[h] = min(0.0, float(np.median([r.min() for r in per_day])))
     return high, low
