@@ -4,7 +4,8 @@ Sources, seen 2026-11-29:
 
 * "Configuring how CloudWatch alarms treat missing data", section "How alarm state is
   evaluated when data is missing" (both tables: Datapoints to Alarm = Evaluation Periods = 3,
-  and 2 out of 3), https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarms-and-missing-data.html
+  and 2 out of 3) and section "Avoiding premature transitions to alarm state",
+  https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarms-and-missing-data.html
   Data points are oldest first: 0 non-breaching, X breaching, - missing; the evaluation range
   is 5 for N = 3. The second column is "# of data points that must be filled" (the current
   page; the January 2019 revision counted every missing datapoint of the range instead and had
@@ -27,7 +28,7 @@ COLUMNS = ("missing", "ignore", "breaching", "notBreaching")
 # (M, N, data points, # that must be filled, MISSING, IGNORE, BREACHING, NOT BREACHING)
 TABLE = [
     (3, 3, "0 - X - X", 0, OK, OK, OK, OK),
-    (3, 3, "- - - - 0", 2, OK, OK, OK, OK),
+    (3, 3, "0 - - - -", 2, OK, OK, OK, OK),
     (3, 3, "- - - - -", 3, INSUFFICIENT, RETAIN, ALARM, OK),
     (3, 3, "0 X X - X", 0, ALARM, ALARM, ALARM, ALARM),
     (3, 3, "- - X - -", 2, ALARM, RETAIN, ALARM, OK),
@@ -61,9 +62,20 @@ def test_fills_as_few_missing_datapoints_as_the_table_says(m, n, points, filled)
 
 @pytest.mark.parametrize(("m", "points"), [(3, "- - - - X"), (3, "- - - X -"), (2, "- - - - X")])
 def test_a_breach_just_reported_does_not_alarm_prematurely(m, points):
-    """Section "Avoiding premature transitions to alarm state": under MISSING a lone fresh
-    breach waits (INSUFFICIENT_DATA) until it is as old as the rows above that do alarm."""
+    """Section "Avoiding premature transitions to alarm state": "the alarm does not go
+    immediately into ALARM state when the data is either - - - - X or - - - X - and
+    Datapoints to Alarm is 3"."""
     assert evaluate(window(points), 3, m, "missing", OK).state == INSUFFICIENT
+
+
+@pytest.mark.parametrize(("m", "points"), [(3, "- - X - -"), (3, "- X - X -"), (2, "- - - X -"),
+                                           (2, "- - X - -")])
+def test_an_old_enough_breach_alarms_under_missing(m, points):
+    """Same section: "alarms are designed to always go into ALARM state when the oldest
+    available breaching datapoint ... is at least as old as the value of Datapoints to Alarm,
+    and all other more recent data points are breaching or missing"."""
+    assert evaluate(window(points), 3, m, "missing", OK).state == ALARM
+    assert evaluate(window(points), 3, m, "ignore", OK).state == OK  # IGNORE: retain
 
 
 def test_real_datapoints_reach_back_past_missing_ones():

@@ -17,9 +17,11 @@ Sources (seen 2026-11-29):
     needed to make N. ``missing``/``ignore`` evaluate the real points: M breaching -> ALARM;
     a real non-breaching point -> OK; no real point -> INSUFFICIENT_DATA (``missing``) or the
     current state (``ignore``).
-  * premature-alarm rule (``missing``): real datapoints that are all breaching alarm once the
-    oldest of them is M - 1 periods old -- the ``- - X - -`` row (3 of 3) and the ``- - - X -``
-    row (2 of 3) go to ALARM, while a breach just reported (``- - - - X``) waits.
+  * premature-alarm rule ("Avoiding premature transitions to alarm state", ``missing``): when
+    every real datapoint of the range is breaching and the oldest of them "is at least as old
+    as the value of Datapoints to Alarm" (the M-th newest slot or older), ALARM -- the
+    ``- - X - -`` row (3 of 3) and the ``- - - X -`` row (2 of 3); a breach just reported
+    (``- - - - X``, ``- - - X -`` for M = 3) waits in INSUFFICIENT_DATA.
 * PutMetricAlarm (API reference, ``Period``): 10, 20, 30 or a multiple of 60 seconds;
   Period x EvaluationPeriods at most 86,400 s for periods under an hour, 604,800 s overall.
 
