@@ -61,11 +61,12 @@ def daily(frame: pl.DataFrame, detect) -> np.ndarray:
 
 
 def new_detector(today: pl.DataFrame, history: pl.DataFrame) -> np.ndarray:
-    return anomaly.anomaly_bands(today, history)["is_anomaly"].to_numpy()
+    return anomaly.anomaly_bands(today, history).sort("timestamp")["is_anomaly"].to_numpy()
 
 
 def old_detector(today: pl.DataFrame, history: pl.DataFrame) -> np.ndarray:
-    return legacy_anomaly.anomaly_bands(today, history)["is_anomaly"].to_numpy()
+    # its join does not keep row order: align the flags with the rows by time
+    return legacy_anomaly.anomaly_bands(today, history).sort("timestamp")["is_anomaly"].to_numpy()
 
 
 def _features(frame: pl.DataFrame) -> np.ndarray:
