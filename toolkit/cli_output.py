@@ -62,6 +62,11 @@ def emit_rows(rows, fmt: str, out: str | None = None,
     raise UsageError(f"unknown format {fmt!r}")
 
 
+def write_text(text: str, out: str | None = None) -> None:
+    """``text`` to ``out`` (written aside, then renamed) or to stdout."""
+    _write(text.encode(), out)
+
+
 def _frame(dicts: list[dict]):
     import polars as pl
 
