@@ -36,6 +36,7 @@ GLOBAL_FLAGS = {"-v": "verbose", "--verbose": "verbose", "--json-logs": "json_lo
 # Exceptions (by class name, anywhere in the cause chain) that mean "cannot reach the endpoint".
 UNREACHABLE = {"EndpointConnectionError", "ConnectTimeoutError", "ConnectTimeout",
                "ClientConnectorError", "NewConnectionError", "ServerDisconnectedError"}
+NO_CREDENTIALS = {"NoCredentialsError", "PartialCredentialsError"}
 
 
 class Parser(argparse.ArgumentParser):
@@ -135,6 +136,9 @@ def classify(exc: BaseException) -> tuple[int, str, str]:
     if unreachable is not None:
         return errors.EXIT_USAGE, (f"cannot reach the endpoint: {unreachable}; check "
                                    "AWS_ENDPOINT_URL / --endpoint-url and the network"), ""
+    if any(type(e).__name__ in NO_CREDENTIALS for e in chain):
+        return errors.EXIT_USAGE, ("no AWS credentials found: set AWS_PROFILE or "
+                                   "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (or use an instance role)"), ""
     if isinstance(exc, OSError) and exc.errno in (13, 30):  # EACCES, EROFS
         where = exc.filename or "the target"
         return errors.EXIT_USAGE, f"cannot write {where}: {exc.strerror}; choose a writable location", ""

@@ -21,7 +21,7 @@ from toolkit.errors import UsageError
 def json_default(value: Any) -> Any:
     """``json.dumps`` fallback: Decimal -> int/float, dates -> ISO text, other -> str."""
     if isinstance(value, decimal.Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
+        return int(value) if value.as_tuple().exponent >= 0 else float(value)  # scale 0: an int
     if isinstance(value, (dt.date, dt.datetime, dt.time)):
         return value.isoformat()
     if isinstance(value, (bytes, bytearray)):

@@ -68,8 +68,9 @@ def configure(verbose: bool = False, json_logs: bool = False) -> None:
     """Route logs to stderr: WARNING for all, DEBUG for ``toolkit`` with ``-v``, INFO progress."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(Redacting(json_logs))
+    handler.trailwatch = True  # replaced by the next configure(); other handlers are left alone
     root = logging.getLogger()
-    for old in list(root.handlers):
+    for old in [h for h in root.handlers if getattr(h, "trailwatch", False)]:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(logging.WARNING)

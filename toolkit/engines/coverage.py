@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from toolkit.lake import Lake
 
 log = logging.getLogger(__name__)
+# Lines the latest ``check`` (a CLI command's) logged: the engine's warnings do not repeat them.
+_command_warned: set[str] = set()
 
 
 @dataclass
@@ -116,17 +118,21 @@ def describe(missing: Missing, needs: dict[str, Window]) -> str:
     """One line per table: what is missing, and for curated models how to build them."""
     lines = []
     for table in sorted(set(missing.days) | set(missing.empty)):
-        days = missing.days.get(table)
-        where = f"on {compress(days)}" if days else "in the requested range"
+        days, window = missing.days.get(table), needs[table]
+        where = (f"on {compress(days)}" if days else "at all" if not (window.low or window.high)
+                 else f"from {window.low or 'its first day'} to {window.high or 'its last day'}")
         line = f"table {table} has no data {where}"
+        span = (f"--start {days[0]} --end {days[-1]}" if days
+                else f"--start {window.low} --end {window.high}" if window.low and window.high
+                else "--start D --end D")
         if table.startswith("cur_"):
-            window = needs[table]
-            span = (f"--start {days[0]} --end {days[-1]}" if days
-                    else f"--start {window.low} --end {window.high}" if window.low and window.high
-                    else "--date D")
             line += f"; build it with: trailwatch build {span} --models {table}"
         elif table == "events":
-            line += "; ingest those days with: trailwatch ingest --start D --end D"
+            line += f"; ingest those days with: trailwatch ingest {span}"
+        elif table == "findings":
+            line += f"; run the detections with: trailwatch detect {span}"
+        elif table == "metrics":
+            line += f"; export them with: trailwatch metrics export {span}"
         lines.append(line)
     return "\n".join(lines)
 
@@ -146,6 +152,7 @@ def compress(days: list[str]) -> str:
 def check(lake: Lake, needs: dict[str, Window], *, allow_empty: bool = False) -> Missing:
     """Warn about missing tables/days; raise ``MissingDataError`` (exit 3) when a needed table
     has no data at all in its window, unless ``allow_empty``."""
+    _command_warned.clear()
     missing = missing_data(lake, needs)
     if not missing:
         return missing
@@ -154,7 +161,26 @@ def check(lake: Lake, needs: dict[str, Window], *, allow_empty: bool = False) ->
         raise MissingDataError(message + "\n(rerun with --allow-empty to accept an empty answer)",
                                {t: missing.days.get(t, []) for t in missing.empty})
     for line in message.splitlines():
+        _command_warned.add(line)
         log.warning("%s", line)
+    return missing
+
+
+def warn_missing(lake: Lake, sql: str, params: dict[str, Any] | None = None,
+                 seen: set[str] | None = None) -> Missing:
+    """For the Python API: log what a query's empty tables/days are (each line once per ``seen``,
+    e.g. once per engine); never raise, so notebooks still get their (empty) frame."""
+    try:
+        needs = needs_of_sql(sql, params)
+    except Exception:  # noqa: BLE001 - unparsable SQL: the engine reports it, not this check
+        return Missing()
+    missing = missing_data(lake, needs)
+    if missing:
+        seen = set() if seen is None else seen
+        for line in describe(missing, needs).splitlines():
+            if line not in seen and line not in _command_warned:
+                seen.add(line)
+                log.warning("%s", line)
     return missing
 
 
