@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 log = logging.getLogger("toolkit.progress")
 LOG_EVERY_S = 30.0
-LOG_EVERY_FRACTION = 0.1
+TENTHS = 10  # a line each time another tenth of the work is done
 
 
 def progress(label: str, *, terminal: bool | None = None) -> Callable[[int, int], None]:
@@ -30,15 +30,14 @@ class LogLines:
     def __init__(self, label: str, clock: Callable[[], float] = time.monotonic):
         self.label, self.clock = label, clock
         self.started = clock()
-        self.last_time, self.last_fraction = self.started, 0.0
+        self.last_time, self.last_tenth = self.started, 0
 
     def __call__(self, done: int, total: int) -> None:
         now, fraction = self.clock(), (done / total if total else 1.0)
-        finished = done >= total
-        if not finished and now - self.last_time < LOG_EVERY_S \
-                and fraction - self.last_fraction < LOG_EVERY_FRACTION:
+        finished, tenth = done >= total, int(fraction * TENTHS)
+        if not finished and now - self.last_time < LOG_EVERY_S and tenth <= self.last_tenth:
             return
-        self.last_time, self.last_fraction = now, fraction
+        self.last_time, self.last_tenth = now, tenth
         elapsed = max(now - self.started, 1e-6)
         rate = done / elapsed
         left = (total - done) / rate if rate else 0.0
