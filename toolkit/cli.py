@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:  # argparse: --help (0) or a usage error (2), already printed
         code = exc.code if isinstance(exc.code, int) else errors.EXIT_USAGE
     except BaseException as exc:  # noqa: BLE001 - the one place every failure becomes one line
-        code = report(exc, verb, flags["verbose"])
+        code = report_failure(exc, verb, flags["verbose"])
     finally:
         stdout.restore()
     return code
@@ -103,7 +103,7 @@ def _sub_verbs(args: argparse.Namespace) -> list[str]:
             if getattr(args, k, None)]
 
 
-def report(exc: BaseException, verb: str, verbose: bool) -> int:
+def report_failure(exc: BaseException, verb: str, verbose: bool) -> int:
     """Print ``exc`` as one line (plus the traceback with ``-v``); return its exit code."""
     from toolkit.logsetup import redact
 
