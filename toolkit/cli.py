@@ -60,6 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(subparsers)
+    for verb in subparsers.choices.values():  # the global flags work after the verb too
+        verb.epilog = "-v (debug logs, tracebacks) and --json-logs work before or after the verb."
     return parser
 
 
