@@ -7,7 +7,8 @@ them propagate (or returns empty frames with a logged warning where the docstrin
 from __future__ import annotations
 
 # Exit codes (documented in the README): 0 ok, 1 unexpected failure, 2 bad input or location,
-# 3 the answer is empty because data is missing (rerun with --allow-empty to accept it),
+# 3 the answer is empty because data is missing (rerun with --allow-empty to accept it) -- the
+#   Athena scan guard's refusal (--allow-scan) shares it: both are "refused without an override",
 # 4 a conflicting concurrent write (retry), 5 verification found tampering or gaps.
 EXIT_OK = 0
 EXIT_FAILURE = 1

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sys
 
+from toolkit import cli_args
+
 FILTER_FIELDS = ("event_id", "principal_arn", "access_key_id", "source_ip_address", "event_name",
                  "event_source", "account_id", "aws_region", "resource")
 
@@ -17,13 +19,14 @@ def register(subparsers) -> None:
                     "<lake>/cloudtrail/events/dt=DAY/ with the day's deduplicated events. Bad files "
                     "are quarantined with their reason; a manifest is written per day.")
     p.add_argument("--raw", help="raw root holding AWSLogs/ (path or s3://; default $TRAILWATCH_RAW)")
-    p.add_argument("--lake", help="lake root (path or s3://; default $TRAILWATCH_LAKE)")
-    p.add_argument("--date", required=True, help="day to ingest, YYYY-MM-DD")
-    p.add_argument("--until", help="last day to ingest (inclusive), YYYY-MM-DD")
+    cli_args.add_lake(p, "write")
+    cli_args.add_days(p, what="day to ingest")
     p.add_argument("--lookback-days", type=int, default=1,
                    help="delivery folders before the day to read (default 1)")
     p.add_argument("--engine", choices=("duckdb", "athena"),
                    help="duckdb: ingest here; athena: run sql/models/events_from_raw.sql in Athena")
+    cli_args.add_format(p)
+    cli_args.add_out(p, "file", help="write the per-day summary rows here (in --format)")
     p.set_defaults(func=run_ingest)
 
     e = subparsers.add_parser(
@@ -32,13 +35,13 @@ def register(subparsers) -> None:
                     "({\"Records\": [...]}) or NDJSON; .gz output is gzipped. Filters are field=value, "
                     "repeatable (same field: OR, different fields: AND); values are bound as "
                     f"parameters. Fields: {', '.join(FILTER_FIELDS)}.")
-    e.add_argument("--lake", help="lake root (default $TRAILWATCH_LAKE)")
-    e.add_argument("--start", required=True, help="first day, YYYY-MM-DD")
-    e.add_argument("--end", required=True, help="last day (inclusive), YYYY-MM-DD")
+    cli_args.add_lake(e, "read")
+    cli_args.add_days(e)
     e.add_argument("--filter", action="append", default=[], metavar="FIELD=VALUE",
                    help="keep records whose FIELD equals VALUE (repeatable)")
     e.add_argument("--format", choices=("cloudtrail", "ndjson"), default="cloudtrail")
-    e.add_argument("--out", required=True, help="output file (.gz to compress)")
+    cli_args.add_out(e, "file", required=True, help="output file (.gz to compress)")
+    cli_args.add_allow_empty(e)
     e.set_defaults(func=run_export)
 
 
@@ -49,19 +52,26 @@ def run_ingest(args) -> int:
     settings = Settings.from_env(lake=args.lake, raw=args.raw, engine=args.engine)
     if args.lookback_days < 0:
         raise ValueError("--lookback-days must be 0 or more")
-    days = day_range(args.date, args.until or args.date)
+    days = day_range(args.start, args.end)
     if settings.engine == "athena":
         return _ingest_athena(settings, days)
     if not settings.raw:
         raise ValueError("no raw location: pass --raw or set TRAILWATCH_RAW")
+    from toolkit.cli_output import emit_rows
     from toolkit.cloudtrail.ingest import ingest_day
+    from toolkit.progress import progress
 
-    warnings = 0
+    warnings, manifests = 0, []
     for day in days:
         manifest = ingest_day(settings.raw, settings.lake, day, args.lookback_days,
-                              endpoint_url=settings.endpoint_url, progress=_progress_bar(day))
-        print(summary(manifest))
+                              endpoint_url=settings.endpoint_url, progress=progress(f"ingest {day}"))
+        if args.format == "table" and not args.out:
+            print(summary(manifest))  # as each day lands
+        manifests.append(manifest)
         warnings += len(manifest["warnings"])
+    if args.format != "table" or args.out:
+        emit_rows([summary_row(m) for m in manifests], args.format, args.out,
+                  table=lambda rows: "\n".join(summary(m) for m in manifests) + "\n")
     if warnings:
         print(f"warning: {warnings} file(s) quarantined; see the manifests' quarantined_files",
               file=sys.stderr)
@@ -97,29 +107,27 @@ def summary(m: dict) -> str:
     return "\n".join(lines)
 
 
-def _progress_bar(day):
-    """A progress callback drawing a bar on stderr, or None when stderr is not a terminal."""
-    if not sys.stderr.isatty():
-        return None
+SUMMARY_COLUMNS = ("day", "records_written", "files_seen", "files_read", "files_quarantined",
+                   "digest_files_skipped", "insight_files", "records_in", "duplicates_dropped",
+                   "records_quarantined", "records_other_days", "bytes_raw", "bytes_json", "seconds",
+                   "partition")
 
-    def draw(done: int, total: int) -> None:
-        width = 30
-        filled = int(width * done / total) if total else width
-        sys.stderr.write(f"\r{day} [{'#' * filled}{'.' * (width - filled)}] "
-                         f"{done / 1e6:,.1f}/{total / 1e6:,.1f} MB")
-        if done >= total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
 
-    return draw
+def summary_row(m: dict) -> dict:
+    """A manifest's counts as one row (for --format csv/json/parquet)."""
+    return {k: m.get(k) for k in SUMMARY_COLUMNS}
 
 
 def run_export(args) -> int:
     from toolkit.cloudtrail.export import export_records, parse_filters, write_export
     from toolkit.config import Settings
+    from toolkit.engines import coverage
+    from toolkit.lake import Lake
 
     settings = Settings.from_env(lake=args.lake)
     filters = parse_filters(args.filter)
+    coverage.check(Lake.at(settings.lake, settings.endpoint_url),
+                   {"events": coverage.window(args.start, args.end)}, allow_empty=args.allow_empty)
     count = write_export(export_records(settings.lake, args.start, args.end, filters),
                          args.out, args.format)
     print(f"exported {count:,} records ({args.format}) to {args.out}")

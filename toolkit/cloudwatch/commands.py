@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from toolkit import cli_args
 from toolkit.cloudwatch.catalog import DEFAULT_NAMESPACES, DEFAULT_STATS  # stdlib-only module
 
 
@@ -13,8 +14,8 @@ def register(subparsers) -> None:
     verbs = metrics.add_subparsers(dest="metrics_verb", metavar="ACTION", required=True)
 
     export = verbs.add_parser("export", help="export one day of CloudWatch metrics to the lake")
-    export.add_argument("--lake", required=True, help="lake URL (path, file:// or s3://)")
-    export.add_argument("--date", required=True, help="UTC day to export, YYYY-MM-DD")
+    cli_args.add_lake(export, "write", required=True)
+    cli_args.add_days(export, what="UTC day to export")
     export.add_argument("--endpoint-url", help="CloudWatch endpoint (e.g. moto's server)")
     export.add_argument("--region", help="AWS region (default: AWS_REGION or us-east-1)")
     export.add_argument("--namespaces", nargs="+", default=list(DEFAULT_NAMESPACES),
@@ -31,9 +32,8 @@ def register(subparsers) -> None:
     imp.add_argument("--namespace", required=True)
     imp.add_argument("--metric", required=True, help="metric name")
     imp.add_argument("--dimension", action="append", default=[], metavar="NAME=VALUE")
-    imp.add_argument("--lake", required=True)
-    imp.add_argument("--stat", default="Average",
-                     help="statistic the values are: Average, Sum, Maximum, Minimum, SampleCount, pNN "
+    cli_args.add_lake(imp, "write", required=True)
+    imp.add_argument("--stat", default="Average", help="statistic the values are: Average, Sum, Maximum, Minimum, SampleCount, pNN "
                           "(default: Average)")
     imp.add_argument("--period", type=int, metavar="SECONDS",
                      help="period of the datapoints (default: inferred from the most common gap, and reported)")
@@ -43,8 +43,9 @@ def register(subparsers) -> None:
     imp.set_defaults(func=_import)
 
     anomalies = verbs.add_parser("anomalies", help="score one day against its seasonal baseline")
-    anomalies.add_argument("--lake", required=True)
-    anomalies.add_argument("--date", required=True)
+    cli_args.add_lake(anomalies, "read", required=True)
+    cli_args.add_days(anomalies, what="day to score")
+    cli_args.add_allow_empty(anomalies)
     anomalies.add_argument("--history-days", type=int, default=14)
     anomalies.add_argument("--width", type=float, default=3.0, help="band width in robust sigmas")
     anomalies.set_defaults(func=_anomalies)
@@ -52,9 +53,9 @@ def register(subparsers) -> None:
     alarms = subparsers.add_parser("alarms", help="CloudWatch alarms: replay over history")
     alarm_verbs = alarms.add_subparsers(dest="alarms_verb", metavar="ACTION", required=True)
     replay = alarm_verbs.add_parser("replay", help="replay YAML alarms over the lake's metrics")
-    replay.add_argument("--lake", required=True)
-    replay.add_argument("--start", required=True, help="first UTC day, YYYY-MM-DD")
-    replay.add_argument("--end", required=True, help="last UTC day, YYYY-MM-DD")
+    cli_args.add_lake(replay, "read", required=True)
+    cli_args.add_days(replay, what="UTC day")
+    cli_args.add_allow_empty(replay)
     replay.add_argument("--alarms", help="alarm YAML file (default: the packaged examples)")
     replay.set_defaults(func=_replay)
 
@@ -69,15 +70,16 @@ def _export(args: argparse.Namespace) -> int:
     now = dt.datetime.fromisoformat(args.now.replace("Z", "+00:00")) if args.now else None
     if now and now.tzinfo is None:
         now = now.replace(tzinfo=dt.UTC)
-    s = export_metrics(args.lake, args.date, region=settings.region, endpoint_url=settings.endpoint_url,
-                       namespaces=args.namespaces, stats=args.stats, period=args.period, now=now,
-                       account_id=args.account_id)
-    print(f"metrics export {s.day}: {s.metrics_listed} metrics listed, period {s.period_s}s")
-    print(f"  GetMetricData: {s.metrics_requested:,} metrics requested in {s.calls} calls "
-          f"-> ${s.api_cost_usd:.4f} at $0.01 per 1,000")
-    print(f"  {s.datapoints:,} datapoints; partition now holds {s.rows_written:,} rows: {s.partition}")
-    for warning in s.warnings:
-        print(f"  warning: {warning}")
+    for day in args.days:
+        s = export_metrics(args.lake, day, region=settings.region, endpoint_url=settings.endpoint_url,
+                           namespaces=args.namespaces, stats=args.stats, period=args.period, now=now,
+                           account_id=args.account_id)
+        print(f"metrics export {s.day}: {s.metrics_listed} metrics listed, period {s.period_s}s")
+        print(f"  GetMetricData: {s.metrics_requested:,} metrics requested in {s.calls} calls "
+              f"-> ${s.api_cost_usd:.4f} at $0.01 per 1,000")
+        print(f"  {s.datapoints:,} datapoints; partition now holds {s.rows_written:,} rows: {s.partition}")
+        for warning in s.warnings:
+            print(f"  warning: {warning}")
     return 0
 
 
@@ -96,15 +98,27 @@ def _import(args: argparse.Namespace) -> int:
 def _anomalies(args: argparse.Namespace) -> int:
     from toolkit.cloudwatch.anomaly import detect_anomalies
 
-    r = detect_anomalies(args.lake, args.date, history_days=args.history_days, width=args.width)
-    print(f"anomalies {r['day']}: {r['anomalies']:,} of {r['rows']:,} datapoints flagged in "
-          f"{r['episodes']:,} episode(s) (baseline: {r['baseline']}) -> {r['partition']}")
+    _check_metrics(args)
+    for day in args.days:
+        r = detect_anomalies(args.lake, day, history_days=args.history_days, width=args.width)
+        print(f"anomalies {r['day']}: {r['anomalies']:,} of {r['rows']:,} datapoints flagged in "
+              f"{r['episodes']:,} episode(s) (baseline: {r['baseline']}) -> {r['partition']}")
     return 0
+
+
+def _check_metrics(args: argparse.Namespace) -> None:
+    """The metrics table must hold the days read (exit 3 otherwise, unless --allow-empty)."""
+    from toolkit.engines import coverage
+    from toolkit.lake import Lake
+
+    coverage.check(Lake.at(args.lake), {"metrics": coverage.window(args.start, args.end)},
+                   allow_empty=args.allow_empty)
 
 
 def _replay(args: argparse.Namespace) -> int:
     from toolkit.cloudwatch.replay import replay_alarms
 
+    _check_metrics(args)
     states = replay_alarms(args.lake, args.start, args.end, args.alarms)
     print(f"alarms replay {args.start} .. {args.end}: {states.height} state transitions")
     if states.height:

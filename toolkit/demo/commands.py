@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from toolkit import cli_args
 from toolkit.demo.run import DEFAULT_DAYS, DEFAULT_EVENTS_PER_DAY
 
 
@@ -12,7 +13,8 @@ def register(subparsers) -> None:
         "demo", help="generate a sample AWS account and run the whole pipeline through Airflow",
         description="Sample account -> moto's server -> Airflow DAG runs per day -> reports -> "
                     "digest verification -> summary.")
-    p.add_argument("--out", default="demo", help="folder for the sample, lake, reports (default: demo)")
+    cli_args.add_out(p, "folder", help="folder for the sample, lake, reports (default: demo)")
+    p.set_defaults(out="demo")
     p.add_argument("--days", type=int, default=DEFAULT_DAYS, help=f"days of activity (default: {DEFAULT_DAYS})")
     p.add_argument("--events-per-day", type=int, default=DEFAULT_EVENTS_PER_DAY,
                    help=f"background events per day (default: {DEFAULT_EVENTS_PER_DAY})")

@@ -6,8 +6,9 @@ import argparse
 import json
 import sys
 
+from toolkit import cli_args
+
 EXIT_TESTS_FAILED = 1
-EXIT_SCAN_REFUSED = 3
 
 
 def register(subparsers) -> None:
@@ -16,7 +17,7 @@ def register(subparsers) -> None:
     verbs = rules.add_subparsers(dest="rules_verb", metavar="SUBCOMMAND", required=True)
     listing = verbs.add_parser("list", help="table of rules: id, severity, tactic, technique, title")
     _rules_dir(listing)
-    listing.add_argument("--format", choices=("table", "json"), default="table")
+    cli_args.add_format(listing)
     listing.set_defaults(func=run_rules_list)
     testing = verbs.add_parser("test", help="run every rule against its inline test events",
                                description="Positives must match, negatives must not; exit 1 "
@@ -35,11 +36,12 @@ def register(subparsers) -> None:
         "detect", help="run the rules over the lake and write <lake>/findings/dt=D/",
         description="Run every rule over events from --start to --end (inclusive) and replace "
                     "each day's findings partition (idempotent).")
-    detect.add_argument("--lake", help="lake URL (default: TRAILWATCH_LAKE or ./lake)")
-    detect.add_argument("--start", required=True, help="first day (YYYY-MM-DD)")
-    detect.add_argument("--end", required=True, help="last day (YYYY-MM-DD), inclusive")
+    cli_args.add_lake(detect, "read")
+    cli_args.add_days(detect)
     _rules_dir(detect)
-    detect.add_argument("--format", choices=("table", "json"), default="table")
+    cli_args.add_format(detect)
+    cli_args.add_out(detect, "file", help="write the findings rows here (in --format)")
+    cli_args.add_allow_empty(detect)
     detect.add_argument("--engine", choices=("duckdb", "athena"), help="default: TRAILWATCH_ENGINE")
     detect.add_argument("--allow-scan", action="store_true",
                         help="run on Athena even above the scan limit (TRAILWATCH_SCAN_LIMIT_BYTES)")
@@ -51,18 +53,23 @@ def _rules_dir(parser: argparse.ArgumentParser) -> None:
 
 
 def run_rules_list(args) -> int:
+    from toolkit.cli_output import emit_rows
     from toolkit.detections.rules import load_rules
 
     rules = load_rules(args.rules)
-    if args.format == "json":
-        print(json.dumps([{"id": r.id, "severity": r.severity, "tactic": r.tactic,
-                           "technique": r.technique, "title": r.title, "kind": r.kind}
-                          for r in rules], indent=2))
-        return 0
-    rows = [(r.id, r.severity, r.tactic, r.technique, r.title) for r in rules]
-    print_table(("id", "severity", "tactic", "technique", "title"), rows)
-    print(f"\n{len(rules)} rules")
+    rows = [{"id": r.id, "severity": r.severity, "tactic": r.tactic, "technique": r.technique,
+             "title": r.title, "kind": r.kind} for r in rules]
+    emit_rows(rows, args.format, table=_rules_table)
     return 0
+
+
+def _rules_table(rows: list[dict]) -> str:
+    import io
+
+    text = io.StringIO()
+    columns = ("id", "severity", "tactic", "technique", "title")
+    print_table(columns, [tuple(r[c] for c in columns) for r in rows], out=text)
+    return text.getvalue() + f"\n{len(rows)} rules\n"
 
 
 def run_rules_test(args) -> int:
@@ -102,22 +109,25 @@ def run_rules_show(args) -> int:
 
 
 def run_detect(args) -> int:
+    from toolkit.cli_output import emit_rows, json_default, write_text
     from toolkit.config import Settings
     from toolkit.detections.runner import run_detections
-    from toolkit.engines import ScanLimitExceeded
+    from toolkit.engines import coverage
+    from toolkit.lake import Lake
 
     settings = Settings.from_env(lake=args.lake, engine=args.engine)
-    try:
-        findings = run_detections(settings.lake, args.start, args.end, args.rules, settings,
-                                  allow_scan=args.allow_scan)
-    except ScanLimitExceeded as exc:
-        print(f"trailwatch detect: {exc}", file=sys.stderr)
-        return EXIT_SCAN_REFUSED
-    if args.format == "json":
-        for row in findings.iter_rows(named=True):
-            row.update(first_seen=row["first_seen"].isoformat(), last_seen=row["last_seen"].isoformat(),
-                       details=json.loads(row["details"]))
-            print(json.dumps(row, sort_keys=True))
+    coverage.check(Lake.at(settings.lake, settings.endpoint_url),
+                   {"events": coverage.window(args.start, args.end)}, allow_empty=args.allow_empty)
+    cli_args.check_writable_lake(settings.lake)  # findings are written back: fail before the work
+    findings = run_detections(settings.lake, args.start, args.end, args.rules, settings,
+                              allow_scan=args.allow_scan)
+    if args.format == "json":  # one finding object per line (JSON Lines), details as an object
+        write_text("".join(json.dumps({**row, "details": json.loads(row["details"])},
+                                      sort_keys=True, default=json_default) + "\n"
+                           for row in findings.iter_rows(named=True)), args.out)
+        return 0
+    if args.format != "table" or args.out:
+        emit_rows(findings, args.format, args.out)
         return 0
     rows = [(f["dt"], f["severity"], f["rule_id"], f["principal_arn"] or "-",
              f["source_ip_address"] or "-", str(f["event_count"]))

@@ -5,44 +5,55 @@ from __future__ import annotations
 import argparse
 import sys
 
+from toolkit import cli_args
+from toolkit.cli_output import emit_rows
+from toolkit.errors import UsageError
+
 EXIT_CHECKS_FAILED = 1
-EXIT_SCAN_REFUSED = 3
 
 
 def register(subparsers) -> None:
     build = subparsers.add_parser(
-        "build", help="build curated models for a day (writes <lake>/curated/<model>/dt=D/)",
-        description="Run every curated model (sql/models) for a day, replacing that partition, "
-                    "then run each model's contract checks. Exit 1 if a check fails.")
-    _common(build)
-    build.add_argument("--date", required=True, help="day to build (YYYY-MM-DD)")
-    build.add_argument("--until", help="build every day from --date to this day (inclusive)")
+        "build", help="build curated models for days (writes <lake>/curated/<model>/dt=D/)",
+        description="Run every curated model (sql/models) for each day, replacing that partition, "
+                    "then run each model's contract checks. Exit 1 if a check fails, 3 if a day "
+                    "has no events (unless --allow-empty).")
+    _common(build, lake_mode="read")
+    cli_args.add_days(build)
     build.add_argument("--models", help="comma-separated model names (default: all)")
     build.add_argument("--no-check", action="store_true", help="skip the contract checks")
+    cli_args.add_format(build)
+    cli_args.add_out(build, "file", help="write the rows here instead of stdout (in --format)")
     build.set_defaults(func=run_build)
 
     query = subparsers.add_parser(
         "query", help="run a named query (sql/queries) or ad-hoc SQL over the lake",
         description="Values given with -p are bound as parameters, never pasted into SQL. "
-                    "Named queries validate their typed parameters.")
-    _common(query)
+                    "Named queries validate their typed parameters. --start/--end (or --date) "
+                    "fill the start and end parameters.")
+    _common(query, lake_mode=None)
     which = query.add_mutually_exclusive_group(required=True)
     which.add_argument("--name", help="named query from sql/queries (see --list)")
     which.add_argument("--sql", help="one read-only Athena-dialect query; use :name placeholders")
     which.add_argument("--list", action="store_true", help="list the named queries and parameters")
-    query.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE",
-                       help="parameter value (repeatable)")
-    query.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    cli_args.add_days(query, required=False)
+    cli_args.add_params(query)
+    cli_args.add_format(query)
+    cli_args.add_out(query, "file", help="write the rows here instead of stdout (in --format)")
     query.add_argument("--dry-run", action="store_true",
                        help="print the SQL, the bound values and the scan estimate; run nothing")
     query.set_defaults(func=run_query)
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--lake", help="lake URL (default: TRAILWATCH_LAKE or ./lake)")
+def _common(parser: argparse.ArgumentParser, lake_mode: str | None) -> None:
+    if lake_mode:
+        cli_args.add_lake(parser, lake_mode)
+    else:  # query --list needs no lake; run_query checks it when it reads
+        parser.add_argument("--lake", help="lake URL (default: TRAILWATCH_LAKE or ./lake)")
     parser.add_argument("--engine", choices=("duckdb", "athena"), help="default: TRAILWATCH_ENGINE")
     parser.add_argument("--allow-scan", action="store_true",
                         help="run on Athena even above the scan limit (TRAILWATCH_SCAN_LIMIT_BYTES)")
+    cli_args.add_allow_empty(parser)
 
 
 def _settings(args):
@@ -52,37 +63,56 @@ def _settings(args):
 
 
 def run_build(args) -> int:
-    from toolkit.engines import ScanLimitExceeded, connect
+    from toolkit.engines import connect
     from toolkit.engines.build import build_day
-    from toolkit.lake import day_range
+    from toolkit.sqlfiles import model_names
 
-    days = day_range(args.date, args.until or args.date)
     models = [m.strip() for m in args.models.split(",")] if args.models else None
-    engine = connect(_settings(args))
-    failed = 0
-    for day in days:
-        try:
-            results = build_day(engine, day, models, allow_scan=args.allow_scan,
-                                check=not args.no_check)
-        except ScanLimitExceeded as exc:
-            print(f"trailwatch build: refused: {exc}", file=sys.stderr)
-            return EXIT_SCAN_REFUSED
-        for model, result in results.items():
-            status = "ok" if not result["failed_checks"] else "FAILED " + ", ".join(result["failed_checks"])
-            scanned = f"  scanned {result['scan_bytes']} B" if result["scan_bytes"] is not None else ""
-            print(f"{day}  {model:32s} {status}  {result['url']}{scanned}")
-            failed += bool(result["failed_checks"])
-    return EXIT_CHECKS_FAILED if failed else 0
+    unknown = sorted(set(models or []) - set(model_names()))
+    if unknown:
+        raise UsageError(f"unknown model(s) {', '.join(unknown)}; known: {', '.join(model_names())}")
+    settings = _settings(args)
+    _check_build_inputs(settings, models or model_names(), args)
+    cli_args.check_writable_lake(settings.lake)
+    engine = connect(settings)
+    rows = []
+    for day in args.days:
+        for model, result in build_day(engine, day, models, allow_scan=args.allow_scan,
+                                       check=not args.no_check).items():
+            rows.append({"day": day, "model": model,
+                         "status": "ok" if not result["failed_checks"] else "FAILED",
+                         "failed_checks": ", ".join(result["failed_checks"]),
+                         "partition": result["url"], "scan_bytes": result["scan_bytes"]})
+    emit_rows(rows, args.format, args.out, table=_build_lines)
+    return EXIT_CHECKS_FAILED if any(r["failed_checks"] for r in rows) else 0
 
 
-def _parse_params(pairs: list[str]) -> dict[str, str]:
-    values = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip().isidentifier():
-            raise ValueError(f"parameter must look like key=value, got {pair!r}")
-        values[key.strip()] = value
-    return values
+def _build_lines(rows: list[dict]) -> str:
+    lines = []
+    for r in rows:
+        status = "ok" if r["status"] == "ok" else "FAILED " + r["failed_checks"]
+        scanned = f"  scanned {r['scan_bytes']} B" if r["scan_bytes"] is not None else ""
+        lines.append(f"{r['day']}  {r['model']:32s} {status}  {r['partition']}{scanned}")
+    return "\n".join(lines) + "\n"
+
+
+def _check_build_inputs(settings, models: list[str], args) -> None:
+    """The base tables the models read must hold the days to build (curated inputs excepted)."""
+    from toolkit import sqlfiles
+    from toolkit.engines import coverage
+    from toolkit.lake import Lake
+
+    needs: dict = {}
+    for model in models:
+        sql = sqlfiles.load_model(model).sql
+        for day in (args.days[0], args.days[-1]):
+            for table, window in coverage.needs_of_sql(sql, {"day": day}).items():
+                if table in models:
+                    continue  # built in this run
+                if table in needs:
+                    window = coverage.union(needs[table], window)
+                needs[table] = window
+    coverage.check(Lake.at(settings.lake, settings.endpoint_url), needs, allow_empty=args.allow_empty)
 
 
 def run_query(args) -> int:
@@ -90,31 +120,60 @@ def run_query(args) -> int:
 
     if args.list:
         return _list_queries()
-    raw = _parse_params(args.param)
+    raw = _with_days(cli_args.parse_params(args.param), args)
     if args.name:
         named = sqlfiles.load_query(args.name)
         sql, params = named.sql, named.coerce_params(raw)
     else:
         sqlfiles.ensure_read_only(args.sql)
         sql, params = args.sql, raw
-    from toolkit.engines import ScanLimitExceeded, connect
+        _refuse_unknown_tables(sql)
+    from toolkit.engines import connect
     from toolkit.engines.guard import human_bytes
 
-    engine = connect(_settings(args))
+    settings = _settings(args)
+    if not args.dry_run:
+        _check_query_inputs(settings, sql, params, args.allow_empty)
+    engine = connect(settings)
     estimate = engine.estimate_scan_bytes(sql, params)
     if args.dry_run:
         _print_dry_run(engine, sql, params, estimate)
         return 0
-    try:
-        frame = engine.query(sql, params, allow_scan=args.allow_scan)
-    except ScanLimitExceeded as exc:
-        print(f"trailwatch query: refused: {exc}", file=sys.stderr)
-        return EXIT_SCAN_REFUSED
-    _print_frame(frame, args.format)
+    frame = engine.query(sql, params, allow_scan=args.allow_scan)
+    emit_rows(frame, args.format, args.out)
     scanned = (f", Athena scanned {human_bytes(engine.last_scan_bytes)}"
                if engine.name == "athena" and engine.last_scan_bytes is not None else "")
     print(f"-- {frame.height} rows; estimated scan {human_bytes(estimate)}{scanned}", file=sys.stderr)
     return 0
+
+
+def _with_days(params: dict[str, str], args) -> dict[str, str]:
+    """--start/--end (or --date) as the start and end parameters (-p may not repeat them)."""
+    if not args.start:
+        return params
+    clash = sorted({"start", "end"} & set(params))
+    if clash:
+        raise UsageError(f"give the days once: --start/--end/--date and -p {'/'.join(clash)}")
+    return {**params, "start": args.start, "end": args.end}
+
+
+def _refuse_unknown_tables(sql: str) -> None:
+    from toolkit.engines import catalog, coverage
+
+    unknown = coverage.unknown_tables(sql)
+    if unknown:
+        known = sorted(catalog.lake_tables())
+        raise UsageError(f"unknown table(s) {', '.join(unknown)} in --sql; the lake's tables are: "
+                         f"{', '.join(known)}")
+
+
+def _check_query_inputs(settings, sql: str, params: dict, allow_empty: bool) -> None:
+    from toolkit.engines import coverage
+    from toolkit.lake import Lake
+
+    cli_args.check_is_lake(settings.lake)
+    needs = coverage.needs_of_sql(sql, params)
+    coverage.check(Lake.at(settings.lake, settings.endpoint_url), needs, allow_empty=allow_empty)
 
 
 def _list_queries() -> int:
@@ -146,24 +205,3 @@ def _print_dry_run(engine, sql: str, params: dict, estimate: int) -> None:
     limit = engine.settings.scan_limit_bytes
     print(f"-- estimated scan: {human_bytes(estimate)} ({estimate} bytes; Athena limit "
           f"{human_bytes(limit)}{', over the limit' if estimate > limit else ''})")
-
-
-def _print_frame(frame, fmt: str) -> None:
-    import polars as pl
-
-    if fmt == "json":
-        sys.stdout.write(frame.write_json() + "\n")
-        return
-    nested = [c for c, t in frame.schema.items() if isinstance(t, (pl.List, pl.Struct, pl.Array))]
-    if fmt == "csv":
-        flat = frame.with_columns(pl.col(c).map_elements(_to_json, return_dtype=pl.String) for c in nested)
-        sys.stdout.write(flat.write_csv())
-        return
-    with pl.Config(tbl_rows=-1, tbl_cols=-1, fmt_str_lengths=60, tbl_width_chars=200):
-        print(frame)
-
-
-def _to_json(value) -> str:
-    import json
-
-    return json.dumps(value.to_list() if hasattr(value, "to_list") else value, default=str)

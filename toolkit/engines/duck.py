@@ -60,6 +60,7 @@ class DuckDBEngine:
         self.settings = settings
         self.lake = Lake.at(settings.lake, settings.endpoint_url)
         self.last_scan_bytes: int | None = None
+        self._warned: set[str] = set()  # missing-data warnings already logged (coverage)
         self.con = duckdb.connect(database)
         self.con.execute("SET TimeZone='UTC'")
         if self.lake.is_s3 or str(settings.raw or "").startswith("s3://"):
@@ -135,6 +136,9 @@ class DuckDBEngine:
         """
         import polars as pl
 
+        from toolkit.engines.coverage import warn_missing
+
+        warn_missing(self.lake, sql, params, self._warned)  # empty because data is missing: say so
         return pl.from_arrow(self.arrow(sql, params))
 
     def arrow(self, sql: str, params: dict[str, Any] | None = None) -> pa.Table:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import sys
 
+from toolkit import cli_args
+
 
 def register(subparsers) -> None:
     """Add ``trailwatch verify``."""
@@ -14,12 +16,11 @@ def register(subparsers) -> None:
                     "digest chain and every log file's SHA-256; report modified, deleted and unlisted "
                     "files. Exit 1 when anything fails.")
     p.add_argument("--raw", required=True, help="raw location holding AWSLogs/ (path or s3://bucket/prefix)")
-    p.add_argument("--start", required=True, help="first delivery day YYYY-MM-DD")
-    p.add_argument("--end", required=True, help="last delivery day YYYY-MM-DD (inclusive)")
+    cli_args.add_days(p, what="delivery day")
     p.add_argument("--public-keys", required=True,
                    help="JSON output of `aws cloudtrail list-public-keys` (local path or s3://)")
     p.add_argument("--endpoint-url", default=None, help="S3 endpoint (default: AWS_ENDPOINT_URL)")
-    p.add_argument("--format", choices=("table", "json"), default="table")
+    cli_args.add_format(p, choices=("table", "json"))
     p.set_defaults(func=run)
 
 

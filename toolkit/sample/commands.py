@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
+from toolkit import cli_args
+
 
 def register(subparsers) -> None:
     """Add ``trailwatch sample``."""
@@ -15,7 +17,8 @@ def register(subparsers) -> None:
         description="Write a deterministic sample estate: raw CloudTrail deliveries in AWS's key layout "
                     "with signed digest files, CloudWatch datapoints, a seeded incident and its ground "
                     "truth, and the digest public key in list-public-keys form.")
-    p.add_argument("--out", required=True, help="output directory (created; a previous sample there is replaced)")
+    cli_args.add_out(p, "folder", required=True,
+                     help="output directory (created; a previous sample there is replaced)")
     p.add_argument("--start", default=DEFAULT_START, help=f"first day YYYY-MM-DD (default {DEFAULT_START})")
     p.add_argument("--days", type=_positive, default=DEFAULT_DAYS, help=f"number of days (default {DEFAULT_DAYS})")
     p.add_argument("--events-per-day", type=_positive, default=DEFAULT_EVENTS_PER_DAY,

@@ -1,0 +1,242 @@
+"""The one CLI grammar: the argument helpers every verb's parser is built from.
+
+Each ``add_*`` helper adds its options to a parser and records a check that ``validate`` runs
+after parsing, before any work: day ranges, ``--out`` kinds, lake locations. So every verb says
+``--start/--end`` (inclusive) or ``--date D``, ``-p/--param key=value``, ``--format``, ``--out``
+the same way, and old spellings keep working for one release with a deprecation warning.
+Standard library only (``trailwatch --help`` stays fast).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+
+from toolkit.errors import NotALakeError, UsageError
+
+# CloudTrail launched in November 2013: no account holds earlier events.
+FIRST_DAY = dt.date(2013, 11, 1)
+ROW_FORMATS = ("table", "csv", "json", "parquet")
+_CHECK = "_check_"  # prefix of the Namespace attributes that name post-parse checks
+
+
+# --- deprecated spellings ----------------------------------------------------------------------
+
+def deprecated(old: str, new: str) -> None:
+    """One stderr line telling the user which spelling replaces ``old``."""
+    print(f"trailwatch: warning: {old} is deprecated and will be removed in the next release; "
+          f"use {new}", file=sys.stderr)
+
+
+class DeprecatedStore(argparse.Action):
+    """``--old VALUE`` stored like its replacement, with a deprecation warning."""
+
+    def __init__(self, option_strings, dest, new: str, **kwargs):
+        self.new = new
+        super().__init__(option_strings, dest, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        deprecated(option_string, self.new)
+        setattr(namespace, self.dest, values)
+
+
+class DeprecatedAppend(DeprecatedStore):
+    def __call__(self, parser, namespace, values, option_string=None):
+        deprecated(option_string, self.new)
+        setattr(namespace, self.dest, [*(getattr(namespace, self.dest, None) or []), values])
+
+
+# --- days ----------------------------------------------------------------------------------------
+
+def day_arg(text: str) -> str:
+    """A ``YYYY-MM-DD`` day CloudTrail can hold: not before November 2013, not after today (UTC)."""
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}") from None
+    today = dt.datetime.now(dt.UTC).date()
+    if day < FIRST_DAY:
+        raise argparse.ArgumentTypeError(f"{text} is before CloudTrail existed (November 2013)")
+    if day > today:
+        raise argparse.ArgumentTypeError(f"{text} is in the future (today is {today} UTC)")
+    return day.isoformat()
+
+
+def add_days(parser: argparse.ArgumentParser, *, required: bool = True, what: str = "day") -> None:
+    """``--start D --end D`` (inclusive) or ``--date D``; ``--until`` is the old ``--end``."""
+    group = parser.add_argument_group("days (UTC, inclusive)")
+    group.add_argument("--start", type=day_arg, metavar="YYYY-MM-DD", help=f"first {what}")
+    group.add_argument("--end", type=day_arg, metavar="YYYY-MM-DD", help=f"last {what} (inclusive)")
+    group.add_argument("--date", type=day_arg, metavar="YYYY-MM-DD",
+                       help=f"one {what}: short for --start D --end D")
+    group.add_argument("--until", type=day_arg, dest="until", action=DeprecatedStore, new="--end",
+                       help=argparse.SUPPRESS)
+    parser.set_defaults(**{f"{_CHECK}days": required})
+
+
+def _check_days(args: argparse.Namespace, required: bool) -> None:
+    start, end, date, until = args.start, args.end, args.date, args.until
+    if until and end:
+        raise UsageError("give --end once (--until is its old spelling)")
+    end = end or until
+    if date and (start or (end and not until)):
+        raise UsageError("give either --date D (one day) or --start D --end D, not both")
+    if date:
+        start, end = date, end or date
+    if bool(start) != bool(end):
+        raise UsageError("give both --start and --end (inclusive), or --date D for one day")
+    if required and not start:
+        raise UsageError("which days? give --date D or --start D --end D (inclusive)")
+    if start and end < start:
+        raise UsageError(f"end {end} is before start {start}: the range is reversed")
+    args.start, args.end = start, end
+    args.days = _days(start, end) if start else []
+
+
+def _days(start: str, end: str) -> list[str]:
+    first, last = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
+    return [(first + dt.timedelta(days=i)).isoformat() for i in range((last - first).days + 1)]
+
+
+# --- parameters, formats, outputs ----------------------------------------------------------------
+
+def add_params(parser: argparse.ArgumentParser, help: str = "parameter value (repeatable)") -> None:
+    """``-p/--param KEY=VALUE`` (repeatable) into ``args.param``; ``--parameter`` is deprecated."""
+    parser.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE", help=help)
+    parser.add_argument("--parameter", dest="param", action=DeprecatedAppend, new="-p/--param",
+                        help=argparse.SUPPRESS)
+
+
+def parse_params(pairs: list[str]) -> dict[str, str]:
+    """``["k=v", ...]`` -> ``{k: v}`` with a one-line error naming a malformed pair."""
+    values = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip().isidentifier():
+            raise UsageError(f"parameter must look like key=value, got {pair!r}")
+        values[key.strip()] = value
+    return values
+
+
+def add_format(parser: argparse.ArgumentParser, choices: tuple[str, ...] = ROW_FORMATS,
+               default: str = "table", aliases: dict[str, str] | None = None) -> None:
+    """``--format`` with the verb's choices; ``aliases`` maps old names (deprecated) to new."""
+    aliases = aliases or {}
+
+    def fmt(text: str) -> str:
+        if text in aliases:
+            deprecated(f"--format {text}", f"--format {aliases[text]}")
+            return aliases[text]
+        if text not in choices:
+            raise argparse.ArgumentTypeError(f"choose from {', '.join(choices)}")
+        return text
+
+    parser.add_argument("--format", type=fmt, default=default, metavar="|".join(choices),
+                        help=f"output format (default {default})")
+
+
+def add_out(parser: argparse.ArgumentParser, kind: str, *, required: bool = False,
+            help: str | None = None) -> None:
+    """``--out``: a FILE for single-output verbs, a DIR for multi-output verbs (checked up front)."""
+    assert kind in ("file", "folder")
+    parser.add_argument("--out", required=required, metavar="FILE" if kind == "file" else "DIR",
+                        help=help or ("output file" if kind == "file" else "output folder"))
+    parser.set_defaults(**{f"{_CHECK}out": kind})
+
+
+def _check_out(args: argparse.Namespace, kind: str) -> None:
+    out = args.out
+    if not out or out.startswith("s3://"):
+        return
+    path = os.path.abspath(os.path.expanduser(out))
+    if kind == "file":
+        if os.path.isdir(path):
+            raise UsageError(f"--out {out} is a folder; this verb writes one file: give a file path")
+        parent = os.path.dirname(path)
+        if not os.path.isdir(parent):
+            raise UsageError(f"--out {out}: folder {parent} does not exist; create it first")
+        _require_writable(parent, "--out")
+    else:
+        if os.path.exists(path) and not os.path.isdir(path):
+            raise UsageError(f"--out {out} is a file; this verb writes several files: give a folder")
+        _require_writable(path, "--out")
+
+
+# --- lake ----------------------------------------------------------------------------------------
+
+def add_lake(parser: argparse.ArgumentParser, mode: str, *, required: bool = False) -> None:
+    """``--lake URL``; ``mode`` "read" (must be a trailwatch lake) or "write" (must be writable)."""
+    assert mode in ("read", "write")
+    parser.add_argument("--lake", required=required,
+                        help="lake root: path, file:// or s3:// (default $TRAILWATCH_LAKE or ./lake)")
+    parser.set_defaults(**{f"{_CHECK}lake": mode})
+
+
+def _check_lake(args: argparse.Namespace, mode: str) -> None:
+    from toolkit.config import Settings
+
+    url = Settings.from_env(lake=args.lake).lake
+    if mode == "read":
+        check_is_lake(url)
+    else:
+        check_writable_lake(url)
+
+
+def check_is_lake(url: str) -> None:
+    """Raise ``NotALakeError`` unless ``url`` holds at least one trailwatch table."""
+    from toolkit.lake import TABLES, Lake
+
+    lake = Lake.at(url)
+    if not lake.is_s3 and os.path.isfile(lake.root):
+        raise NotALakeError(f"lake {url} is a file, not a trailwatch lake folder")
+    fs = lake.fs
+    if not fs.exists(lake.root):
+        raise NotALakeError(f"no lake at {url}: check --lake / TRAILWATCH_LAKE, or run "
+                            "`trailwatch ingest` first")
+    if not any(fs.exists(lake.table(name)) for name in TABLES):
+        raise NotALakeError(f"{url} is not a trailwatch lake (none of its tables is there): check "
+                            "--lake / TRAILWATCH_LAKE, or run `trailwatch ingest` first")
+
+
+def check_writable_lake(url: str) -> None:
+    """Raise ``UsageError`` before any work when a local lake cannot be written."""
+    from toolkit.lake import Lake
+
+    lake = Lake.at(url)
+    if lake.is_s3:
+        return  # S3 permissions show only on the first write; IAM errors surface then
+    if os.path.exists(lake.root) and not os.path.isdir(lake.root):
+        raise UsageError(f"lake {url} is a file; give a folder (or a new path) for the lake")
+    _require_writable(lake.root, "lake")
+
+
+def _require_writable(path: str, what: str) -> None:
+    """The nearest existing folder at or above ``path`` must be writable."""
+    probe = path
+    while not os.path.exists(probe):
+        probe = os.path.dirname(probe)
+    if not os.path.isdir(probe):
+        raise UsageError(f"{what} {path}: {probe} is a file, not a folder")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise UsageError(f"{what} {path} is not writable ({probe} is read-only); "
+                         "choose a writable location")
+
+
+def add_allow_empty(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--allow-empty", action="store_true",
+                        help="accept missing days/tables: warn, print the empty answer, exit 0")
+
+
+# --- after parsing -------------------------------------------------------------------------------
+
+_CHECKS = {"days": _check_days, "out": _check_out, "lake": _check_lake}
+
+
+def validate(args: argparse.Namespace) -> None:
+    """Run the checks the parser's helpers registered, in a fixed order (cheap ones first)."""
+    for name, check in _CHECKS.items():
+        spec = getattr(args, _CHECK + name, None)
+        if spec is not None:
+            check(args, spec)
