@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "toolkit.forensics.commands",    # investigate
     "toolkit.reports.commands",      # report
     "toolkit.demo.commands",         # demo
+    "toolkit.jupyter.commands",      # kernel
 )
 
 
