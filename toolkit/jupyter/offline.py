@@ -8,7 +8,8 @@ to bundle, later ones about 0.1 s. A rendering error shows as text in the output
 
 ``offline(chart)`` changes that one chart (and the copies altair makes from it, e.g. by
 ``.properties()``) -- nothing global: other charts, altair's renderer and polars' settings are
-untouched. ``enable()`` is the explicit opt-in to make every altair chart of the kernel offline.
+untouched; a renderer chosen explicitly (e.g. ``png`` in the reports) still wins.
+``enable()`` is the explicit opt-in to make every altair chart of the kernel offline.
 """
 
 from __future__ import annotations
@@ -58,6 +59,10 @@ class _OfflineRepr:
     _trailwatch_offline = True
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict:
+        import altair as alt
+
+        if alt.renderers.active != "default":  # a renderer someone chose (png for reports) wins
+            return super()._repr_mimebundle_(include=include, exclude=exclude)
         title = html.escape(type(self).__name__)
         return {"text/html": offline_html(self), "text/plain": f"<{title} (offline)>"}
 
