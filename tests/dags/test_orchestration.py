@@ -118,3 +118,35 @@ def test_missing_named_connection_is_an_error(airflow_home, monkeypatch):
     monkeypatch.setenv("TRAILWATCH_AWS_CONN_ID", "no_such_conn")
     with pytest.raises(ValueError, match="no_such_conn"):
         task_settings()
+
+
+FINDINGS = [{"finding_id": f"f{i}", "rule_id": "iam-enumeration-burst", "title": "IAM enumeration",
+             "severity": "critical" if i == 0 else "high", "principal_arn": "arn:aws:iam::1:user/x",
+             "source_ip_address": "198.51.100.7", "event_count": 40} for i in range(25)]
+
+
+def test_findings_message_lists_and_counts():
+    from toolkit.notify import MAX_LISTED, findings_message
+
+    subject, message = findings_message("2025-03-01", FINDINGS)
+    assert subject == "trailwatch: 1 critical, 24 high new finding(s) on 2025-03-01"
+    assert message.count("\n- ") + 1 == MAX_LISTED and "and 5 more" in message
+
+
+def test_channels(monkeypatch, caplog):
+    from airflow.providers.smtp.notifications.smtp import SmtpNotifier
+
+    from toolkit.notify import LogNotifier, channel_notifier, send
+
+    assert isinstance(channel_notifier("s", "m", {}), LogNotifier)
+    smtp = channel_notifier("s", "m", {"TRAILWATCH_ALERT_CHANNEL": "smtp",
+                                       "TRAILWATCH_ALERT_TARGET": "a@example.com, b@example.com"})
+    assert isinstance(smtp, SmtpNotifier) and smtp.to == ["a@example.com", "b@example.com"]
+    with pytest.raises(ValueError, match="TRAILWATCH_ALERT_TARGET"):
+        channel_notifier("s", "m", {"TRAILWATCH_ALERT_CHANNEL": "sns"})
+    with pytest.raises(ValueError, match="choose one of"):
+        channel_notifier("s", "m", {"TRAILWATCH_ALERT_CHANNEL": "pager"})
+    monkeypatch.delenv("TRAILWATCH_ALERT_CHANNEL", raising=False)
+    with caplog.at_level("WARNING", logger="trailwatch.alerts"):
+        send("trailwatch: 1 high new finding(s) on 2025-03-01", "- [high] x", {})
+    assert "ALERT trailwatch: 1 high" in caplog.text
