@@ -102,6 +102,20 @@ def test_installed_package_is_not_the_checkout(installed):
     assert out[1].endswith("toolkit/_data/sql") and str(installed["venv"]) in out[1]
 
 
+def test_packaged_dags_parse(installed):
+    """Airflow can be pointed at the installed DAG files (README, production step 5)."""
+    code = ("from toolkit.resources import folder\n"
+            "from airflow.dag_processing.dagbag import DagBag\n"
+            "bag = DagBag(str(folder('dags')))\n"
+            "assert not bag.import_errors, bag.import_errors\n"
+            "print(sorted(bag.dags))")
+    env = dict(installed["env"], AIRFLOW_HOME=str(installed["work"] / "airflow"),
+               AIRFLOW__CORE__LOAD_EXAMPLES="False")
+    out = _run([str(installed["venv"] / "bin" / "python"), "-c", code], cwd=installed["work"], env=env)
+    assert out.strip().splitlines()[-1] == str(sorted(
+        ["cloudtrail_daily", "cloudwatch_daily", "cost_report", "forensic_investigation"]))
+
+
 def test_cli_end_to_end_from_another_directory(installed):
     work, env, tw = installed["work"] / "elsewhere", dict(installed["env"]), str(installed["bin"])
     work.mkdir()
