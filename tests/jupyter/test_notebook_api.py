@@ -153,3 +153,17 @@ def test_toolkit_chart_builders_display_offline_by_default():
         bundle = chart._repr_mimebundle_()
         bundle = bundle[0] if isinstance(bundle, tuple) else bundle
         assert "image/png" in bundle and "text/html" not in bundle
+
+
+def test_enable_is_an_explicit_kernel_wide_opt_in():
+    from toolkit.jupyter.offline import RENDERER, enable
+
+    before = alt.renderers.active
+    try:
+        enable()
+        assert alt.renderers.active == RENDERER
+        bundle = _chart()._repr_mimebundle_()
+        bundle = bundle[0] if isinstance(bundle, tuple) else bundle
+        assert "vegaEmbed(el" in bundle["text/html"]
+    finally:
+        alt.renderers.enable(before)
