@@ -141,3 +141,15 @@ def test_cli_end_to_end_from_another_directory(installed):
     assert "trailwatch" not in kernels, "the report must have run without a trailwatch kernel"
     html = list((work / "reports").glob("*.html"))
     assert html and html[0].stat().st_size > 10_000
+
+
+def test_demo_without_the_demo_extra_says_what_to_install(tmp_path):
+    """Without moto (a plain `pip install trailwatch`): one line naming the extra, exit 2."""
+    code = ("import sys, importlib.util as u\n"
+            "real = u.find_spec\n"
+            "u.find_spec = lambda name, *a: None if name == 'moto' else real(name, *a)\n"
+            "from toolkit.cli import main\n"
+            f"sys.exit(main(['demo', '--out', {str(tmp_path / 'demo')!r}]))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 2, done.stderr
+    assert "pip install 'trailwatch[demo]'" in done.stderr and "Traceback" not in done.stderr
