@@ -1,24 +1,29 @@
-"""CloudTrail daily: ingest the data interval's day, build curated models, check them, detect.
+"""CloudTrail daily: ingest a day, build curated models, check them, detect, alert.
 
-Each task reads and writes its own `dt=` partition, so re-running a day (or a backfill) changes
-nothing. Yesterday is re-ingested too: CloudTrail delivers minutes to hours late, and the ingest
-is idempotent, so late files land without a separate catch-up job. With the Athena engine the
-first task creates the Glue tables if missing. Configuration comes from the environment
-(TRAILWATCH_*) and the Airflow connection `aws_default` (endpoint URL in its extras); both are
-read inside tasks, never at parse time.
+**Which day**: a scheduled run for the interval [D, D+1) starts after D ends and processes D;
+a manual run with a logical date processes the interval Airflow infers for it; a manual run
+without one (Airflow 3's default for `airflow dags trigger`) processes the latest complete UTC
+day; the `day` param (YYYY-MM-DD) overrides all of these. The `resolve_day` task shows it.
+
+Each task reads and writes its own `dt=` partition, so re-running a day (or a backfill:
+`airflow backfill create --dag-id cloudtrail_daily --from-date ... --to-date ...`) changes
+nothing, and days run in parallel. D-1 is re-ingested too: CloudTrail delivers minutes to hours
+late. With the Athena engine the first step creates the Glue tables if missing. Throttling and
+network errors are retried; contract violations and bad input fail at once. New high/critical
+findings go to the alert channel (TRAILWATCH_ALERT_CHANNEL; a log line by default).
 """
 
 from __future__ import annotations
 
 from airflow.sdk import chain, dag
 
-from toolkit.pipeline import daily_dag, day_task
+from toolkit.orchestration import alert_task, daily_dag, day_tasks
 
 
 @dag(**daily_dag("cloudtrail"), doc_md=__doc__)
 def cloudtrail_daily():
-    chain(*(day_task(step) for step in
-            ("create_tables", "ingest", "build_models", "check_models", "detect")))
+    day, steps = day_tasks("create_tables", "ingest", "build_models", "check_models", "detect")
+    chain(*steps.values(), alert_task(day))
 
 
 cloudtrail_daily()

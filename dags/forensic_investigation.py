@@ -10,7 +10,7 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import Param, dag, task
 
-DEFAULT_ARGS = {"owner": "trailwatch", "retries": 0}
+from toolkit.orchestration import MAX_ACTIVE_RUNS, default_args
 
 SUBJECT_SCHEMA = {
     "type": "string",
@@ -25,7 +25,8 @@ SUBJECT_SCHEMA = {
     schedule=None,
     start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
     catchup=False,
-    default_args=DEFAULT_ARGS,
+    max_active_runs=MAX_ACTIVE_RUNS,
+    default_args=default_args(),
     tags=["trailwatch", "forensics", "report"],
     doc_md=__doc__,
     params={
@@ -41,14 +42,16 @@ def forensic_investigation():
     @task
     def investigate(params=None, run_id=None) -> dict:
         from toolkit import pipeline
+        from toolkit.orchestration import run_step, task_settings
 
-        return pipeline.investigate(pipeline.task_settings(), params, run_id)
+        return run_step(pipeline.investigate, task_settings(), params, run_id)
 
     @task
     def report(investigation: dict, params=None, run_id=None) -> dict:
         from toolkit import pipeline
+        from toolkit.orchestration import run_step, task_settings
 
-        return pipeline.forensic_report(pipeline.task_settings(), params, run_id)
+        return run_step(pipeline.forensic_report, task_settings(), params, run_id)
 
     report(investigate())
 

@@ -1,7 +1,8 @@
 """altair chart builders: a DataFrame (polars or pandas) in, a Chart out.
 
 Shared look: a title, axis titles with units, report width (``WIDTH``), UTC time axes. Render
-offline with ``save_png(chart, path)`` (vl-convert; no CDN). Builders here so far:
+offline with ``save_png(chart, path)`` (vl-convert; no CDN); in Jupyter every builder's chart
+displays offline by itself (``@offline_chart``: the vega libraries travel with the output). Builders here so far:
 
 * ``metric_with_band`` -- a metric line with its anomaly band, expected value, flagged points,
   alarm-state strips and change markers (CloudWatch + CloudTrail on one time axis), bounded in
@@ -11,6 +12,8 @@ offline with ``save_png(chart, path)`` (vl-convert; no CDN). Builders here so fa
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+
+from toolkit.jupyter.offline import offline_chart
 
 if TYPE_CHECKING:
     import altair as alt
@@ -152,6 +155,7 @@ SEVERITY_COLORS = {"critical": "#7f0000", "high": "#d62728", "medium": "#ff7f0e"
                    "low": "#f2c94c", "informational": "#9e9e9e"}
 
 
+@offline_chart
 def cost_bars(frame, *, category: str, value: str = "monthly_usd", title: str,
               unit: str = "USD per month", color: str | None = None, top: int = 12,
               width: int = WIDTH) -> alt.Chart:
@@ -172,6 +176,7 @@ def cost_bars(frame, *, category: str, value: str = "monthly_usd", title: str,
         width=width, height=22 * data.height, title=title)
 
 
+@offline_chart
 def scan_comparison(frame, *, title: str = "Athena bytes scanned per question") -> alt.Chart:
     """Raw JSON vs curated Parquet megabytes per question, side by side."""
     import altair as alt
@@ -193,6 +198,7 @@ def scan_comparison(frame, *, title: str = "Athena bytes scanned per question") 
     ).properties(width=WIDTH - 200, height=44 * data.height, title=title)
 
 
+@offline_chart
 def savings_bars(recommendations, *, title: str = "Recommendations by monthly savings") -> alt.Chart:
     """Ranked recommendations (rank, area, recommendation, monthly_savings_usd)."""
     import polars as pl
@@ -203,6 +209,7 @@ def savings_bars(recommendations, *, title: str = "Recommendations by monthly sa
                      title=title, unit="USD saved per month")
 
 
+@offline_chart
 def empty_chart(title: str, message: str, width: int = WIDTH) -> alt.Chart:
     """A titled placeholder saying why there is no chart (keeps a report's layout readable)."""
     import altair as alt
@@ -213,6 +220,7 @@ def empty_chart(title: str, message: str, width: int = WIDTH) -> alt.Chart:
         width=width, height=60, title=title)
 
 
+@offline_chart
 def findings_by_severity(findings, *, title: str = "Findings by rule and severity") -> alt.Chart:
     """Stacked bars: findings per rule, coloured by severity (a findings-table frame)."""
     import altair as alt
@@ -231,6 +239,7 @@ def findings_by_severity(findings, *, title: str = "Findings by rule and severit
     ).properties(width=WIDTH - 200, height=18 * counts["rule_id"].n_unique(), title=title)
 
 
+@offline_chart
 def daily_counts(frame, *, value: str, color: str, title: str, unit: str = "count") -> alt.Chart:
     """Stacked bars per day (``day``, a ``color`` column, ``value``); severity gets its palette."""
     import altair as alt
@@ -252,6 +261,7 @@ def daily_counts(frame, *, value: str, color: str, title: str, unit: str = "coun
 
 # ---- forensic builders (timeline, activity heatmap, identity chain) -------------------------
 
+@offline_chart
 def event_timeline(events, *, title: str = "Subject's events over time", width: int = WIDTH) -> alt.Chart:
     """One tick per event: time (UTC) against API call, red when the call failed.
 
@@ -278,6 +288,7 @@ def event_timeline(events, *, title: str = "Subject's events over time", width: 
     ).properties(width=width, height=max(120, 14 * calls), title=title)
 
 
+@offline_chart
 def activity_heatmap(events, *, title: str = "Activity by day and hour (UTC)",
                      width: int = WIDTH) -> alt.Chart:
     """Events per day and hour of day (UTC): when the subject was active."""
@@ -316,6 +327,7 @@ def chain_layout(nodes, edges):
     return placed, segments
 
 
+@offline_chart
 def identity_chain(nodes, edges, *, title: str = "Identity chain", width: int = WIDTH) -> alt.Chart:
     """The identity chain as a graph: columns are hops from the subject (ancestors left).
 

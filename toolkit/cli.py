@@ -30,6 +30,7 @@ COMMAND_MODULES = (
     "toolkit.forensics.commands",    # investigate
     "toolkit.reports.commands",      # report
     "toolkit.demo.commands",         # demo
+    "toolkit.jupyter.commands",      # kernel
 )
 # Accepted anywhere on the command line, before or after the verb.
 GLOBAL_FLAGS = {"-v": "verbose", "--verbose": "verbose", "--json-logs": "json_logs"}

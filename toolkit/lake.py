@@ -56,9 +56,10 @@ def day_range(start: str | dt.date, end: str | dt.date) -> list[dt.date]:
 
 
 def storage_options(endpoint_url: str | None = None) -> dict:
-    """s3fs options honouring an explicit or ``AWS_ENDPOINT_URL`` endpoint."""
-    endpoint_url = endpoint_url or os.environ.get("AWS_ENDPOINT_URL")
-    return {"client_kwargs": {"endpoint_url": endpoint_url}} if endpoint_url else {}
+    """s3fs options: the AWS session in use (``toolkit.aws``) and an explicit or configured endpoint."""
+    from toolkit.aws import s3fs_options
+
+    return s3fs_options(endpoint_url)
 
 
 def filesystem(url: str, endpoint_url: str | None = None) -> fsspec.AbstractFileSystem:

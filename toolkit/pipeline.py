@@ -1,88 +1,17 @@
 """The daily pipeline's steps, one function per DAG task (the DAGs only wire these).
 
 Each step takes ``Settings`` and a day (or a window), reads and writes its own partitions, and
-returns a small JSON-able dict of URLs and counts for XCom — never data.
+returns a small JSON-able dict of URLs and counts for XCom — never data. Airflow specifics (the
+day a run processes, retries, the AWS session) are in ``toolkit.orchestration``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
+import json
 from typing import Any
 
 from toolkit.config import Settings
-from toolkit.lake import parse_day
-
-AWS_CONN_ID = "aws_default"
-DEFAULT_ARGS = {"owner": "trailwatch", "retries": 2, "retry_delay": dt.timedelta(minutes=5)}
-
-
-def daily_dag(*tags: str) -> dict:
-    """``@dag`` arguments shared by the daily DAGs: one run per UTC day, after the day ends."""
-    import pendulum
-    from airflow.sdk import CronDataIntervalTimetable
-
-    return {"schedule": CronDataIntervalTimetable("@daily", timezone="UTC"),
-            "start_date": pendulum.datetime(2025, 1, 1, tz="UTC"), "catchup": False,
-            "max_active_runs": 1, "default_args": DEFAULT_ARGS, "tags": ["trailwatch", *tags]}
-
-
-def day_task(step: str):
-    """A TaskFlow task running ``pipeline.<step>(settings, day)`` for the data interval's day.
-
-    Each task reads and writes its own partitions and returns a small dict (XCom).
-    """
-    from airflow.sdk import task
-
-    @task(task_id=step)
-    def run(data_interval_start=None) -> dict:
-        from toolkit import pipeline
-
-        return getattr(pipeline, step)(pipeline.task_settings(), data_interval_start.date())
-
-    run.__doc__ = globals()[step].__doc__
-    return run()
-
-
-def task_settings(conn_id: str = AWS_CONN_ID) -> Settings:
-    """Settings inside an Airflow task: environment, then the AWS connection's extras.
-
-    The connection is optional (local runs need none). Its ``endpoint_url`` extra points boto3,
-    s3fs and DuckDB at moto's server or another S3-compatible store; its login/password, when
-    set, become the AWS credentials of this task process only. Nothing is logged.
-    """
-    settings = Settings.from_env()
-    conn = _connection(conn_id)
-    if conn is None:
-        return settings
-    extra = conn.extra_dejson or {}
-    endpoint = extra.get("endpoint_url") or extra.get("host")
-    region = extra.get("region_name")
-    if conn.login and conn.password:
-        os.environ["AWS_ACCESS_KEY_ID"] = conn.login
-        os.environ["AWS_SECRET_ACCESS_KEY"] = conn.password
-    if endpoint:
-        os.environ["AWS_ENDPOINT_URL"] = endpoint
-    return settings.with_overrides(endpoint_url=endpoint, region=region)
-
-
-def _connection(conn_id: str):
-    from airflow.sdk import BaseHook
-
-    try:
-        return BaseHook.get_connection(conn_id)
-    except Exception:  # AirflowNotFoundException: no connection configured is fine locally
-        return None
-
-
-def report_period(params: dict[str, Any] | None, interval_end: dt.date) -> tuple[dt.date, dt.date]:
-    """The report window: explicit ``start``/``end`` params, else ``days`` up to the interval end."""
-    params = params or {}
-    if params.get("start") and params.get("end"):
-        return parse_day(params["start"]), parse_day(params["end"])
-    days = int(params.get("days") or 7)
-    end = interval_end - dt.timedelta(days=1)
-    return end - dt.timedelta(days=days - 1), end
 
 
 def _previous(day: dt.date) -> dt.date:
@@ -138,8 +67,8 @@ def check_models(settings: Settings, day: dt.date) -> dict:
     failed = {model: [r.check for r in check_model(engine, model, day) if not r.passed]
               for model in model_names()}
     failed = {m: checks for m, checks in failed.items() if checks}
-    if failed:
-        raise RuntimeError(f"contract checks failed for {day}: {failed}")
+    if failed:  # a data/contract error: Airflow does not retry it (toolkit.orchestration)
+        raise ValueError(f"contract checks failed for {day}: {failed}")
     return {"day": day.isoformat(), "models_checked": len(model_names())}
 
 
@@ -150,6 +79,43 @@ def detect(settings: Settings, day: dt.date) -> dict:
     findings = run_detections(settings.lake, day, day, settings=settings)
     by_severity = findings.group_by("severity").len().rows() if findings.height else []
     return {"day": day.isoformat(), "findings": findings.height, "by_severity": dict(by_severity)}
+
+
+def new_alert_findings(settings: Settings, day: dt.date) -> list[dict]:
+    """``day``'s high/critical findings not alerted before (a rerun of the day alerts nothing)."""
+    from toolkit.engines import connect
+
+    sql = ("select finding_id, rule_id, title, severity, principal_arn, source_ip_address, "
+           "event_count from findings where dt = :day and severity in ('critical', 'high') "
+           "order by case severity when 'critical' then 0 else 1 end, rule_id, finding_id")
+    rows = connect(settings).query(sql, {"day": day.isoformat()}).to_dicts()
+    sent = set(_alerted(settings, day))
+    return [r for r in rows if r["finding_id"] not in sent]
+
+
+def record_alerted(settings: Settings, day: dt.date, finding_ids: list[str]) -> None:
+    """Remember which findings of ``day`` were alerted (``<lake>/_alerts/dt=D.json``)."""
+    from toolkit.lake import Lake
+
+    ids = sorted(set(_alerted(settings, day)) | set(finding_ids))
+    Lake.at(settings.lake, settings.endpoint_url).write_text(_alerts_url(settings, day),
+                                                            json.dumps(ids))
+
+
+def _alerts_url(settings: Settings, day: dt.date) -> str:
+    from toolkit.lake import join, normalize
+
+    return join(normalize(settings.lake), "_alerts", f"dt={day.isoformat()}.json")
+
+
+def _alerted(settings: Settings, day: dt.date) -> list[str]:
+    from toolkit.lake import Lake
+
+    lake, url = Lake.at(settings.lake, settings.endpoint_url), _alerts_url(settings, day)
+    if not lake.exists(url):
+        return []
+    with lake.fs.open(url, "r") as fh:
+        return json.load(fh)
 
 
 def export_metrics(settings: Settings, day: dt.date) -> dict:

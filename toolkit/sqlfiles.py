@@ -26,11 +26,15 @@ if TYPE_CHECKING:
 
 
 def sql_dir() -> Path:
-    """The repo's ``sql/`` folder (``TRAILWATCH_SQL_DIR`` overrides it)."""
+    """The ``sql/`` folder shipped with the package (``TRAILWATCH_SQL_DIR`` overrides it)."""
     override = os.environ.get("TRAILWATCH_SQL_DIR")
-    path = Path(override) if override else Path(__file__).resolve().parents[1] / "sql"
+    if not override:
+        from toolkit.resources import folder
+
+        return folder("sql")
+    path = Path(override)
     if not path.is_dir():
-        raise FileNotFoundError(f"SQL folder not found at {path}; set TRAILWATCH_SQL_DIR")
+        raise FileNotFoundError(f"TRAILWATCH_SQL_DIR={path} is not a folder")
     return path
 
 

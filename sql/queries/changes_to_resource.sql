@@ -2,7 +2,7 @@
 -- params:
 --   resource: {type: string, description: "resource id (i-..., DB identifier, function name, app/<lb>/<id>, sg-...) or ARN"}
 --   start: {type: date, description: first day (YYYY-MM-DD)}
---   end: {type: date, description: last day (YYYY-MM-DD), inclusive}
+--   end: {type: date, description: "last day (YYYY-MM-DD), inclusive"}
 select
     event_time,
     event_id,

@@ -2,7 +2,7 @@
 -- params:
 --   principal: {type: string, description: "principal as in cur_principal_activity_daily (ARN or service)"}
 --   start: {type: date, description: first day (YYYY-MM-DD)}
---   end: {type: date, description: last day (YYYY-MM-DD), inclusive}
+--   end: {type: date, description: "last day (YYYY-MM-DD), inclusive"}
 select
     dt,
     event_source,

@@ -2,7 +2,7 @@
 -- params:
 --   access_key: {type: access_key_id, description: "access key id, e.g. AKIAIOSFODNN7EXAMPLE"}
 --   start: {type: date, description: first day (YYYY-MM-DD)}
---   end: {type: date, description: last day (YYYY-MM-DD), inclusive}
+--   end: {type: date, description: "last day (YYYY-MM-DD), inclusive"}
 select
         event_time,
         event_id,

@@ -2,7 +2,7 @@
 -- params:
 --   ip: {type: ip, description: "IPv4 or IPv6 address, e.g. 203.0.113.10"}
 --   start: {type: date, description: first day (YYYY-MM-DD)}
---   end: {type: date, description: last day (YYYY-MM-DD), inclusive}
+--   end: {type: date, description: "last day (YYYY-MM-DD), inclusive"}
 select
         event_time,
         event_id,

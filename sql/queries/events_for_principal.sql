@@ -2,7 +2,7 @@
 -- params:
 --   principal: {type: arn, description: "principal ARN, e.g. arn:aws:iam::123456789012:user/alice"}
 --   start: {type: date, description: first day (YYYY-MM-DD)}
---   end: {type: date, description: last day (YYYY-MM-DD), inclusive}
+--   end: {type: date, description: "last day (YYYY-MM-DD), inclusive"}
 select
         event_time,
         event_id,

@@ -4,7 +4,7 @@
 -- params:
 --   resource: {type: string, description: "resource ARN or id, e.g. i-0abc1234def567890"}
 --   start: {type: date, description: first day (YYYY-MM-DD)}
---   end: {type: date, description: last day (YYYY-MM-DD), inclusive}
+--   end: {type: date, description: "last day (YYYY-MM-DD), inclusive"}
 select
         event_time,
         event_id,

@@ -5,7 +5,7 @@
 -- params:
 --   access_key: {type: access_key_id, description: "access key id, e.g. ASIAY34FZKBOKMUTVV7A"}
 --   start: {type: date, description: first day (YYYY-MM-DD)}
---   end: {type: date, description: last day (YYYY-MM-DD), inclusive}
+--   end: {type: date, description: "last day (YYYY-MM-DD), inclusive"}
 with
 
 issued as (

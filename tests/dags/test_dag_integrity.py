@@ -28,7 +28,14 @@ def test_policy(dagbag, dag_id):
         assert t.owner == "trailwatch"
         assert t.retries is not None
     if dag.schedule is not None or dag_id.endswith("_daily"):
-        assert all(t.retries >= 1 for t in dag.tasks), "scheduled DAGs retry"
+        assert all(t.retries >= 1 for t in dag.tasks), "scheduled DAGs retry (transient errors)"
+    assert dag.max_active_runs >= 2, "days run in parallel"
+    from toolkit.notify import FailureNotifier
+
+    for t in dag.tasks:
+        callbacks = t.on_failure_callback if isinstance(t.on_failure_callback, list) else [
+            t.on_failure_callback]
+        assert any(isinstance(c, FailureNotifier) for c in callbacks), t.task_id
 
 
 def test_parse_does_no_lookups_and_imports_nothing_heavy(airflow_home):

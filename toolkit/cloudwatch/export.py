@@ -59,13 +59,14 @@ def cloudwatch_client(region: str, endpoint_url: str | None = None, max_attempts
     ``validate=False`` skips botocore's client-side parameter validation (the server still
     validates): for bulk loads of datums this code built, where it is most of the client's time.
     """
-    import boto3
     from botocore.config import Config
+
+    from toolkit.aws import client
 
     config = Config(retries={"mode": "adaptive", "max_attempts": max_attempts},
                     connect_timeout=10, read_timeout=60, parameter_validation=validate,
                     max_pool_connections=LOAD_THREADS)
-    return boto3.client(service, region_name=region, endpoint_url=endpoint_url, config=config, **kwargs)
+    return client(service, region_name=region, endpoint=endpoint_url, config=config, **kwargs)
 
 
 def route_to_account(client, account_id: str):

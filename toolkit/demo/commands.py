@@ -23,9 +23,13 @@ def register(subparsers) -> None:
 
 
 def _demo(args: argparse.Namespace) -> int:
+    import importlib.util
     from pathlib import Path
 
     from toolkit.demo.run import run_demo
 
+    if importlib.util.find_spec("moto") is None:
+        raise ValueError("the demo runs moto's server in place of AWS: "
+                         "pip install 'trailwatch[demo]'")
     run_demo(Path(args.out), days=args.days, events_per_day=args.events_per_day, seed=args.seed)
     return 0

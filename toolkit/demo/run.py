@@ -22,6 +22,8 @@ DEFAULT_EVENTS_PER_DAY = 5_000
 
 def demo_environment(out: Path, endpoint_url: str | None) -> dict[str, str]:
     """Environment for the demo's Airflow and toolkit processes (no real AWS credentials)."""
+    from toolkit.resources import folder
+
     env = dict(os.environ)
     env.update(
         TRAILWATCH_LAKE=str(out / "lake"),
@@ -29,7 +31,7 @@ def demo_environment(out: Path, endpoint_url: str | None) -> dict[str, str]:
         TRAILWATCH_REPORTS=str(out / "reports"),
         TRAILWATCH_ENGINE="duckdb",
         AIRFLOW_HOME=str(out / "airflow"),
-        AIRFLOW__CORE__DAGS_FOLDER=str(Path(__file__).resolve().parents[2] / "dags"),
+        AIRFLOW__CORE__DAGS_FOLDER=str(folder("dags")),
         AIRFLOW__CORE__LOAD_EXAMPLES="False",
         AIRFLOW__LOGGING__LOGGING_LEVEL="WARNING",
         AWS_ACCESS_KEY_ID="demo", AWS_SECRET_ACCESS_KEY="demo",

@@ -72,15 +72,17 @@ class AthenaEngine:
 
             _register_s3fs()
 
-            extra = {"endpoint_url": self.settings.endpoint_url} if self.settings.endpoint_url else {}
+            from toolkit.aws import pyathena_options
+
+            options = pyathena_options(self.settings.endpoint_url)  # the one AWS session
+            options["region_name"] = self.settings.region or options.get("region_name")
             self._conn = connect(
                 s3_staging_dir=self.settings.athena_output,
                 work_group=self.settings.athena_workgroup,
-                region_name=self.settings.region,
                 schema_name=self.settings.athena_database,
                 poll_interval=self.poll_interval,
                 cursor_class=PolarsCursor,
-                **extra,
+                **options,
             )
         if rows:
             return self._conn.cursor()

@@ -49,6 +49,21 @@ def _literal(text: str) -> str:
     return "'" + str(text).replace("'", "''") + "'"
 
 
+def integers_as_int64(table: pa.Table) -> pa.Table:
+    """DuckDB's ``sum``/``count`` over integers give HUGEINT, which Arrow receives as
+    decimal(38,0); Athena gives bigint. Cast such columns to int64 (when every value fits) so
+    both engines return integers -- JSON-serializable, chartable."""
+    import pyarrow as pa
+
+    for i, field in enumerate(table.schema):
+        if pa.types.is_decimal(field.type) and field.type.scale == 0:
+            try:
+                table = table.set_column(i, field.name, table.column(i).cast(pa.int64()))
+            except pa.ArrowInvalid:  # beyond int64: keep the exact decimal
+                pass
+    return table
+
+
 class DuckDBEngine:
     """In-process engine over a local or S3 lake (the default; also for tests and notebooks)."""
 
@@ -144,7 +159,7 @@ class DuckDBEngine:
     def arrow(self, sql: str, params: dict[str, Any] | None = None) -> pa.Table:
         """Like ``query`` but returns Arrow (keeps nested types exactly as written)."""
         relation = self._relation(sql, params)
-        return relation.to_arrow_table() if relation is not None else None
+        return integers_as_int64(relation.to_arrow_table()) if relation is not None else None
 
     def estimate_scan_bytes(self, sql: str, params: dict[str, Any] | None = None) -> int:
         self.last_scan_bytes = estimate_scan_bytes(self.lake, sql, params, self.settings.raw)

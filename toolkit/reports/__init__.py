@@ -25,9 +25,11 @@ KERNEL_NAME = "trailwatch"
 
 
 def notebooks_dir() -> Path:
-    """Where the report notebooks are: ``TRAILWATCH_NOTEBOOKS`` or the repo's ``notebooks/``."""
+    """Where the report notebooks are: ``TRAILWATCH_NOTEBOOKS`` or the packaged ``notebooks/``."""
+    from toolkit.resources import folder
+
     configured = os.environ.get("TRAILWATCH_NOTEBOOKS")
-    return Path(configured) if configured else Path(__file__).resolve().parents[2] / "notebooks"
+    return Path(configured) if configured else folder("notebooks")
 
 
 def notebook_path(report: str) -> Path:

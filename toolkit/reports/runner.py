@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from toolkit.jupyter.kernel import report_kernel
 from toolkit.lake import filesystem, join, normalize
 from toolkit.reports import KERNEL_NAME, notebook_path
 from toolkit.reports.params import check_parameters, inspect_parameters
@@ -47,15 +48,6 @@ def new_run_id(now: dt.datetime | None = None) -> str:
     """``YYYYMMDDTHHMMSSZ-xxxxxx``: sortable by time, unique across concurrent runs."""
     now = now or dt.datetime.now(dt.UTC)
     return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
-
-
-def check_kernel(kernel_name: str = KERNEL_NAME) -> None:
-    from jupyter_client.kernelspec import KernelSpecManager
-
-    if kernel_name not in KernelSpecManager().find_kernel_specs():
-        raise FileNotFoundError(
-            f"Jupyter kernel {kernel_name!r} is not installed: run `make install` or "
-            f"`python -m ipykernel install --sys-prefix --name {kernel_name}`")
 
 
 def _cell_error(notebook: str, exc: Exception) -> ReportCellError:
@@ -88,14 +80,14 @@ def run_report(report: str, out: str, parameters: dict[str, Any], *, run_id: str
 
     source = notebook_path(report)
     typed = check_parameters(inspect_parameters(source), parameters)
-    check_kernel(kernel_name)
+    kernel = report_kernel(kernel_name)  # this interpreter when no 'trailwatch' kernel exists
     run_id = run_id or new_run_id()
     out, stem = normalize(out), f"{source.stem}-{run_id}"
     with tempfile.TemporaryDirectory(prefix="trailwatch-report-") as staging:
         executed = Path(staging) / f"{stem}.ipynb"
         try:
             papermill.execute_notebook(
-                str(source), str(executed), parameters=typed, kernel_name=kernel_name,
+                str(source), str(executed), parameters=typed, **kernel,
                 cwd=cwd or os.getcwd(), progress_bar=False, log_output=False,
                 execution_timeout=timeout, report_mode=False)
         except PapermillExecutionError as exc:
