@@ -104,13 +104,18 @@ def day_tasks(*steps: str):
     return day, {step: day_task(step, day) for step in steps}
 
 
+# Steps whose day D continues from day D-1's result (alarm replay resumes the state checkpointed
+# at the end of D-1): with parallel runs, each waits for the previous run's same step.
+CHAINED_STEPS = frozenset({"replay_alarms"})
+
+
 def day_task(step: str, day):
     """A task running ``pipeline.<step>(settings, day)`` for the day ``resolve_day`` chose."""
     from airflow.sdk import task
 
     from toolkit import pipeline
 
-    @task(task_id=step)
+    @task(task_id=step, depends_on_past=step in CHAINED_STEPS)
     def run(day: str) -> dict:
         from toolkit import pipeline
 

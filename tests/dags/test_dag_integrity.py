@@ -56,3 +56,12 @@ print(sorted(heavy))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_alarm_replay_waits_for_the_previous_day(dagbag):
+    """Runs may overlap (max_active_runs > 1), but alarm replay resumes day D-1's checkpointed
+    state, so that one step waits for the previous run's replay; the others run in parallel."""
+    dag = dagbag.dags["cloudwatch_daily"]
+    assert dag.max_active_runs >= 2
+    chained = {t.task_id for t in dag.tasks if t.depends_on_past}
+    assert chained == {"replay_alarms"}
