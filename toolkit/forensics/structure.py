@@ -97,6 +97,9 @@ def collapsed_chain(nodes: pl.DataFrame, edges: pl.DataFrame,
                     roles: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Nodes and edges with every role session and temporary key folded into its role.
 
+    ``same_source_identity`` edges are left out (the role's detail names its source
+    identities; drawn, they would run back across the columns).
+
     Node columns: node_id, node_type, depth, events, members (folded nodes), mark
     (``subject``, ``created``, ``chained`` or ``""``), detail (a one-line description).
     """
@@ -125,7 +128,7 @@ def collapsed_chain(nodes: pl.DataFrame, edges: pl.DataFrame,
                                         "detail": pl.String})
     cedges = (edges.with_columns(pl.col("src").replace_strict(members, default=pl.col("src"), return_dtype=pl.String),
                                  pl.col("dst").replace_strict(members, default=pl.col("dst"), return_dtype=pl.String))
-              .filter(pl.col("src") != pl.col("dst"))
+              .filter((pl.col("src") != pl.col("dst")) & (pl.col("relation") != "same_source_identity"))
               .group_by("src", "dst", "relation").agg(pl.len().alias("count"),
                                                       pl.col("event_time").min().alias("first_time")))
     return cnodes.sort(["depth", "events"], descending=[False, True]), cedges
