@@ -195,8 +195,8 @@ def identity_structure(nodes, edges, *, title: str = "Identity chain", width: in
             "mark:N", title="marked", legend=alt.Legend(orient="bottom"),
             scale=alt.Scale(domain=list(MARK_COLORS), range=list(MARK_COLORS.values())))),
         tooltip=["node_id:N", "node_type:N", "detail:N", "mark:N"])
-    limit = int(width / columns) - 24
-    labels = alt.Chart(placed).mark_text(align="left", dx=12, dy=-6, fontSize=11, limit=limit).encode(
+    limit = int(width / columns) - 14
+    labels = alt.Chart(placed).mark_text(align="left", dx=12, dy=-6, fontSize=10.5, limit=limit).encode(
         x=x, y=y, text="label:N")
     details = alt.Chart(placed).mark_text(align="left", dx=12, dy=8, fontSize=9, color="#555555",
                                           limit=limit).encode(x=x, y=y, text="detail:N")
