@@ -113,6 +113,7 @@ def save_png(chart: alt.Chart, path, scale: float = 1.5) -> str:
 
 # ---- report builders (cost bars, scan comparison, savings, findings) -------------------------
 
+LABEL_LIMIT = 200  # pixels of a category label; longer ones end in "…" (bars keep WIDTH overall)
 SEVERITY_COLORS = {"critical": "#7f0000", "high": "#d62728", "medium": "#ff7f0e",
                    "low": "#f2c94c", "informational": "#9e9e9e"}
 
@@ -129,12 +130,12 @@ def cost_bars(frame, *, category: str, value: str = "monthly_usd", title: str,
         return empty_chart(title, "nothing to show for this window")
     data = data.with_columns(pl.col(category).cast(pl.String))
     encoding = {"x": alt.X(f"{value}:Q", title=unit),
-                "y": alt.Y(f"{category}:N", sort="-x", title=None),
+                "y": alt.Y(f"{category}:N", sort="-x", title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT)),
                 "tooltip": [f"{category}:N", alt.Tooltip(f"{value}:Q", format=",.2f")]}
     if color:
         encoding["color"] = alt.Color(f"{color}:N", legend=alt.Legend(orient="bottom"))
     return alt.Chart(data).mark_bar().encode(**encoding).properties(
-        width=width, height=22 * data.height, title=title)
+        width=width - LABEL_LIMIT, height=22 * data.height, title=title)
 
 
 def scan_comparison(frame, *, title: str = "Athena bytes scanned per question") -> alt.Chart:
