@@ -82,7 +82,8 @@ def frame_html(frame, max_rows: int = MAX_ROWS) -> str:
     """A polars frame as a plain HTML table (no quotes around strings, no dtype row)."""
     import html
 
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in frame.columns)
+    # a header may break after an underscore (raw_json_bytes) rather than widen its column
+    head = "".join(f"<th>{html.escape(c).replace('_', '_<wbr>')}</th>" for c in frame.columns)
     rows = "".join("<tr>" + "".join(_td(_cut(v)) for v in row) + "</tr>"
                    for row in frame.head(max_rows).iter_rows())
     more = (f'<p style="color:#666">… {frame.height - max_rows:,} more rows</p>'
