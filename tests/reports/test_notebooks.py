@@ -178,3 +178,20 @@ def test_cost_report_without_raw_skips_the_raw_comparison(rendered_skipped):
 def test_digest_without_lookback_treats_the_day_alone(rendered_skipped):
     html = _html(rendered_skipped["digest"])
     assert "New findings on the day" in html and "Findings per day by severity" in html
+
+
+def test_forensic_top_section_cites_every_incident_step(rendered, sample_lake):
+    """The report's 'What happened' rows (the saved highlights it displays) cite at least one
+    event of every step of the seeded incident."""
+    from pathlib import Path
+
+    import polars as pl
+
+    from toolkit.reports.forensic import TOP_HIGHLIGHTS
+
+    saved = list(Path(sample_lake["lake"]).rglob("highlights.parquet"))
+    assert len(saved) == 1, saved  # the notebook investigated once, into the reports folder
+    top = pl.read_parquet(saved[0]).head(TOP_HIGHLIGHTS)
+    cited = set(top.explode("event_ids")["event_ids"].drop_nulls())
+    missed = [s["step"] for s in sample_lake["truth"]["incident"]["steps"] if not set(s["event_ids"]) & cited]
+    assert not missed, f"incident steps not in the top {TOP_HIGHLIGHTS} highlights: {missed}"

@@ -1,4 +1,4 @@
-"""What happened, ranked by risk: the rows a responder reads before the full timeline.
+"""What happened, ranked by risk (then by kind, then time): what a responder reads first.
 
 Each highlight is one fact with a risk level, the time it started, a one-line ``what``, and
 the events behind it (``event_ids``, so the timeline can show those rows first):
@@ -24,6 +24,10 @@ if TYPE_CHECKING:
     import polars as pl
 
 RISKS = ("critical", "high", "medium", "low", "informational")
+# Within one risk level: a detection's verdict first, then what changed identities or
+# permissions, then novelty (the most common, least specific signal) last.
+KINDS = ("finding", "created identity", "created key used", "denied then allowed", "chained role",
+         "first-seen IP", "burst", "first-seen API", "first-seen user agent")
 BURST_FACTOR = 4        # an hour with this many times the usual hourly calls ...
 BURST_MIN_EVENTS = 20   # ... and at least this many calls is a burst
 MAX_BURSTS = 3
@@ -43,7 +47,8 @@ def what_happened(timeline: pl.DataFrame, activity: pl.DataFrame, baseline: pl.D
             *_bursts(timeline, reference, note), *_chained(roles)]
     frame = pl.DataFrame(rows, schema={k: v for k, v in HIGHLIGHT_SCHEMA.items() if k != "rank"})
     order = pl.col("risk").replace_strict({r: i for i, r in enumerate(RISKS)}, default=len(RISKS))
-    return (frame.sort(order, "first_time", "what", nulls_last=True)
+    kind = pl.col("kind").replace_strict({k: i for i, k in enumerate(KINDS)}, default=len(KINDS))
+    return (frame.sort(order, kind, "first_time", "what", nulls_last=True)
             .with_row_index("rank", offset=1).with_columns(pl.col("rank").cast(pl.Int64))
             .select(list(HIGHLIGHT_SCHEMA)))
 
