@@ -28,7 +28,7 @@ pytestmark = pytest.mark.slow  # runs three notebooks on a generated sample lake
 # passes lake + engine + these (cost_report, forensic_report).
 CALLER_PARAMETERS = {
     "cost": {"lake", "engine", "start", "end"},
-    "forensic": {"lake", "engine", "subject", "subject_type", "start", "end"},
+    "forensic": {"lake", "engine", "subject", "subject_type", "start", "end", "investigation"},
     "digest": {"lake", "engine", "day"},
 }
 
