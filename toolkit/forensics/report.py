@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 
     from toolkit.forensics.investigation import Investigation
 
+TOP_SUMMARY = 10  # highlights listed in summary.json and the CLI's text
 EVIDENCE_FILES = {"timeline": "evidence-subject.json", "chain_activity": "evidence-chain.json"}
 
 
@@ -50,6 +51,8 @@ def summarize(inv: Investigation) -> dict:
             "denied_only_services": services.filter(pl.col("succeeded_events") == 0)["service"].to_list(),
         },
         "highlights": {risk: int(n) for risk, n in inv.highlights.group_by("risk").len().iter_rows()},
+        "what_happened": [f"{r['risk']:<6} {_iso(r['first_time']) or '-'}  {r['what']}"
+                          for r in inv.highlights.head(TOP_SUMMARY).to_dicts()],
         "findings": {sev: int(n) for sev, n in
                      inv.findings.group_by("severity").len().iter_rows()} if inv.findings.height else {},
         "files": dict(inv.paths),
@@ -195,6 +198,14 @@ def _iso(value) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+def _few(values: list[str], shown: int = 6) -> str:
+    """At most ``shown`` values, then "+N more" (summary.json and the CSVs have them all)."""
+    if not values:
+        return "none"
+    more = f" +{len(values) - shown} more" if len(values) > shown else ""
+    return ", ".join(values[:shown]) + more
+
+
 def format_text(summary: dict) -> str:
     """The CLI's readable summary of an investigation."""
     s, chain, blast = summary, summary["identity_chain"], summary["blast_radius"]
@@ -204,13 +215,13 @@ def format_text(summary: dict) -> str:
         f"(baseline {s['window']['baseline_days']} days before)",
         f"  events {s['events']} ({s['errors']} errors), first seen {s['first_seen'] or '-'}, "
         f"last seen {s['last_seen'] or '-'}",
-        f"  principals: {', '.join(s['principals']) or '-'}",
-        f"  access keys: {', '.join(s['access_keys']) or '-'}",
-        f"  new IPs: {', '.join(s['new_ips']) or 'none'}"
+        f"  principals: {_few(s['principals'])}",
+        f"  access keys: {_few(s['access_keys'])}",
+        f"  new IPs: {_few(s['new_ips'])}"
         + (f" (service callers, not IPs: {', '.join(s['service_sources'])})" if s["service_sources"] else ""),
-        f"  new user agents: {', '.join(s['new_user_agents']) or 'none'}",
-        f"  identity chain: {chain['nodes']} nodes; keys {', '.join(chain['access_keys']) or '-'}; "
-        f"users {', '.join(chain['users']) or '-'}; roles {', '.join(chain['roles']) or '-'}"
+        f"  new user agents: {_few([ua[:100] for ua in s['new_user_agents']], 3)}",
+        f"  identity chain: {chain['nodes']} nodes; keys {_few(chain['access_keys'])}; "
+        f"users {_few(chain['users'])}; roles {_few(chain['roles'])}"
         + (" (truncated)" if chain["truncated"] else ""),
         f"  what the issued credentials did: {chain['descendant_events']} events",
         f"  blast radius: {blast['resources_read']} resources read, {blast['resources_changed']} "
@@ -219,6 +230,9 @@ def format_text(summary: dict) -> str:
         "  findings: " + (", ".join(f"{n} {sev}" for sev, n in sorted(s["findings"].items()))
                           or "none in the window"),
     ]
+    if s["what_happened"]:
+        lines.append("  what happened (riskiest first; every row in highlights.csv):")
+        lines += [f"    {line}" for line in s["what_happened"]]
     if s["files"]:
         lines.append(f"  written: {len(s['files'])} files, summary at {s['files'].get('summary.json')}")
     return "\n".join(lines)
