@@ -190,10 +190,10 @@ def identity_structure(nodes, edges, *, title: str = "Identity chain", width: in
     points = alt.Chart(placed).mark_point(filled=True, size=220, strokeWidth=3).encode(
         x=x, y=y,
         fill=alt.Color("node_type:N", title="node", legend=alt.Legend(orient="bottom"),
-                       scale=alt.Scale(domain=list(NODE_COLORS), range=list(NODE_COLORS.values()))),
+                       scale=_present(NODE_COLORS, placed["node_type"])),
         stroke=alt.condition("datum.mark == ''", alt.value("#ffffff"), alt.Stroke(
             "mark:N", title="marked", legend=alt.Legend(orient="bottom"),
-            scale=alt.Scale(domain=list(MARK_COLORS), range=list(MARK_COLORS.values())))),
+            scale=_present(MARK_COLORS, placed["mark"]))),
         tooltip=["node_id:N", "node_type:N", "detail:N", "mark:N"])
     limit = int(width / columns) - 14
     labels = alt.Chart(placed).mark_text(align="left", dx=12, dy=-6, fontSize=10.5, limit=limit).encode(
@@ -203,6 +203,14 @@ def identity_structure(nodes, edges, *, title: str = "Identity chain", width: in
     rows = int(placed["row"].max()) + 1
     return alt.layer(lines, points, labels, details).properties(
         width=width, height=max(90, 46 * rows), title=title)
+
+
+def _present(colors: dict[str, str], values: pl.Series) -> alt.Scale:
+    """A colour scale limited to the values present (the legend lists only those)."""
+    import altair as alt
+
+    domain = [k for k in colors if k in set(values)] or list(colors)
+    return alt.Scale(domain=domain, range=[colors[k] for k in domain])
 
 
 def blast_by_service(by_service, *, title: str = "Calls per service: succeeded vs denied",
