@@ -2,7 +2,8 @@
 
 Params are validated by JSON schema before the run starts: `subject_type` picks how `subject`
 is checked (IAM access key id, principal ARN, IP address, resource ARN); `start`/`end` are dates.
-The investigation writes the evidence export and tables; the report task renders the notebook.
+The investigation runs once: `investigate` writes the evidence export and tables under the
+run's reports folder, and `report` renders the notebook from that saved investigation.
 """
 
 from __future__ import annotations
@@ -51,7 +52,8 @@ def forensic_investigation():
         from toolkit import pipeline
         from toolkit.orchestration import run_step, task_settings
 
-        return run_step(pipeline.forensic_report, task_settings(), params, run_id)
+        return run_step(pipeline.forensic_report, task_settings(), params, run_id,
+                        investigation=investigation["out"])
 
     report(investigate())
 

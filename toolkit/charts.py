@@ -7,6 +7,8 @@ displays offline by itself (``@offline_chart``: the vega libraries travel with t
 * ``metric_with_band`` -- a metric line with its anomaly band, expected value, flagged points,
   alarm-state strips and change markers (CloudWatch + CloudTrail on one time axis), bounded in
   size (``bounded``: min/max per time bin past ``MAX_POINTS``).
+
+Forensic charts live in ``toolkit.forensic_charts``.
 """
 
 from __future__ import annotations
@@ -151,6 +153,7 @@ def save_png(chart: alt.Chart, path, scale: float = 1.5) -> str:
 
 # ---- report builders (cost bars, scan comparison, savings, findings) -------------------------
 
+LABEL_LIMIT = 200  # pixels of a category label; longer ones end in "…" (bars keep WIDTH overall)
 SEVERITY_COLORS = {"critical": "#7f0000", "high": "#d62728", "medium": "#ff7f0e",
                    "low": "#f2c94c", "informational": "#9e9e9e"}
 
@@ -168,12 +171,12 @@ def cost_bars(frame, *, category: str, value: str = "monthly_usd", title: str,
         return empty_chart(title, "nothing to show for this window")
     data = data.with_columns(pl.col(category).cast(pl.String))
     encoding = {"x": alt.X(f"{value}:Q", title=unit),
-                "y": alt.Y(f"{category}:N", sort="-x", title=None),
+                "y": alt.Y(f"{category}:N", sort="-x", title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT)),
                 "tooltip": [f"{category}:N", alt.Tooltip(f"{value}:Q", format=",.2f")]}
     if color:
         encoding["color"] = alt.Color(f"{color}:N", legend=alt.Legend(orient="bottom"))
     return alt.Chart(data).mark_bar().encode(**encoding).properties(
-        width=width, height=22 * data.height, title=title)
+        width=width - LABEL_LIMIT, height=22 * data.height, title=title)
 
 
 @offline_chart
@@ -221,22 +224,33 @@ def empty_chart(title: str, message: str, width: int = WIDTH) -> alt.Chart:
 
 
 @offline_chart
-def findings_by_severity(findings, *, title: str = "Findings by rule and severity") -> alt.Chart:
-    """Stacked bars: findings per rule, coloured by severity (a findings-table frame)."""
+def findings_by_severity(findings, *, title: str = "Findings by rule and severity",
+                         top: int = 12) -> alt.Chart:
+    """Bars of findings per rule, most severe rules first (not most frequent), top ``top``
+    rules plus one "other rules" bar: a fixed maximum height whatever the count."""
     import altair as alt
     import polars as pl
 
     data = _frame(findings)
     if data is None or data.is_empty():
         return empty_chart(title, "no findings in this window")
-    counts = data.group_by("rule_id", "severity").agg(pl.len().alias("findings"))
+    order = {s: i for i, s in enumerate(SEVERITY_COLORS)}
+    counts = (data.group_by("rule_id", "severity").agg(pl.len().alias("findings"))
+              .with_columns(pl.col("severity").replace_strict(order, default=len(order)).alias("rank"))
+              .sort(["rank", "findings", "rule_id"], descending=[False, True, False]))
+    if counts.height > top:
+        rest = counts.slice(top)
+        other = rest.group_by("severity", "rank").agg(pl.col("findings").sum()).with_columns(
+            pl.lit(f"other rules ({rest['rule_id'].n_unique()})").alias("rule_id"))
+        counts = pl.concat([counts.head(top), other.select(counts.columns)])
+    rules = counts["rule_id"].unique(maintain_order=True).to_list()
     scale = alt.Scale(domain=list(SEVERITY_COLORS), range=list(SEVERITY_COLORS.values()))
     return alt.Chart(counts).mark_bar().encode(
         x=alt.X("findings:Q", title="findings (count)"),
-        y=alt.Y("rule_id:N", sort="-x", title=None),
+        y=alt.Y("rule_id:N", sort=rules, title=None, axis=alt.Axis(labelLimit=220)),
         color=alt.Color("severity:N", scale=scale, legend=alt.Legend(orient="bottom")),
         tooltip=["rule_id:N", "severity:N", "findings:Q"],
-    ).properties(width=WIDTH - 200, height=18 * counts["rule_id"].n_unique(), title=title)
+    ).properties(width=WIDTH - 240, height=20 * len(rules), title=title)
 
 
 @offline_chart
@@ -257,99 +271,3 @@ def daily_counts(frame, *, value: str, color: str, title: str, unit: str = "coun
         color=alt.Color(f"{color}:N", scale=scale, legend=alt.Legend(orient="bottom")),
         tooltip=["day:O", f"{color}:N", f"{value}:Q"],
     ).properties(width=WIDTH, height=HEIGHT, title=title)
-
-
-# ---- forensic builders (timeline, activity heatmap, identity chain) -------------------------
-
-@offline_chart
-def event_timeline(events, *, title: str = "Subject's events over time", width: int = WIDTH) -> alt.Chart:
-    """One tick per event: time (UTC) against API call, red when the call failed.
-
-    ``events``: an investigation timeline (event_time, event_source, event_name, error_code).
-    """
-    import altair as alt
-    import polars as pl
-
-    data = _frame(events)
-    if data is None or data.is_empty():
-        raise ValueError(f"no events to chart for {title!r}")
-    data = data.select(
-        "event_time", "event_name", "source_ip_address",
-        pl.col("event_source").str.replace(r"\.amazonaws\.com$", "").alias("service"),
-        pl.when(pl.col("error_code").is_null()).then(pl.lit("succeeded"))
-        .otherwise(pl.col("error_code")).alias("outcome"))
-    calls = data["event_name"].n_unique()
-    return alt.Chart(data).mark_tick(thickness=2).encode(
-        x=alt.X("event_time:T", title="time (UTC)", axis=alt.Axis(format="%b %d %H:%M", labelAngle=0)),
-        y=alt.Y("event_name:N", title="API call", sort=alt.EncodingSortField("event_time", op="min")),
-        color=alt.Color("outcome:N", legend=alt.Legend(orient="bottom", title="outcome")),
-        tooltip=[alt.Tooltip("event_time:T", format="%Y-%m-%d %H:%M:%S"), "service:N", "event_name:N",
-                 "outcome:N", "source_ip_address:N"],
-    ).properties(width=width, height=max(120, 14 * calls), title=title)
-
-
-@offline_chart
-def activity_heatmap(events, *, title: str = "Activity by day and hour (UTC)",
-                     width: int = WIDTH) -> alt.Chart:
-    """Events per day and hour of day (UTC): when the subject was active."""
-    import altair as alt
-    import polars as pl
-
-    data = _frame(events)
-    if data is None or data.is_empty():
-        raise ValueError(f"no events to chart for {title!r}")
-    counts = (data.group_by(pl.col("event_time").dt.date().alias("day"),
-                            pl.col("event_time").dt.hour().alias("hour"))
-              .agg(pl.len().alias("events")).with_columns(pl.col("day").cast(pl.String)))
-    return alt.Chart(counts).mark_rect().encode(
-        x=alt.X("hour:O", title="hour of day (UTC)", scale=alt.Scale(domain=list(range(24)))),
-        y=alt.Y("day:O", title="day"),
-        color=alt.Color("events:Q", title="events", scale=alt.Scale(scheme="orangered")),
-        tooltip=["day:O", "hour:O", "events:Q"],
-    ).properties(width=width, height=max(60, 22 * counts["day"].n_unique()), title=title)
-
-
-CHAIN_COLORS = {"access_key": "#1f77b4", "iam_user": "#2ca02c", "assumed_role_session": "#9467bd",
-                "role": "#8c564b", "source_identity": "#e377c2", "root": "#d62728",
-                "federated_user": "#17becf", "principal": "#7f7f7f"}
-
-
-def chain_layout(nodes, edges):
-    """Node positions (column = hop from the subject, row = order within it) and edge segments."""
-    import polars as pl
-
-    placed = (_frame(nodes).sort(["depth", "node_type", "node_id"])
-              .with_columns(pl.int_range(pl.len()).over("depth").alias("row"),
-                            pl.col("depth").alias("column")))
-    pos = placed.select("node_id", "column", "row")
-    segments = (_frame(edges).join(pos.rename({"node_id": "src"}), on="src")
-                .join(pos.rename({"node_id": "dst", "column": "column2", "row": "row2"}), on="dst"))
-    return placed, segments
-
-
-@offline_chart
-def identity_chain(nodes, edges, *, title: str = "Identity chain", width: int = WIDTH) -> alt.Chart:
-    """The identity chain as a graph: columns are hops from the subject (ancestors left).
-
-    ``nodes``/``edges``: an investigation's ``chain_nodes`` and ``chain_edges``.
-    """
-    import altair as alt
-    import polars as pl
-
-    placed, segments = chain_layout(nodes, edges)
-    if placed.is_empty():
-        raise ValueError(f"no identity chain to chart for {title!r}")
-    placed = placed.with_columns(
-        pl.col("node_id").str.replace(r"^arn:aws[a-z-]*:(iam|sts)::\d{12}:", "").alias("label"))
-    x = alt.X("column:Q", title="hops from the subject", axis=alt.Axis(tickMinStep=1))
-    y = alt.Y("row:Q", title=None, axis=None, scale=alt.Scale(reverse=True))
-    lines = alt.Chart(segments).mark_rule(color="#9e9e9e").encode(
-        x=x, y=y, x2="column2:Q", y2="row2:Q", tooltip=["relation:N", "event_name:N", "src:N", "dst:N"])
-    points = alt.Chart(placed).mark_circle(size=140).encode(
-        x=x, y=y, color=alt.Color("node_type:N", title="node",
-                                  scale=alt.Scale(domain=list(CHAIN_COLORS), range=list(CHAIN_COLORS.values())),
-                                  legend=alt.Legend(orient="bottom")),
-        tooltip=["node_id:N", "node_type:N", "role_in_chain:N", "events:Q"])
-    labels = alt.Chart(placed).mark_text(align="left", dx=9, fontSize=10).encode(x=x, y=y, text="label:N")
-    rows = int(placed["row"].max()) + 1
-    return alt.layer(lines, points, labels).properties(width=width, height=max(120, 30 * rows), title=title)

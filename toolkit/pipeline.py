@@ -172,10 +172,13 @@ def investigate(settings: Settings, params: dict[str, Any], run_id: str) -> dict
     return {"out": out, "events": result.timeline.height}
 
 
-def forensic_report(settings: Settings, params: dict[str, Any], run_id: str) -> dict:
-    """Render the forensic notebook for the subject in ``params``."""
+def forensic_report(settings: Settings, params: dict[str, Any], run_id: str,
+                    investigation: str = "") -> dict:
+    """Render the forensic notebook for the subject in ``params``; with ``investigation`` (the
+    folder ``investigate`` saved) the notebook loads it instead of investigating again."""
     keys = ("subject", "subject_type", "start", "end")
-    return _report(settings, "forensic", {k: params[k] for k in keys}, run_id)
+    return _report(settings, "forensic", {**{k: params[k] for k in keys},
+                                          "investigation": investigation}, run_id)
 
 
 def _report(settings: Settings, report: str, parameters: dict[str, Any], run_id: str) -> dict:

@@ -72,13 +72,18 @@ def test_change_impact_validates_window(sample_lake):
 
 
 def test_forensic_charts_render(sample_lake, incident, incident_day, tmp_path):
-    from toolkit import charts
+    from toolkit import forensic_charts
+    from toolkit.charts import save_png
+    from toolkit.forensics.structure import collapsed_chain
 
     inv = investigate(sample_lake["lake"], ("access_key", incident["access_key_id"]), incident_day, incident_day)
-    _, segments = charts.chain_layout(inv.chain_nodes, inv.chain_edges)
-    assert segments.height == inv.chain_edges.height  # every edge joins two placed nodes
-    for name, chart in (("timeline", charts.event_timeline(inv.timeline)),
-                        ("heatmap", charts.activity_heatmap(inv.timeline)),
-                        ("chain", charts.identity_chain(inv.chain_nodes, inv.chain_edges))):
-        path = charts.save_png(chart, tmp_path / f"{name}.png")
+    nodes, edges = collapsed_chain(inv.chain_nodes, inv.chain_edges, inv.chain_roles)
+    placed, segments = forensic_charts.layered(nodes, edges)
+    assert (segments["column2"] > segments["column"]).all()  # every drawn edge points right
+    assert not placed["node_id"].str.starts_with("ASIA").any()  # temporary keys folded into roles
+    for name, chart in (("timeline", forensic_charts.activity_by_service(inv.timeline, title="t")),
+                        ("heatmap", forensic_charts.activity_heatmap(inv.timeline)),
+                        ("chain", forensic_charts.identity_structure(nodes, edges)),
+                        ("blast", forensic_charts.blast_by_service(inv.blast_by_service))):
+        path = save_png(chart, tmp_path / f"{name}.png")
         assert (tmp_path / f"{name}.png").stat().st_size > 5000, path

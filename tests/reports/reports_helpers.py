@@ -235,3 +235,58 @@ def _load_metrics(sample: Path, lake_url: str, truth: dict, days: list[str]) -> 
                    account_id=account, region=region)
     for day in days:
         detect_anomalies(lake_url, day)
+
+
+# ---- layout checks: images and tables that fit the page ----
+
+_MEASURE_JS = """<script>
+window.addEventListener('load', () => {
+  const page = document.documentElement.clientWidth;
+  const wide = [];
+  document.querySelectorAll('table').forEach((t, i) => {
+    const box = t.getBoundingClientRect(), holder = t.parentElement;
+    if (box.right > page + 1 || holder.scrollWidth > holder.clientWidth + 1)
+      wide.push({table: i, right: Math.round(box.right), page: page, scroll: holder.scrollWidth,
+                 client: holder.clientWidth, head: t.querySelector('tr').innerText.slice(0, 120)});
+  });
+  const out = document.createElement('pre');
+  out.id = 'layout-result';
+  out.textContent = JSON.stringify({page: page, scroll: document.documentElement.scrollWidth,
+                                    tables: document.querySelectorAll('table').length, wide: wide});
+  document.body.appendChild(out);
+});
+</script>"""
+
+
+def measure_tables(html: Path, workdir: Path, width: int = 1280) -> dict:
+    """Open the report in headless Chromium at ``width`` px and measure every table:
+    ``wide`` lists tables whose right edge passes the page or whose container scrolls."""
+    import json
+    import re
+
+    binary = chromium_binary()
+    if binary is None:
+        pytest.skip("chromium is not installed (make browser / apt-get install chromium)")
+    copy = workdir / f"measure-{html.name}"
+    copy.write_text(html.read_text(encoding="utf-8").replace("</body>", _MEASURE_JS + "</body>"),
+                    encoding="utf-8")
+    cmd = [binary, *CHROMIUM_FLAGS, f"--user-data-dir={workdir / 'profile'}", "--dump-dom",
+           "--virtual-time-budget=5000", f"--window-size={width},1000", copy.resolve().as_uri()]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=180)
+    found = re.search(r'<pre id="layout-result">(.*?)</pre>', done.stdout, re.S)
+    assert found, f"chromium gave no measurement (exit {done.returncode}): {done.stderr[-2000:]}"
+    import html as html_lib
+
+    return json.loads(html_lib.unescape(found.group(1)))
+
+
+def embedded_png_sizes(html_text: str) -> list[tuple[int, int]]:
+    """(width, height) in pixels of every base64 PNG embedded in the HTML (from IHDR)."""
+    import base64
+    import re
+
+    sizes = []
+    for data in re.findall(r'data:image/png;base64,([A-Za-z0-9+/=\s]+)', html_text):
+        head = base64.b64decode(re.sub(r"\s", "", data[:128])[:64])
+        sizes.append(struct.unpack(">II", head[16:24]))
+    return sizes

@@ -74,6 +74,19 @@ def test_recommendations_are_ranked_by_savings_and_skip_trivia():
     assert any("Consolidate 2" in r for r in recs["recommendation"])
 
 
+def test_recommendations_without_raw_costs_skip_the_athena_line():
+    """No raw location: the scan comparison has null raw costs (skipped), not a crash."""
+    cloudtrail = pl.DataFrame({"event_category": ["Management"], "monthly_usd": [0.0]})
+    drivers = pl.DataFrame(schema={"dimension": pl.String, "name": pl.String, "events": pl.Int64})
+    rightsizing = pl.DataFrame(schema={"instance_id": pl.String, "action": pl.String,
+                                       "monthly_savings_usd": pl.Float64})
+    scans = pl.DataFrame({"raw_cost_usd": [None, None], "curated_cost_usd": [0.0001, 0.0002]},
+                         schema={"raw_cost_usd": pl.Float64, "curated_cost_usd": pl.Float64})
+    recs = logging_cost.recommendations(cloudtrail, drivers, rightsizing, scans, trail_copies=1,
+                                        queries_per_month=300, days=7)
+    assert recs.is_empty() and "rank" in recs.columns
+
+
 def test_price_sources_cite_every_price_used():
     table = logging_cost.price_sources()
     assert set(logging_cost.CATEGORY_PRICE.values()) <= set(table["key"])

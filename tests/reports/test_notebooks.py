@@ -11,7 +11,13 @@ import shutil
 
 import nbformat
 import pytest
-from reports_helpers import assert_not_blank, build_sample_lake, screenshot
+from reports_helpers import (
+    assert_not_blank,
+    build_sample_lake,
+    embedded_png_sizes,
+    measure_tables,
+    screenshot,
+)
 
 from toolkit.reports import REPORTS, notebook_parameters, notebook_path, run_report
 from toolkit.reports.html import external_references
@@ -22,12 +28,13 @@ pytestmark = pytest.mark.slow  # runs three notebooks on a generated sample lake
 # passes lake + engine + these (cost_report, forensic_report).
 CALLER_PARAMETERS = {
     "cost": {"lake", "engine", "start", "end"},
-    "forensic": {"lake", "engine", "subject", "subject_type", "start", "end"},
+    "forensic": {"lake", "engine", "subject", "subject_type", "start", "end", "investigation"},
     "digest": {"lake", "engine", "day"},
 }
 
 
-CHARTS = {"cost": 6, "forensic": 5, "digest": 2}  # chart cells per notebook
+CHARTS = {"cost": 6, "forensic": 6, "digest": 2}  # chart cells per notebook
+MAX_IMAGE = (1400, 1600)  # width, height in pixels of any chart image
 
 
 @pytest.mark.parametrize("report", sorted(REPORTS))
@@ -108,8 +115,8 @@ def test_forensic_report_shows_the_incident_and_the_metric_shift(rendered, sampl
     incident, shift = sample_lake["truth"]["incident"], sample_lake["truth"]["metric_shift"]
     assert incident["attacker_ip"] in text and incident["user_arn"] in text
     html = _html(rendered["forensic"])
-    top = re.search(r"<td class=\"num\">1</td><td class=\"num\">[\d.,]+</td><td class=\"txt\">[^<]*</td>"
-                    r"<td class=\"txt\">(\w+)</td>", html)
+    top = re.search(r"<td class=\"num\">1</td><td class=\"num\">[\d.,]+</td><td class=\"txt[^\"]*\">[^<]*</td>"
+                    r"<td class=\"txt[^\"]*\">(\w+)</td>", html)
     assert top and top.group(1) == shift["change_event_name"], "seeded change is not ranked first"
     assert shift["resource_id"] in html
     assert "evidence-subject.json" in html
@@ -118,7 +125,7 @@ def test_forensic_report_shows_the_incident_and_the_metric_shift(rendered, sampl
 def test_digest_lists_the_incident_findings_as_new(rendered, sample_lake):
     html = _html(rendered["digest"])
     assert "New findings on the day" in html
-    assert re.search(r"<td class=\"txt\">high</td>", html), "the incident day has new high findings"
+    assert re.search(r"<td class=\"txt[^\"]*\">high</td>", html), "the incident day has new high findings"
 
 
 @pytest.mark.parametrize("report", sorted(REPORTS))
@@ -132,3 +139,59 @@ def test_report_renders_in_headless_chromium(rendered, report, tmp_path):
         Path(keep).mkdir(parents=True, exist_ok=True)
         shutil.copy(png, Path(keep) / png.name)
     print(report, stats)
+
+
+@pytest.mark.parametrize("report", sorted(REPORTS))
+def test_report_tables_fit_the_page_and_images_are_bounded(rendered, report, tmp_path):
+    from pathlib import Path
+
+    sizes = embedded_png_sizes(_html(rendered[report]))
+    assert all(w <= MAX_IMAGE[0] and h <= MAX_IMAGE[1] for w, h in sizes), sizes
+    layout = measure_tables(Path(rendered[report].html), tmp_path)
+    assert layout["tables"] and layout["wide"] == [], layout["wide"]
+
+
+@pytest.fixture(scope="module")
+def rendered_skipped(sample_lake, tmp_path_factory):
+    """Optional parameters left to their "skipped" defaults: the cost report with no raw
+    location (nor TRAILWATCH_RAW), the digest with no lookback days."""
+    out = tmp_path_factory.mktemp("reports-skipped")
+    first, last = sample_lake["days"][0], sample_lake["days"][-1]
+    saved = os.environ.pop("TRAILWATCH_RAW", None)
+    try:
+        return {"cost": run_report("cost", str(out), {"lake": sample_lake["lake"], "start": first,
+                                                       "end": last, "rightsizing_min_days": "2"}),
+                "digest": run_report("digest", str(out), {"lake": sample_lake["lake"], "day": last,
+                                                           "lookback_days": "0"})}
+    finally:
+        if saved is not None:
+            os.environ["TRAILWATCH_RAW"] = saved
+
+
+def test_cost_report_without_raw_skips_the_raw_comparison(rendered_skipped):
+    html = _html(rendered_skipped["cost"])
+    assert "Query the curated Parquet tables instead of raw JSON" not in html
+    assert "(none)" in html  # the parameters table says there was no raw location
+    assert "curated Parquet" in html  # the curated side of the comparison is still shown
+
+
+def test_digest_without_lookback_treats_the_day_alone(rendered_skipped):
+    html = _html(rendered_skipped["digest"])
+    assert "New findings on the day" in html and "Findings per day by severity" in html
+
+
+def test_forensic_top_section_cites_every_incident_step(rendered, sample_lake):
+    """The report's 'What happened' rows (the saved highlights it displays) cite at least one
+    event of every step of the seeded incident."""
+    from pathlib import Path
+
+    import polars as pl
+
+    from toolkit.reports.forensic import TOP_HIGHLIGHTS
+
+    saved = list(Path(sample_lake["lake"]).rglob("highlights.parquet"))
+    assert len(saved) == 1, saved  # the notebook investigated once, into the reports folder
+    top = pl.read_parquet(saved[0]).head(TOP_HIGHLIGHTS)
+    cited = set(top.explode("event_ids")["event_ids"].drop_nulls())
+    missed = [s["step"] for s in sample_lake["truth"]["incident"]["steps"] if not set(s["event_ids"]) & cited]
+    assert not missed, f"incident steps not in the top {TOP_HIGHLIGHTS} highlights: {missed}"

@@ -126,8 +126,9 @@ def recommendations(cloudtrail: pl.DataFrame, data_drivers: pl.DataFrame, rights
     for r in rightsizing.filter(pl.col("action") == "downsize").iter_rows(named=True):
         rows.append(("EC2", f"Downsize {r['instance_id']} {r['instance_type']} -> "
                      f"{r['recommended_type']} (CPU p95 {r['cpu_p95']:.1f}%)", r["monthly_savings_usd"]))
-    if not scans.is_empty():
-        per_query = (scans["raw_cost_usd"] - scans["curated_cost_usd"]).mean()
+    # Without a raw location (the comparison was skipped) there is no raw cost to save on.
+    per_query = (scans["raw_cost_usd"] - scans["curated_cost_usd"]).mean() if scans.height else None
+    if per_query is not None:
         rows.append(("Athena", f"Query the curated Parquet tables instead of raw JSON "
                      f"({queries_per_month} queries/month)", per_query * queries_per_month))
     frame = pl.DataFrame(rows, schema={"area": pl.String, "recommendation": pl.String,

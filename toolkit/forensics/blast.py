@@ -1,4 +1,8 @@
-"""Blast radius: which resources the subject (and the credentials it issued) read and changed."""
+"""Blast radius: which resources the subject (and the credentials it issued) read and changed.
+
+Calls are split into succeeded and denied (``access_denied``, as the timeline defines it), per
+service and per resource: a service where every call was denied was probed, not touched.
+"""
 
 from __future__ import annotations
 
@@ -78,6 +82,8 @@ def blast_radius(events: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
                .filter(pl.col("resource").is_not_null()))
     resources = (touched.group_by("service", "access", "resource")
                  .agg(pl.len().cast(pl.Int64).alias("events"),
+                      pl.col("error_code").is_null().sum().cast(pl.Int64).alias("succeeded"),
+                      pl.col("access_denied").sum().cast(pl.Int64).alias("denied"),
                       pl.col("error_code").is_not_null().sum().cast(pl.Int64).alias("errors"),
                       pl.col("event_name").unique().sort().alias("actions"),
                       pl.col("event_time").min().alias("first_seen"),
@@ -89,15 +95,17 @@ def blast_radius(events: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
                   .group_by("service")
                   .agg(pl.col("read_only").sum().alias("read_events"),
                        (~pl.col("read_only").fill_null(False)).sum().alias("change_events"),
-                       pl.col("error_code").is_not_null().sum().alias("error_events")))
-    counts = (resources.filter(pl.col("errors") < pl.col("events"))  # touched at least once
+                       pl.col("error_code").is_not_null().sum().alias("error_events"),
+                       pl.col("error_code").is_null().sum().alias("succeeded_events"),
+                       pl.col("access_denied").sum().alias("denied_events")))
+    counts = (resources.filter(pl.col("succeeded") > 0)  # touched at least once
               .group_by("service")
               .agg((pl.col("access") == "read").sum().alias("resources_read"),
                    (pl.col("access") == "change").sum().alias("resources_changed")))
     summary = (by_service.join(counts, on="service", how="left")
                .with_columns(pl.col("resources_read", "resources_changed").fill_null(0))
                .select(list(SERVICE_SCHEMA)).cast(SERVICE_SCHEMA)
-               .sort(["change_events", "read_events"], descending=True))
+               .sort(["succeeded_events", "change_events", "read_events"], descending=True))
     return resources, summary
 
 

@@ -177,10 +177,22 @@ def change_impact_chart(lake: str, row: dict, *, window_hours: float = DEFAULT_W
     series = {k: row[k] for k in ("account_id", "region", "namespace", "metric_name",
                                   "dimensions", "stat", "period_s")}
     points = source.query(SERIES_SQL, {**window, **series})
-    markers = source.query(MARKERS_SQL, {**window, "resource_id": row["resource_id"]})
+    markers = _label_ranked_only(source.query(MARKERS_SQL, {**window, "resource_id": row["resource_id"]}), t)
     title = (f"{row['namespace']} {row['metric_name']} ({row['stat']}) on {row['resource_id']}"
              f" after {row['event_name']}")
     return metric_with_band(points, title=title, changes=markers)
+
+
+def _label_ranked_only(markers: pl.DataFrame, at: dt.datetime) -> pl.DataFrame:
+    """Every change keeps its marker line; only the ranked change keeps its text label
+    (dozens of labels at nearby times overlap into an unreadable smear)."""
+    import polars as pl
+
+    if markers.is_empty():
+        return markers
+    nearest = (markers["timestamp"] - at).abs().arg_min()
+    return markers.with_columns(pl.when(pl.int_range(pl.len()) == nearest).then(pl.col("label"))
+                                .otherwise(pl.lit("")).alias("label"))
 
 
 def _iso(value: dt.datetime) -> str:

@@ -17,8 +17,9 @@ if TYPE_CHECKING:
 DEFAULT_BASELINE_DAYS = 14
 
 # The frames of an investigation, in report order (also the names of the files written).
-TABLE_NAMES = ("timeline", "indicators", "chain_nodes", "chain_edges", "chain_activity",
-               "blast_radius", "blast_by_service", "findings")
+TABLE_NAMES = ("highlights", "timeline", "indicators", "chain_nodes", "chain_edges",
+               "chain_activity", "chain_roles", "created", "blast_radius", "blast_by_service",
+               "findings")
 
 
 @dataclass
@@ -37,6 +38,9 @@ class Investigation:
     blast_radius: pl.DataFrame      # resources read / changed, one row per resource
     blast_by_service: pl.DataFrame  # the same summed per service
     findings: pl.DataFrame          # detections findings in the window that concern the subject
+    chain_roles: pl.DataFrame       # roles in the chain: sessions, temporary keys, use, actions
+    created: pl.DataFrame           # users / access keys / console passwords the chain created
+    highlights: pl.DataFrame        # what happened, ranked by risk (toolkit.forensics.highlights)
     paths: dict[str, str] = field(default_factory=dict)  # files written by ``write``
 
     @property
@@ -75,7 +79,7 @@ def investigate(lake: str, subject: Subject | tuple[str, str] | dict, start: str
     IPs and user agents are marked new against the ``baseline_days`` before ``start``. With
     ``out``, the tables, a summary and the evidence export are written there (``paths``).
     """
-    from toolkit.forensics import blast, chain, timeline
+    from toolkit.forensics import blast, chain, highlights, structure, timeline
     from toolkit.forensics.source import open_source
 
     subject = as_subject(subject)
@@ -87,6 +91,7 @@ def investigate(lake: str, subject: Subject | tuple[str, str] | dict, start: str
     source = open_source(lake, settings)
     events = timeline.subject_events(source, subject, start, end)
     baseline = timeline.baseline_usage(source, subject, start, end, baseline_days)
+    usual = timeline.baseline_activity(source, subject, start, baseline_days)
     seed_keys = sorted(set(events["access_key_id"].drop_nulls()))
     nodes, edges = chain.identity_chain(source, subject, start, end, seed_keys=seed_keys)
     activity = _descendant_events(source, nodes, events, start, end)
@@ -97,9 +102,11 @@ def investigate(lake: str, subject: Subject | tuple[str, str] | dict, start: str
         keys=set(scope["access_key_id"].drop_nulls()),
         principals=set(scope["principal_arn"].drop_nulls()),
         ips=set(events["source_ip_address"].drop_nulls()) if subject.kind == "ip" else set())
+    roles, created = structure.roles_table(edges, scope), structure.created_table(edges)
+    ranked = highlights.what_happened(events, activity, usual, found, roles, created)
     result = Investigation(subject, start, end, baseline_days, events,
                            timeline.indicators(events, baseline), nodes, edges, activity,
-                           resources, by_service, found)
+                           resources, by_service, found, roles, created, ranked)
     if out is not None:
         from toolkit.forensics.report import write
 

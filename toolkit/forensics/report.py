@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
 from typing import TYPE_CHECKING
 
-from toolkit.lake import Lake, filesystem, join, normalize
+from toolkit.lake import Lake, filesystem, join, normalize, swap_directory
 
 if TYPE_CHECKING:
     import polars as pl
 
     from toolkit.forensics.investigation import Investigation
 
+TOP_SUMMARY = 10  # highlights listed in summary.json and the CLI's text
 EVIDENCE_FILES = {"timeline": "evidence-subject.json", "chain_activity": "evidence-chain.json"}
 
 
@@ -20,7 +22,7 @@ def summarize(inv: Investigation) -> dict:
     import polars as pl
 
     new = inv.indicators.filter(pl.col("new_for_principal"))
-    nodes = inv.chain_nodes
+    nodes, services = inv.chain_nodes, inv.blast_by_service
     return {
         "subject": {"kind": inv.subject.kind, "value": inv.subject.value},
         "window": {"start": inv.start.isoformat(), "end": inv.end.isoformat(),
@@ -32,6 +34,7 @@ def summarize(inv: Investigation) -> dict:
         "principals": sorted(set(inv.timeline["principal_arn"].drop_nulls())),
         "access_keys": sorted(set(inv.timeline["access_key_id"].drop_nulls())),
         "new_ips": new.filter(pl.col("kind") == "ip")["value"].to_list(),
+        "service_sources": inv.indicators.filter(pl.col("kind") == "service")["value"].to_list(),
         "new_user_agents": new.filter(pl.col("kind") == "user_agent")["value"].to_list(),
         "identity_chain": {
             "nodes": nodes.height,
@@ -44,8 +47,12 @@ def summarize(inv: Investigation) -> dict:
         "blast_radius": {
             "resources_read": int((inv.blast_radius["access"] == "read").sum()),
             "resources_changed": int((inv.blast_radius["access"] == "change").sum()),
-            "services": inv.blast_by_service["service"].to_list(),
+            "services": services.filter(pl.col("succeeded_events") > 0)["service"].to_list(),
+            "denied_only_services": services.filter(pl.col("succeeded_events") == 0)["service"].to_list(),
         },
+        "highlights": {risk: int(n) for risk, n in inv.highlights.group_by("risk").len().iter_rows()},
+        "what_happened": [f"{r['risk']:<6} {_iso(r['first_time']) or '-'}  {r['what']}"
+                          for r in inv.highlights.head(TOP_SUMMARY).to_dicts()],
         "findings": {sev: int(n) for sev, n in
                      inv.findings.group_by("severity").len().iter_rows()} if inv.findings.height else {},
         "files": dict(inv.paths),
@@ -53,24 +60,85 @@ def summarize(inv: Investigation) -> dict:
 
 
 def write(inv: Investigation, lake: Lake, out: str) -> dict[str, str]:
-    """Write every table as CSV and Parquet, the evidence export and ``summary.json``."""
+    """Write every table as CSV and Parquet, the evidence export and ``summary.json``.
+
+    Everything is written into a staging folder first; a local ``out`` is then replaced by it
+    with one rename, an S3 ``out`` receives each file in one PUT with ``summary.json`` last
+    (``load`` needs it), so no reader sees a partial investigation.
+    """
+    import shutil
+    import tempfile
+
     out = normalize(out)
-    fs = filesystem(out, lake.endpoint_url)
-    fs.makedirs(out, exist_ok=True)
+    is_s3 = out.startswith("s3://")
+    parent = None if is_s3 else os.path.dirname(out.rstrip("/")) or "."
+    if parent:
+        os.makedirs(parent, exist_ok=True)
+    staging = tempfile.mkdtemp(prefix=f".{os.path.basename(out.rstrip('/'))}.partial-", dir=parent)
+    try:
+        names = _write_staged(inv, lake, staging)
+        inv.paths.clear()
+        inv.paths.update({name: join(out, name) for name in names})
+        _write_file(os.path.join(staging, "summary.json"),
+                    json.dumps(summarize(inv), indent=2, default=str).encode())
+        fs = filesystem(out, lake.endpoint_url)
+        if is_s3:
+            for name in names:  # summary.json last: its presence marks a complete upload
+                fs.put_file(os.path.join(staging, name), join(out, name))
+        else:
+            swap_directory(fs, staging, out, is_s3=False)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return inv.paths
+
+
+def _write_staged(inv: Investigation, lake: Lake, folder: str) -> list[str]:
+    """Tables, evidence exports (counts checked) into a local folder; the file names."""
+    names = []
     for name, frame in inv.tables().items():
-        inv.paths[f"{name}.parquet"] = _write_frame(fs, join(out, f"{name}.parquet"), frame, "parquet")
-        inv.paths[f"{name}.csv"] = _write_frame(fs, join(out, f"{name}.csv"), frame, "csv")
+        for kind in ("parquet", "csv"):
+            _write_file(os.path.join(folder, f"{name}.{kind}"), _frame_bytes(frame, kind))
+            names.append(f"{name}.{kind}")
     for name, filename in EVIDENCE_FILES.items():
         frame = getattr(inv, name)
-        inv.paths[filename] = join(out, filename)
-        count = write_evidence(lake, inv, evidence_filters(inv, name), fs, inv.paths[filename])
+        count = write_evidence(lake, inv, evidence_filters(inv, name), os.path.join(folder, filename))
         if count != frame.height:
             raise RuntimeError(f"evidence export wrote {count} records for {frame.height} events "
                                f"({filename}); the lake changed during the investigation, rerun it")
-    inv.paths["summary.json"] = join(out, "summary.json")
-    _atomic(fs, inv.paths["summary.json"],
-            json.dumps(summarize(inv), indent=2, default=str).encode())
-    return inv.paths
+        names.append(filename)
+    return [*names, "summary.json"]
+
+
+def load(folder: str, endpoint_url: str | None = None) -> Investigation:
+    """The investigation ``write`` saved in ``folder`` (its summary.json and Parquet tables)."""
+    import datetime as dt
+    import io
+
+    import polars as pl
+
+    from toolkit.forensics.investigation import TABLE_NAMES, Investigation
+    from toolkit.forensics.subjects import parse_subject
+
+    folder = normalize(folder)
+    fs = filesystem(folder, endpoint_url)
+    summary_url = join(folder, "summary.json")
+    if not fs.exists(summary_url):
+        raise FileNotFoundError(f"no saved investigation at {folder} (summary.json missing); "
+                                "run `trailwatch investigate --out` first")
+    facts = json.loads(fs.cat_file(summary_url))
+    tables = {}
+    for name in TABLE_NAMES:
+        url = join(folder, f"{name}.parquet")
+        if not fs.exists(url):
+            raise FileNotFoundError(f"saved investigation at {folder} has no {name} table (written "
+                                    "by an older trailwatch?); run the investigation again")
+        tables[name] = pl.read_parquet(io.BytesIO(fs.cat_file(url)))
+    window = facts["window"]
+    inv = Investigation(parse_subject(facts["subject"]["kind"], facts["subject"]["value"]),
+                        dt.date.fromisoformat(window["start"]), dt.date.fromisoformat(window["end"]),
+                        int(window["baseline_days"]), **tables)
+    inv.paths.update(facts.get("files") or {})
+    return inv
 
 
 def evidence_filters(inv: Investigation, table: str) -> list[tuple[str, str]]:
@@ -91,35 +159,17 @@ def evidence_filters(inv: Investigation, table: str) -> list[tuple[str, str]]:
     return [("event_id", event_id) for event_id in sorted(set(frame["event_id"]))]
 
 
-def write_evidence(lake: Lake, inv: Investigation, filters: list[tuple[str, str]], fs,
-                   url: str) -> int:
-    """Original CloudTrail records matching ``filters`` as ``{"Records": [...]}``; the count.
-
-    Streams through the ingest's export into a file aside, then moves it in place.
-    """
-    import os
-    import tempfile
-
+def write_evidence(lake: Lake, inv: Investigation, filters: list[tuple[str, str]], path: str) -> int:
+    """Original CloudTrail records matching ``filters`` as ``{"Records": [...]}`` into a local
+    ``path`` (streamed through the ingest's export); the record count."""
     from toolkit.cloudtrail import export_records
     from toolkit.cloudtrail.export import write_export
 
     records = export_records(lake, inv.start, inv.end, filters) if filters else iter(())
-    local = not url.startswith("s3://")
-    fd, tmp = tempfile.mkstemp(suffix=".json", dir=os.path.dirname(url) if local else None)
-    os.close(fd)
-    try:
-        count = write_export(records, tmp, "cloudtrail")
-        if local:
-            os.replace(tmp, url)
-        else:
-            fs.put_file(tmp, url)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-    return count
+    return write_export(records, path, "cloudtrail")
 
 
-def _write_frame(fs, url: str, frame: pl.DataFrame, kind: str) -> str:
+def _frame_bytes(frame: pl.DataFrame, kind: str) -> bytes:
     import io
 
     import polars as pl
@@ -132,22 +182,28 @@ def _write_frame(fs, url: str, frame: pl.DataFrame, kind: str) -> str:
         flat = frame.with_columns(pl.col(n).map_elements(_json_text, return_dtype=pl.String)
                                   for n in nested)
         flat.write_csv(buffer)
-    _atomic(fs, url, buffer.getvalue())
-    return url
+    return buffer.getvalue()
+
+
+def _write_file(path: str, data: bytes) -> None:
+    with open(path, "wb") as fh:
+        fh.write(data)
 
 
 def _json_text(value) -> str:
     return json.dumps(value.to_list() if hasattr(value, "to_list") else value, default=str)
 
 
-def _atomic(fs, url: str, data: bytes) -> None:
-    from toolkit.lake import write_bytes_atomic
-
-    write_bytes_atomic(fs, url, data)
-
-
 def _iso(value) -> str | None:
     return value.isoformat() if value is not None else None
+
+
+def _few(values: list[str], shown: int = 6) -> str:
+    """At most ``shown`` values, then "+N more" (summary.json and the CSVs have them all)."""
+    if not values:
+        return "none"
+    more = f" +{len(values) - shown} more" if len(values) > shown else ""
+    return ", ".join(values[:shown]) + more
 
 
 def format_text(summary: dict) -> str:
@@ -159,19 +215,24 @@ def format_text(summary: dict) -> str:
         f"(baseline {s['window']['baseline_days']} days before)",
         f"  events {s['events']} ({s['errors']} errors), first seen {s['first_seen'] or '-'}, "
         f"last seen {s['last_seen'] or '-'}",
-        f"  principals: {', '.join(s['principals']) or '-'}",
-        f"  access keys: {', '.join(s['access_keys']) or '-'}",
-        f"  new IPs: {', '.join(s['new_ips']) or 'none'}",
-        f"  new user agents: {', '.join(s['new_user_agents']) or 'none'}",
-        f"  identity chain: {chain['nodes']} nodes; keys {', '.join(chain['access_keys']) or '-'}; "
-        f"users {', '.join(chain['users']) or '-'}; roles {', '.join(chain['roles']) or '-'}"
+        f"  principals: {_few(s['principals'])}",
+        f"  access keys: {_few(s['access_keys'])}",
+        f"  new IPs: {_few(s['new_ips'])}"
+        + (f" (service callers, not IPs: {', '.join(s['service_sources'])})" if s["service_sources"] else ""),
+        f"  new user agents: {_few([ua[:100] for ua in s['new_user_agents']], 3)}",
+        f"  identity chain: {chain['nodes']} nodes; keys {_few(chain['access_keys'])}; "
+        f"users {_few(chain['users'])}; roles {_few(chain['roles'])}"
         + (" (truncated)" if chain["truncated"] else ""),
         f"  what the issued credentials did: {chain['descendant_events']} events",
         f"  blast radius: {blast['resources_read']} resources read, {blast['resources_changed']} "
-        f"changed across {', '.join(blast['services']) or 'no services'}",
+        f"changed across {', '.join(blast['services']) or 'no services'}"
+        + (f"; only denied in {', '.join(blast['denied_only_services'])}" if blast["denied_only_services"] else ""),
         "  findings: " + (", ".join(f"{n} {sev}" for sev, n in sorted(s["findings"].items()))
                           or "none in the window"),
     ]
+    if s["what_happened"]:
+        lines.append("  what happened (riskiest first; every row in highlights.csv):")
+        lines += [f"    {line}" for line in s["what_happened"]]
     if s["files"]:
         lines.append(f"  written: {len(s['files'])} files, summary at {s['files'].get('summary.json')}")
     return "\n".join(lines)

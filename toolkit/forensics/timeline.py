@@ -12,9 +12,13 @@ if TYPE_CHECKING:
     import polars as pl
 
 # Columns of a timeline row: enough to read what happened without the raw record.
+# ``access_denied``: the same rule as cur_principal_activity_daily's is_access_denied.
 TIMELINE_SQL = """
 select event_time, event_id, event_source, event_name, aws_region, source_ip_address,
-       user_agent, error_code, read_only, identity_type, principal_arn, access_key_id,
+       user_agent, error_code,
+       coalesce(error_code like '%AccessDenied%' or error_code like '%UnauthorizedOperation%',
+                false) as access_denied,
+       read_only, identity_type, principal_arn, access_key_id,
        session_issuer_arn, source_identity, invoked_by, account_id, request_parameters,
        response_elements, transform(resources, r -> r.arn) as resource_arns, dt
 from events
@@ -39,6 +43,17 @@ group by principal_arn, source_ip_address, user_agent
 """
 
 
+# What the subject itself did in the baseline days: APIs and sources per hour (for
+# first-seen APIs/IPs/agents and for bursts measured against the subject's own rate).
+BASELINE_ACTIVITY_SQL = """
+select date_trunc('hour', event_time) as hour, event_name, source_ip_address, user_agent,
+       count(*) as events
+from events
+where dt between :baseline_start and :baseline_end and {predicate}
+group by date_trunc('hour', event_time), event_name, source_ip_address, user_agent
+"""
+
+
 def window_params(subject: Subject, start: dt.date, end: dt.date) -> dict[str, str]:
     return {"start": start.isoformat(), "end": end.isoformat(), **subject.params()}
 
@@ -58,8 +73,31 @@ def baseline_usage(source: Source, subject: Subject, start: dt.date, end: dt.dat
     return source.query(BASELINE_SQL.format(predicate=subject.predicate()), params)
 
 
+def baseline_activity(source: Source, subject: Subject, start: dt.date,
+                      baseline_days: int) -> pl.DataFrame:
+    """The subject's own events in the baseline days, per hour, API, IP and user agent."""
+    params = {**subject.params(),
+              "baseline_start": (start - dt.timedelta(days=baseline_days)).isoformat(),
+              "baseline_end": (start - dt.timedelta(days=1)).isoformat()}
+    return source.query(BASELINE_ACTIVITY_SQL.format(predicate=subject.predicate()), params)
+
+
+def is_ip(value: str | None) -> bool:
+    """True for an IPv4/IPv6 address; False for service principals and ``AWS Internal``."""
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(value or "")
+    except ValueError:
+        return False
+    return True
+
+
 def indicators(events: pl.DataFrame, baseline: pl.DataFrame) -> pl.DataFrame:
-    """One row per IP and per user agent of the subject's events, with novelty flags.
+    """One row per source (IP, or service/``AWS Internal``) and user agent, with novelty flags.
+
+    ``kind`` is ``ip`` only for real addresses; a ``sourceIPAddress`` that names a service
+    principal (``secretsmanager.amazonaws.com``) or ``AWS Internal`` is kind ``service``.
 
     ``new_for_principal``: none of the principals that used it in the window used it in the
     baseline. ``new_in_lake``: nobody used it in the baseline at all.
@@ -68,7 +106,10 @@ def indicators(events: pl.DataFrame, baseline: pl.DataFrame) -> pl.DataFrame:
 
     frames = [_indicator(events, baseline, column, kind)
               for column, kind in (("source_ip_address", "ip"), ("user_agent", "user_agent"))]
-    return pl.concat(frames).sort(["kind", "first_seen"])
+    frame = pl.concat(frames)
+    is_address = frame["value"].map_elements(is_ip, return_dtype=pl.Boolean)
+    kind = pl.when((pl.col("kind") == "ip") & ~is_address).then(pl.lit("service")).otherwise("kind")
+    return frame.with_columns(kind.alias("kind")).sort(["kind", "first_seen"])
 
 
 def _indicator(events: pl.DataFrame, baseline: pl.DataFrame, column: str, kind: str) -> pl.DataFrame:

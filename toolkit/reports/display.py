@@ -59,11 +59,22 @@ def _cell(value: Any) -> str:
 
 
 LONG_TEXT = 80  # characters from which a text cell wraps instead of widening the table
+SHORT_TEXT = 20  # characters up to which a text cell never wraps (times, ids, short words)
+MAX_CELL = 200  # characters shown per cell; the full value is in the report's evidence export
+
+
+def _cut(value: Any) -> Any:
+    if isinstance(value, list):
+        value = ", ".join(str(v) for v in value)
+    if isinstance(value, str) and len(value) > MAX_CELL:
+        return value[:MAX_CELL - 1] + "…"
+    return value
 
 
 def _td(value: Any) -> str:
     numeric = isinstance(value, int | float) and not isinstance(value, bool)
-    kind = "num" if numeric else ("txt long" if len(str(value)) > LONG_TEXT else "txt")
+    size = len(str(value))
+    kind = "num" if numeric else ("txt long" if size > LONG_TEXT else "txt short" if size <= SHORT_TEXT else "txt")
     return f'<td class="{kind}">{_cell(value)}</td>'
 
 
@@ -71,8 +82,9 @@ def frame_html(frame, max_rows: int = MAX_ROWS) -> str:
     """A polars frame as a plain HTML table (no quotes around strings, no dtype row)."""
     import html
 
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in frame.columns)
-    rows = "".join("<tr>" + "".join(_td(v) for v in row) + "</tr>"
+    # a header may break after an underscore (raw_json_bytes) rather than widen its column
+    head = "".join(f"<th>{html.escape(c).replace('_', '_<wbr>')}</th>" for c in frame.columns)
+    rows = "".join("<tr>" + "".join(_td(_cut(v)) for v in row) + "</tr>"
                    for row in frame.head(max_rows).iter_rows())
     more = (f'<p style="color:#666">… {frame.height - max_rows:,} more rows</p>'
             if frame.height > max_rows else "")

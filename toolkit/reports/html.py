@@ -18,10 +18,13 @@ OFFLINE_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
 {%- block html_head_css -%}
 <style type="text/css">
 main { max-width: 1200px; margin: 0 auto; }
-main .jp-RenderedHTMLCommon table { font-size: 12px; }
+main .jp-RenderedHTMLCommon table { font-size: 12px; max-width: 100%; table-layout: auto; }
 main .jp-RenderedHTMLCommon th, main .jp-RenderedHTMLCommon td.txt { text-align: left !important; }
-main .jp-RenderedHTMLCommon td { white-space: nowrap; }
-main .jp-RenderedHTMLCommon td.long { white-space: normal; min-width: 28em; overflow-wrap: anywhere; }
+main .jp-RenderedHTMLCommon th { white-space: normal; }
+main .jp-RenderedHTMLCommon td { white-space: normal; overflow-wrap: anywhere; vertical-align: top; }
+main .jp-RenderedHTMLCommon td.num, main .jp-RenderedHTMLCommon td.short { white-space: nowrap; }
+main .jp-RenderedHTMLCommon td.long { min-width: 16em; }
+main img { max-width: 100%; height: auto; }
 </style>
 {%- endblock html_head_css -%}
 """

@@ -63,9 +63,11 @@ def _publish(local: Path, out: str, name: str) -> str:
     target = join(out, name)
     if out.startswith("s3://"):
         filesystem(out).put(str(local), target)
-    else:
+    else:  # copied next to the target, then renamed: never a partial file under its name
         os.makedirs(out, exist_ok=True)
-        shutil.move(str(local), target)  # same filesystem: a rename; otherwise copy then rename
+        aside = f"{target}.partial-{secrets.token_hex(4)}"
+        shutil.move(str(local), aside)
+        os.replace(aside, target)
     return target
 
 
