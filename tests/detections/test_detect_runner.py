@@ -3,6 +3,7 @@ first-seen baselines across partitions, hopping windows, and the CLI verbs."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import polars as pl
@@ -25,6 +26,7 @@ BURST_RULE = {
     "id": "test-denied-burst", "title": "Denied burst", "description": "Many AccessDenied.",
     "severity": "medium", "tactic": "discovery", "technique": "T1580",
     "references": ["https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_access-denied.html"],
+    "outcome": "denied",
     "logic": {"aggregate": {"filter": "error_code = 'AccessDenied'", "group_by": ["principal_arn"],
                             "window_minutes": 10, "threshold": 6}},
     "tests": {"positive": [{"repeat": 6, "record": record("ListUsers", "iam.amazonaws.com",
@@ -35,6 +37,7 @@ NEW_REGION_RULE = {
     "id": "test-new-region", "title": "New region", "description": "Region not in baseline.",
     "severity": "medium", "tactic": "defense-evasion", "technique": "T1535",
     "references": ["https://docs.aws.amazon.com/general/latest/gr/rande-manage.html"],
+    "outcome": "any",
     "logic": {"first_seen": {"filter": "identity_type = 'IAMUser'", "attribute": "aws_region",
                              "baseline_days": 14}},
     "tests": {"context": [record("ListUsers", "iam.amazonaws.com", "2025-03-03T10:00:00Z")],
@@ -81,8 +84,9 @@ def test_detect_writes_findings_per_day_with_the_contract_schema(small_lake):
     assert json.loads(by_rule["test-new-region"]["details"])["new_value"] == "ap-south-2"
 
     store = Lake.at(str(lake))
-    for day, expected in (("2025-03-03", 0), ("2025-03-04", 2), ("2025-03-05", 1)):
-        (path,) = store.files("findings", day)  # every day gets a partition, even an empty one
+    assert store.files("findings", "2025-03-03") == []  # a day without findings writes nothing
+    for day, expected in (("2025-03-04", 2), ("2025-03-05", 1)):
+        (path,) = store.files("findings", day)
         table = pq.read_table(path)
         assert table.schema.equals(FINDINGS_SCHEMA) and table.num_rows == expected
 
@@ -102,11 +106,18 @@ def test_detect_is_idempotent_and_replaces_stale_findings(small_lake, tmp_path):
     assert day["finding_id"].to_list() == first.filter(pl.col("rule_id") == "test-stop-logging")["finding_id"].to_list()
 
 
-def test_detect_on_a_day_without_events_writes_an_empty_partition(small_lake):
+def test_detect_on_days_without_findings_writes_nothing_and_drops_stale_findings(small_lake, tmp_path):
     lake, rules_dir, _ = small_lake
-    found = run_detections(str(lake), "2025-04-01", "2025-04-01", rules_dir=rules_dir)
+    found = run_detections(str(lake), "2025-04-01", "2025-06-30", rules_dir=rules_dir)
     assert found.height == 0
-    assert pq.read_table(Lake.at(str(lake)).files("findings", "2025-04-01")[0]).num_rows == 0
+    store = Lake.at(str(lake))
+    assert store.files("findings") == []  # 91 quiet days: no empty partitions
+    run_detections(str(lake), "2025-03-04", "2025-03-04", rules_dir=rules_dir)
+    assert store.days("findings") == [dt.date(2025, 3, 4)]
+    quiet = tmp_path / "quiet-rules"
+    write_rule(quiet, {**stop_logging_rule(), "logic": {"filter": "event_name = 'NeverCalled'"}})
+    run_detections(str(lake), "2025-03-04", "2025-03-04", rules_dir=quiet)
+    assert store.days("findings") == []  # the re-run found nothing: the old findings are gone
 
 
 def test_cli_detect_rules_list_and_rules_test(small_lake, capsys):

@@ -6,6 +6,7 @@ parameters become DuckDB's ``$name``), and values are always bound, never pasted
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -35,8 +36,14 @@ def query(con: duckdb.DuckDBPyConnection, athena_sql: str, params: dict[str, Any
     """Run Athena SQL with named parameters on a DuckDB connection; a polars frame back."""
     import polars as pl
 
-    from toolkit.engines.duck import to_duckdb
-
-    sql = to_duckdb(athena_sql)
+    sql = _to_duckdb(athena_sql)
     used = {k: v for k, v in params.items() if f"${k}" in sql}
     return pl.from_arrow(con.sql(sql, params=used).to_arrow_table())
+
+
+@lru_cache(maxsize=1024)
+def _to_duckdb(athena_sql: str) -> str:
+    """The engine's transpilation, kept per text: rule tests run each rule's SQL several times."""
+    from toolkit.engines.duck import to_duckdb
+
+    return to_duckdb(athena_sql)

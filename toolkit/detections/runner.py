@@ -2,8 +2,10 @@
 
 Each rule is one Athena-dialect query through the engine interface (DuckDB locally, Athena in
 production) covering the whole day range; its groups become findings keyed to the day of their
-events, and every day of the range gets its ``findings/dt=D`` partition replaced atomically
-(an empty one when nothing fired), so re-runs are idempotent.
+events. A day with findings gets its ``findings/dt=D`` partition replaced atomically; a day
+without any writes nothing (a 600-day backfill of a quiet account leaves no 600 empty
+partitions), except that stale findings of an earlier run on that day are removed - so re-runs
+are idempotent either way.
 """
 
 from __future__ import annotations
@@ -78,15 +80,22 @@ def rule_findings(engine: Engine, rule: Rule, start: dt.date, end: dt.date,
 
 def write_findings(lake: str, days: list[dt.date], rows: list[dict],
                    endpoint_url: str | None = None) -> list[str]:
-    """Replace the ``findings`` partition of every day in the range; return their URLs."""
+    """Replace the ``findings`` partition of each day in the range that has findings, empty the
+    days that held findings before and have none now; return the URLs of written partitions."""
     from toolkit.detections.findings import findings_table
     from toolkit.lake import Lake
 
     store = Lake.at(lake, endpoint_url)
+    held_before = set(store.days("findings"))
     urls = []
     for day in days:
         day_rows = [r for r in rows if r["dt"] == day.isoformat()]
-        urls.append(store.write_parquet("findings", day, findings_table(day_rows)))
+        if day_rows:
+            urls.append(store.write_parquet("findings", day, findings_table(day_rows)))
+        elif day in held_before:
+            with store.replacing_partition("findings", day):
+                pass  # an empty staging dir: the day's stale findings are dropped atomically
+            log.info("findings of %s removed: no rule fires on that day any more", day)
     return urls
 
 
