@@ -93,7 +93,7 @@ def lookback_days(rule: Rule) -> int:
 
 def identity_sessions_cte() -> list[str]:
     """The ``cur_identity_sessions`` model's CTEs over days ``[:lookback_start, :end]``, renamed
-    ``ids_*``; the last, ``ids_final``, is the model's output."""
+    ``ids_*``; the last, ``identity_sessions``, is the model's output."""
     import sqlglot
     from sqlglot import exp
 
@@ -103,16 +103,16 @@ def identity_sessions_cte() -> list[str]:
     for eq in list(tree.find_all(exp.EQ)):
         if isinstance(eq.this, exp.Column) and eq.this.name == "dt":
             eq.replace(sqlglot.parse_one("dt between :lookback_start and :end", read="athena"))
-    names = {cte.alias for cte in tree.args["with"].expressions}
+    names = {cte.alias for cte in tree.args["with_"].expressions}
     for table in tree.find_all(exp.Table):
         if table.name in names:
             table.set("this", exp.to_identifier(f"ids_{table.name}"))
     ctes = []
-    for cte in tree.args["with"].expressions:
+    for cte in tree.args["with_"].expressions:
         ctes.append(f"ids_{cte.alias} as (\n{cte.this.sql(dialect='athena')}\n)")
     final = tree.copy()
-    final.set("with", None)
-    ctes.append(f"ids_final as (\n{final.sql(dialect='athena')}\n)")
+    final.set("with_", None)
+    ctes.append(f"identity_sessions as (\n{final.sql(dialect='athena')}\n)")
     return ctes
 
 
@@ -125,7 +125,7 @@ def sequence_sql(rule: Rule) -> str:
     ctes += identity_sessions_cte()
     ctes.append(
         "issued as (\n"
-        "  select event_id as issuing_event_id, issued_access_key_id as issued_key from ids_final\n"
+        "  select event_id as issuing_event_id, issued_access_key_id as issued_key from identity_sessions\n"
         "  where succeeded and issued_access_key_id is not null\n  union all\n"
         "  select event_id, json_extract_scalar(response_elements, '$.accessKey.accessKeyId')\n"
         "  from ev where event_source = 'iam.amazonaws.com' and event_name = 'CreateAccessKey'\n"
@@ -163,18 +163,21 @@ def sequence_sql(rule: Rule) -> str:
 
 
 def _chains_cte(steps: list[dict], minutes: int) -> str:
-    """Every ordered combination of step events that is one run of the sequence."""
+    """Every ordered combination of step events that is one run of the sequence. The new-IP test
+    is a correlated subquery, so it sits in WHERE (Trino refuses those in JOIN conditions)."""
     select = ["s1.principal as actor", f"s{len(steps)}.dt as run_day"]
     select += [f"s{i}.event_id as e{i}" for i in range(1, len(steps) + 1)]
-    joins = []
+    joins, where = [], []
     for i, step in enumerate(steps[1:], 2):
         cur, prev = f"s{i}", f"s{i - 1}"
         on = [LINKS[step.get("link", "same_principal")].format(cur=cur, prev=prev),
               f"{cur}.event_time > {prev}.event_time",
               f"{cur}.event_time <= date_add('minute', {minutes}, s1.event_time)"]
-        if step.get("new_ip"):
-            on.append(f"not exists (select 1 from ev p where p.principal = s1.principal "
-                      f"and p.source_ip_address = {cur}.source_ip_address "
-                      f"and p.event_time < {cur}.event_time)")
         joins.append(f"  join {cur} on " + "\n    and ".join(on))
-    return "chains as (\n  select " + ", ".join(select) + "\n  from s1\n" + "\n".join(joins) + "\n)"
+        if step.get("new_ip"):
+            where.append(f"not exists (select 1 from ev p where p.principal = s1.principal "
+                         f"and p.source_ip_address = {cur}.source_ip_address "
+                         f"and p.event_time < {cur}.event_time)")
+    condition = "\n  where " + "\n    and ".join(where) if where else ""
+    return ("chains as (\n  select " + ", ".join(select) + "\n  from s1\n" + "\n".join(joins)
+            + condition + "\n)")
