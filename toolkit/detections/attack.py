@@ -58,6 +58,7 @@ TECHNIQUES = {
     "T1562.008": "Impair Defenses: Disable or Modify Cloud Logs",
     "T1578.005": "Modify Cloud Compute Infrastructure: Modify Cloud Compute Configurations",
     "T1580": "Cloud Infrastructure Discovery",
+    "T1648": "Serverless Execution",
     "T1651": "Cloud Administration Command",
     "T1666": "Modify Cloud Resource Hierarchy",
 }

@@ -17,7 +17,27 @@ def register(subparsers) -> None:
     listing = verbs.add_parser("list", help="table of rules: id, severity, tactic, technique, title")
     _rules_dir(listing)
     listing.add_argument("--format", choices=("table", "json"), default="table")
+    listing.add_argument("--source", choices=("native", "sequence", "sigma"),
+                         help="only rules of this origin (sigma: the imported SigmaHQ pack)")
     listing.set_defaults(func=run_rules_list)
+    coverage = verbs.add_parser(
+        "coverage", help="ATT&CK techniques covered by native, sequence and Sigma rules",
+        description="Rules per MITRE ATT&CK technique by origin; --stratus: Stratus Red Team's "
+                    "AWS techniques and the rules that detect each.")
+    _rules_dir(coverage)
+    coverage.add_argument("--stratus", action="store_true", help="the Stratus Red Team catalogue")
+    coverage.add_argument("--format", choices=("table", "json"), default="table")
+    coverage.set_defaults(func=run_rules_coverage)
+    sigma = verbs.add_parser(
+        "import-sigma", help="compile Sigma rules (product aws, service cloudtrail) into rules",
+        description="Parse Sigma YAML files (pySigma), compile each detection to Athena SQL over "
+                    "the events table and write one trailwatch rule per Sigma rule, keeping its "
+                    "id, title, author, level, ATT&CK tags and references. Rules that cannot be "
+                    "compiled are listed with the reason; exit 1 if none compiled.")
+    sigma.add_argument("paths", nargs="+", metavar="PATH", help="Sigma .yml files or folders")
+    sigma.add_argument("--out", metavar="DIR", required=True,
+                       help="rule directory to write into (rules go to DIR/<tactic>/<id>.yml)")
+    sigma.set_defaults(func=run_import_sigma)
     testing = verbs.add_parser("test", help="run every rule against its inline test events",
                                description="Positives must match, negatives must not; exit 1 "
                                            "if any rule fails.")
@@ -54,15 +74,53 @@ def run_rules_list(args) -> int:
     from toolkit.detections.rules import load_rules
 
     rules = load_rules(args.rules)
+    if args.source:
+        rules = [r for r in rules if r.source == args.source]
     if args.format == "json":
         print(json.dumps([{"id": r.id, "severity": r.severity, "tactic": r.tactic,
-                           "technique": r.technique, "title": r.title, "kind": r.kind}
-                          for r in rules], indent=2))
+                           "technique": r.technique, "title": r.title, "kind": r.kind,
+                           "outcome": r.outcome, "source": r.source,
+                           "sigma_id": (r.sigma or {}).get("id")} for r in rules], indent=2))
         return 0
-    rows = [(r.id, r.severity, r.tactic, r.technique, r.title) for r in rules]
-    print_table(("id", "severity", "tactic", "technique", "title"), rows)
-    print(f"\n{len(rules)} rules")
+    rows = [(r.id, r.severity, r.tactic, r.technique, r.source, r.title) for r in rules]
+    print_table(("id", "severity", "tactic", "technique", "source", "title"), rows)
+    print(f"\n{len(rules)} rules" + (f" from {args.source}" if args.source else "")
+          + ("" if rules else " (none of that source in this rule directory)"))
     return 0
+
+
+def run_rules_coverage(args) -> int:
+    from toolkit.detections.coverage import coverage_frame, stratus_frame
+    from toolkit.detections.rules import load_rules
+
+    rules = load_rules(args.rules)
+    frame = stratus_frame(rules) if args.stratus else coverage_frame(rules)
+    if args.format == "json":
+        print(json.dumps(frame.to_dicts(), indent=2))
+        return 0
+    if args.stratus:
+        print_table(("stratus technique", "attack", "rules"),
+                    [(r["stratus_technique"], r["attack"], r["rules"] or "NOT COVERED")
+                     for r in frame.iter_rows(named=True)])
+        print(f"\n{int(frame['covered'].sum())} of {frame.height} Stratus Red Team AWS techniques covered")
+        return 0
+    print_table(("technique", "name", "native", "sequence", "sigma"),
+                [(r["technique"], r["technique_name"], r["native"], r["sequence"], r["sigma"])
+                 for r in frame.iter_rows(named=True)])
+    print(f"\n{frame.height} ATT&CK techniques covered by {len(rules)} rules")
+    return 0
+
+
+def run_import_sigma(args) -> int:
+    from toolkit.detections.sigma import import_sigma
+
+    report = import_sigma(args.paths, args.out)
+    for path, reason in report.skipped:
+        print(f"SKIP  {path}: {reason}")
+    for path, rule_id in report.compiled:
+        print(f"OK    {path} -> {rule_id}")
+    print(f"\n{len(report.compiled)} of {report.total} Sigma rules compiled into {args.out}")
+    return 0 if report.compiled else 1
 
 
 def run_rules_test(args) -> int:
