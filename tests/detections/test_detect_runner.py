@@ -133,7 +133,7 @@ def test_cli_detect_rules_list_and_rules_test(small_lake, capsys):
 
     assert main(["rules", "list", "--rules", str(rules_dir)]) == 0
     out = capsys.readouterr().out
-    assert out.splitlines()[0].split() == ["id", "severity", "tactic", "technique", "title"]
+    assert out.splitlines()[0].split() == ["id", "severity", "tactic", "technique", "source", "title"]
     assert "test-new-region" in out and "T1535" in out
 
     assert main(["rules", "show", "test-new-region", "--rules", str(rules_dir), "--start", "2025-03-05"]) == 0
