@@ -69,13 +69,13 @@ def coverage_chart(frame: pl.DataFrame) -> alt.Chart:
     import altair as alt
 
     long = frame.unpivot(index=["technique", "technique_name"], on=list(SOURCES),
-                         variable_name="source", value_name="rules")
-    long = long.filter(long["rules"] > 0)
+                         variable_name="source", value_name="rule_count")
+    long = long.filter(long["rule_count"] > 0)
     return (alt.Chart(long)
             .mark_bar()
             .encode(y=alt.Y("technique:N", sort="-x", title="ATT&CK technique"),
-                    x=alt.X("sum(rules):Q", title="rules"),
+                    x=alt.X("sum(rule_count):Q", title="rules"),
                     color=alt.Color("source:N", scale=alt.Scale(domain=list(SOURCES))),
-                    tooltip=["technique", "technique_name", "source", "rules"])
+                    tooltip=["technique", "technique_name", "source", "rule_count"])
             .properties(title="Detection coverage by ATT&CK technique", width=420,
                         height=alt.Step(12)))
