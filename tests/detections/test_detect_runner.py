@@ -229,3 +229,33 @@ def test_detect_on_an_s3_lake_through_moto(moto_reset, rules_dir):
     (path,) = store.files("findings", "2025-03-04")
     with store.fs.open(path, "rb") as fh:
         assert pq.read_table(fh)["finding_id"].to_pylist() == found["finding_id"].to_list()
+
+
+def test_sequence_rules_send_athena_sql_with_the_lookback_bound(tmp_path, rules_dir):
+    """Sequences on the Athena path (execution mocked, see FakeAthenaWiring): Trino-parsable SQL,
+    days bound as parameters, the earlier steps read from the look-back days."""
+    import shutil
+
+    import sqlglot
+
+    from toolkit.detections.rules import load_rules
+
+    seq = next(r for r in load_rules() if r.id == "seq-assume-role-denials-then-success")
+    dest = rules_dir / seq.tactic / f"{seq.id}.yml"
+    dest.parent.mkdir(parents=True)
+    shutil.copy(seq.path, dest)
+    denied = [record("AssumeRole", "sts.amazonaws.com", f"2025-03-04T23:5{i}:00Z", error="AccessDenied",
+                     params={"roleArn": "arn:aws:iam::111122223333:role/guess", "roleSessionName": "x"})
+              for i in range(6)]
+    ok = record("AssumeRole", "sts.amazonaws.com", "2025-03-05T00:10:00Z",
+                params={"roleArn": "arn:aws:iam::111122223333:role/ops-admin", "roleSessionName": "x"})
+    write_lake(tmp_path / "lake", [*denied, ok])
+    fake = FakeAthenaWiring(tmp_path / "lake")
+    found = run_detections(str(tmp_path / "lake"), "2025-03-05", "2025-03-05", rules_dir=rules_dir, engine=fake)
+    (sql, params, _), = fake.calls
+    assert params == {"start": "2025-03-05", "end": "2025-03-05", "lookback_start": "2025-03-04"}
+    assert "2025-03" not in sql and ":lookback_start" in sql and "ids_credential_calls" in sql
+    sqlglot.parse_one(sql, read="trino")
+    (finding,) = found.iter_rows(named=True)  # the denials of the day before count
+    assert set(finding["event_ids"]) == {r["eventID"] for r in [*denied, ok]}
+    assert finding["dt"] == "2025-03-05" and finding["rule_source"] == "sequence"

@@ -149,3 +149,25 @@ def test_coverage_table_counts_native_sequence_and_sigma_and_charts(capsys):
     assert spec["mark"]["type"] == "bar" and spec["encoding"]["color"]["field"] == "source"
     assert main(["rules", "coverage", "--stratus"]) == 0
     assert "48 of 48 Stratus Red Team AWS techniques covered" in capsys.readouterr().out
+
+
+def test_hunting_rules_run_only_when_asked(tmp_path):
+    """Sigma's AssumeRole misuse selects every role-session call (13,000 low findings per 100k
+    sample events): imported as a hunting rule, `detect` runs it only with --hunting."""
+    import shutil
+
+    from tests.detections.conftest import record, write_lake
+    from toolkit.detections import run_detections
+
+    (rule,) = [r for r in load_rules() if r.hunting]
+    assert rule.sigma["id"] == "905d389b-b853-46d0-9d3d-dea0d3a3cd49"
+    rules_dir = tmp_path / "rules" / rule.tactic
+    rules_dir.mkdir(parents=True)
+    shutil.copy(rule.path, rules_dir)
+    session = {"type": "AssumedRole", "principalId": "AROAEXAMPLE:x", "accountId": "111122223333",
+               "arn": "arn:aws:sts::111122223333:assumed-role/app/x", "accessKeyId": "ASIAEXAMPLEAPP00001",
+               "sessionContext": {"sessionIssuer": {"type": "Role", "arn": "arn:aws:iam::111122223333:role/app"}}}
+    write_lake(tmp_path / "lake", [record("ListBuckets", "s3.amazonaws.com", "2025-03-04T10:00:00Z", ident=session)])
+    args = (str(tmp_path / "lake"), "2025-03-04", "2025-03-04", tmp_path / "rules")
+    assert run_detections(*args).height == 0
+    assert run_detections(*args, hunting=True)["rule_id"].to_list() == [rule.id]

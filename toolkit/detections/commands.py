@@ -61,6 +61,10 @@ def register(subparsers) -> None:
     _rules_dir(detect)
     detect.add_argument("--format", choices=("table", "json"), default="table")
     detect.add_argument("--engine", choices=("duckdb", "athena"), help="default: TRAILWATCH_ENGINE")
+    detect.add_argument("--source", action="append", choices=("native", "sequence", "sigma"),
+                        help="run only rules of this origin (repeatable; default: all)")
+    detect.add_argument("--hunting", action="store_true",
+                        help="also run hunting rules (broad queries such as Sigma's AssumeRole misuse)")
     detect.add_argument("--allow-scan", action="store_true",
                         help="run on Athena even above the scan limit (TRAILWATCH_SCAN_LIMIT_BYTES)")
     detect.set_defaults(func=run_detect)
@@ -79,10 +83,11 @@ def run_rules_list(args) -> int:
     if args.format == "json":
         print(json.dumps([{"id": r.id, "severity": r.severity, "tactic": r.tactic,
                            "technique": r.technique, "title": r.title, "kind": r.kind,
-                           "outcome": r.outcome, "source": r.source,
+                           "outcome": r.outcome, "source": r.source, "hunting": r.hunting,
                            "sigma_id": (r.sigma or {}).get("id")} for r in rules], indent=2))
         return 0
-    rows = [(r.id, r.severity, r.tactic, r.technique, r.source, r.title) for r in rules]
+    rows = [(r.id, r.severity, r.tactic, r.technique, r.source + (" (hunting)" if r.hunting else ""),
+             r.title) for r in rules]
     print_table(("id", "severity", "tactic", "technique", "source", "title"), rows)
     print(f"\n{len(rules)} rules" + (f" from {args.source}" if args.source else "")
           + ("" if rules else " (none of that source in this rule directory)"))
@@ -167,7 +172,9 @@ def run_detect(args) -> int:
     settings = Settings.from_env(lake=args.lake, engine=args.engine)
     try:
         findings = run_detections(settings.lake, args.start, args.end, args.rules, settings,
-                                  allow_scan=args.allow_scan)
+                                  allow_scan=args.allow_scan,
+                                  sources=tuple(args.source) if args.source else None,
+                                  hunting=args.hunting)
     except ScanLimitExceeded as exc:
         print(f"trailwatch detect: {exc}", file=sys.stderr)
         return EXIT_SCAN_REFUSED

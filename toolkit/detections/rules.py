@@ -36,7 +36,7 @@ GROUP_COLUMNS = (*KEY_COLUMNS, "session_key", "principal")
 LOGIC_KINDS = ("filter", "aggregate", "first_seen", "sequence")
 TOP_LEVEL_KEYS = {"id", "title", "description", "severity", "tactic", "technique", "references",
                   "outcome", "attempted_severity", "logic", "details", "suppress", "stratus",
-                  "sigma", "tests"}
+                  "sigma", "hunting", "tests"}
 # Which call outcomes (toolkit/detections/derived/outcome.sql) a rule matches. With ``any``, a
 # finding none of whose calls succeeded is titled "Attempted" at ``attempted_severity`` (default:
 # one step below the rule's severity).
@@ -91,6 +91,7 @@ class Rule:
     allow_principals: tuple[str, ...] = ()
     stratus: tuple[str, ...] = ()
     sigma: dict[str, Any] | None = None
+    hunting: bool = False  # a hunting query: tested, listed, run by `detect --hunting` only
     tests: dict[str, list[dict]] = field(default_factory=dict)
     path: str = ""
 
@@ -176,6 +177,7 @@ def build_rule(data: dict, path: Path | str = "") -> Rule:
         suppress_service_principals=bool(suppress.get("service_principals", True)),
         allow_principals=tuple(suppress.get("principals") or ()),
         stratus=tuple(data.get("stratus") or ()), sigma=data.get("sigma"),
+        hunting=bool(data.get("hunting", False)),
         tests=dict(data.get("tests") or {}), path=str(path),
     )
 
@@ -229,6 +231,8 @@ def _validate_metadata(data: dict) -> list[str]:
     if not isinstance(stratus, list) or not all(isinstance(t, str) and STRATUS_RE.match(t)
                                                 for t in stratus):
         errors.append("stratus must list Stratus Red Team technique ids (aws.<tactic>.<name>)")
+    if not isinstance(data.get("hunting", False), bool):
+        errors.append("hunting must be true or false")
     if "sigma" in data and not (isinstance(data["sigma"], dict) and data["sigma"].get("id")):
         errors.append("sigma must be a mapping holding at least the Sigma rule's id")
     return errors

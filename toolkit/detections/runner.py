@@ -29,17 +29,21 @@ log = logging.getLogger(__name__)
 def run_detections(lake: str, start: str | dt.date, end: str | dt.date,
                    rules_dir: str | Path | None = None, settings: Settings | None = None,
                    *, engine: Engine | None = None, write: bool = True,
-                   allow_scan: bool = False) -> pl.DataFrame:
+                   allow_scan: bool = False, sources: tuple[str, ...] | None = None,
+                   hunting: bool = False) -> pl.DataFrame:
     """Run the rule library over ``[start, end]``; write and return the findings (+ ``dt``).
 
-    ``allow_scan`` lets Athena queries run above the configured scan limit (the cost guard).
+    ``allow_scan`` lets Athena queries run above the configured scan limit (the cost guard);
+    ``sources`` limits the run to rules of those origins (native, sequence, sigma; default all);
+    rules marked ``hunting`` (broad queries, not alerts) run only with ``hunting=True``.
     """
     from toolkit.config import Settings
     from toolkit.detections.rules import load_rules
     from toolkit.lake import day_range
 
     days = day_range(start, end)
-    rules = load_rules(rules_dir)
+    rules = [r for r in load_rules(rules_dir)
+             if (sources is None or r.source in sources) and (hunting or not r.hunting)]
     settings = (settings or Settings.from_env()).with_overrides(lake=lake)
     own_engine = engine is None
     if own_engine:

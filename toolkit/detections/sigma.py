@@ -174,6 +174,13 @@ def literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def condition_fields(node) -> set[str]:
+    """Every field a condition tree names."""
+    if hasattr(node, "field") and node.field:
+        return {node.field}
+    return {f for arg in getattr(node, "args", []) or [] for f in condition_fields(arg)}
+
+
 # --- test records from the rule's own selections -------------------------------------------
 
 def positive_record(node) -> dict:
@@ -320,6 +327,8 @@ def to_rule(sigma_rule, path: Path) -> dict:
         "severity": level if level != "informational" else "informational",
         "tactic": tactic, "technique": technique, "references": refs, "outcome": "any",
         "logic": {"filter": to_sql(tree)},
+        # selecting on who acted but on no API call, source, agent or error: a hunting query
+        **({"hunting": True} if all(f.startswith("userIdentity.") for f in condition_fields(tree)) else {}),
         "suppress": {"service_principals": False},
         "sigma": {k: v for k, v in {
             "id": str(sigma_rule.id), "title": sigma_rule.title, "author": sigma_rule.author,
