@@ -171,3 +171,21 @@ def test_session_grouping_cuts_rotating_ip_noise_tenfold_without_losing_a_techni
     assert session["outcomes"] == {"succeeded": 0, "denied": 505, "failed": 0}
     assert cis41["session_key"] == "AKIAEXAMPLELEAKED001"
     assert json.loads(cis41["details"])["user_agents"]
+
+
+def test_arn_prefix_resources_are_in_resource_arns_and_in_finding_details(tmp_path, one_rule):
+    """S3 DeleteObjects names its objects by ARNPrefix (Stratus' logged event, seen 2026-11-29:
+    https://stratus-red-team.cloud/attack-techniques/AWS/aws.impact.s3-ransomware-batch-deletion/)."""
+    deletes = []
+    for i in range(3):
+        rec = record("DeleteObjects", "s3.amazonaws.com", f"2025-03-04T10:0{i}:00Z",
+                     params={"bucketName": "finance", "delete": ""})
+        rec.update(eventCategory="Data", managementEvent=False, resources=[
+            {"type": "AWS::S3::Object", "ARNPrefix": "arn:aws:s3:::finance/"},
+            {"accountId": ACCOUNT, "type": "AWS::S3::Bucket", "ARN": "arn:aws:s3:::finance"}])
+        deletes.append(rec)
+    write_lake(tmp_path / "lake", deletes)
+    found = run_detections(str(tmp_path / "lake"), "2025-03-04", "2025-03-04",
+                           rules_dir=one_rule("s3-batch-deletion-burst"))
+    details = json.loads(found.row(0, named=True)["details"])
+    assert details["resources"] == ["arn:aws:s3:::finance arn:aws:s3:::finance/"]

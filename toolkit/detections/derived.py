@@ -1,7 +1,8 @@
 """Columns derived from an events row, each defined once as a SQL expression file in ``derived/``.
 
-``outcome`` (succeeded | denied | failed), ``session_key`` (the actor session) and ``principal``
-are Athena SQL expressions over the ``events`` columns. Rule SQL selects them next to the events
+``outcome`` (succeeded | denied | failed), ``session_key`` (the actor session), ``principal``
+and ``resource_arns`` (resources[].ARN and .ARNPrefix) are Athena SQL expressions over the
+``events`` columns. Rule SQL selects them next to the events
 columns, so rules may name them; Python reads the same text and never re-derives them.
 """
 
@@ -11,7 +12,7 @@ from functools import cache
 from pathlib import Path
 
 DERIVED_DIR = Path(__file__).with_name("derived")
-DERIVED_COLUMNS = ("outcome", "session_key", "principal")
+DERIVED_COLUMNS = ("outcome", "session_key", "principal", "resource_arns")
 OUTCOMES = ("succeeded", "denied", "failed")
 
 
