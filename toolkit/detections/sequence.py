@@ -11,7 +11,7 @@ A sequence rule's logic::
           min_count: 10            # optional: at least this many distinct events of the step
         - name: escalate
           filter: event_source = 'sts.amazonaws.com' and event_name = 'AssumeRole'
-          link: same_principal     # default; or same_session, or issued_credentials
+          link: same_principal     # default; or same_session, same_origin, issued_credentials
         - name: data_access
           filter: event_source = 's3.amazonaws.com' and event_name = 'GetObject'
           link: issued_credentials # signed with a key the previous step's call issued
@@ -19,9 +19,12 @@ A sequence rule's logic::
 
 ``issued_credentials`` follows the identity chain: the keys STS handed out come from the curated
 ``cur_identity_sessions`` model (its SQL is inlined over the run's days, so the link works on a
-lake whose models were not built), plus keys ``iam:CreateAccessKey`` created. Steps are ordered
+lake whose models were not built), plus keys ``iam:CreateAccessKey`` created. ``same_origin``
+links calls whose origin is the same: a call's origin is the principal that created or was
+issued its access key within the look-back (one hop), else its own principal - so an intruder
+who mints a key for another user and acts with it is still one actor. Steps are ordered
 (each after the previous), all within ``within_minutes`` of the first step's event; the rule's
-outcome clause applies to the last step. One finding per actor (the first step's principal)
+outcome clause applies to the last step. One finding per actor (the first step's origin)
 and day of the last step, holding every event of every step.
 """
 
@@ -37,6 +40,7 @@ if TYPE_CHECKING:
 
 LINKS = {
     "same_principal": "{cur}.principal = {prev}.principal",
+    "same_origin": "{cur}.origin = {prev}.origin",
     "same_session": "{cur}.session_key = {prev}.session_key",
     "issued_credentials": "{cur}.access_key_id = {prev}.issued_key",
 }
@@ -125,9 +129,10 @@ def sequence_sql(rule: Rule) -> str:
     ctes += identity_sessions_cte()
     ctes.append(
         "issued as (\n"
-        "  select event_id as issuing_event_id, issued_access_key_id as issued_key from identity_sessions\n"
+        "  select event_id as issuing_event_id, issued_access_key_id as issued_key,\n"
+        "    caller_principal as issuer_principal from identity_sessions\n"
         "  where succeeded and issued_access_key_id is not null\n  union all\n"
-        "  select event_id, json_extract_scalar(response_elements, '$.accessKey.accessKeyId')\n"
+        "  select event_id, json_extract_scalar(response_elements, '$.accessKey.accessKeyId'), principal\n"
         "  from ev where event_source = 'iam.amazonaws.com' and event_name = 'CreateAccessKey'\n"
         "    and outcome = 'succeeded'\n)")
     last = len(steps)
@@ -137,8 +142,10 @@ def sequence_sql(rule: Rule) -> str:
             where += [outcome_sql(rule), "ev.dt between :start and :end"]
         ctes.append(  # rule text, validated by check_expression
             f"s{i} as (\n  select ev.event_id, ev.event_time, ev.principal, ev.session_key, "  # noqa: S608
-            "ev.access_key_id, ev.source_ip_address, ev.dt, i.issued_key\n"
+            "ev.access_key_id, ev.source_ip_address, ev.dt, i.issued_key,\n"
+            "    coalesce(o.issuer_principal, ev.principal) as origin\n"
             "  from ev left join issued i on i.issuing_event_id = ev.event_id\n"
+            "  left join issued o on o.issued_key = ev.access_key_id\n"
             f"  where {' and '.join(where)}\n)")
     ctes.append(_chains_cte(steps, minutes))
     counts = " and ".join(f"count(distinct e{i}) >= {int(s.get('min_count', 1))}"
@@ -165,7 +172,7 @@ def sequence_sql(rule: Rule) -> str:
 def _chains_cte(steps: list[dict], minutes: int) -> str:
     """Every ordered combination of step events that is one run of the sequence. The new-IP test
     is a correlated subquery, so it sits in WHERE (Trino refuses those in JOIN conditions)."""
-    select = ["s1.principal as actor", f"s{len(steps)}.dt as run_day"]
+    select = ["s1.origin as actor", f"s{len(steps)}.dt as run_day"]
     select += [f"s{i}.event_id as e{i}" for i in range(1, len(steps) + 1)]
     joins, where = [], []
     for i, step in enumerate(steps[1:], 2):
