@@ -157,7 +157,10 @@ def run_rules_show(args) -> int:
     if rule is None:
         raise ValueError(f"unknown rule id {args.rule_id!r} (see: trailwatch rules list)")
     print(f"{rule.id}: {rule.title}\nseverity {rule.severity}, {rule.tactic} ({rule.tactic_id}), "
-          f"{rule.technique} {rule.technique_name}, kind {rule.kind}\nfile {rule.path}\n")
+          f"{rule.technique} {rule.technique_name}, kind {rule.kind}, source {rule.source}\n"
+          f"outcome {rule.outcome}" + (f" (nothing succeeded: 'Attempted', {rule.severity_if_attempted})"
+                                       if rule.outcome == "any" else "")
+          + f"\nfile {rule.path}\n")
     print(rule.description + "\n\nreferences:\n  " + "\n  ".join(rule.references) + "\n")
     print(f"-- parameters: {json.dumps(rule_params(rule, args.start, args.end or args.start))}")
     print(compile_rule(rule))
@@ -184,10 +187,10 @@ def run_detect(args) -> int:
                        details=json.loads(row["details"]))
             print(json.dumps(row, sort_keys=True))
         return 0
-    rows = [(f["dt"], f["severity"], f["rule_id"], f["principal_arn"] or "-",
+    rows = [(f["dt"], f["severity"], f["outcome"], f["rule_id"], f["principal_arn"] or "-",
              f["source_ip_address"] or "-", str(f["event_count"]))
             for f in findings.sort(["dt", "first_seen"]).iter_rows(named=True)]
-    print_table(("day", "severity", "rule", "principal", "source ip", "events"), rows)
+    print_table(("day", "severity", "outcome", "rule", "principal", "first source ip", "events"), rows)
     counts = findings.group_by("severity").len().rows() if findings.height else []
     summary = ", ".join(f"{n} {s}" for s, n in sorted(counts, key=lambda c: c[0]))
     print(f"\n{findings.height} findings ({summary or 'none'}) written to "
