@@ -16,7 +16,10 @@ create external table if not exists {{ database }}.findings (
     `first_seen` timestamp,
     `last_seen` timestamp,
     `event_count` bigint,
-    `details` string
+    `details` string,
+    `outcome` string,
+    `session_key` string,
+    `rule_source` string
 )
 partitioned by (`dt` string)
 stored as parquet

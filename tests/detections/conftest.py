@@ -60,7 +60,7 @@ def stop_logging_rule(**changes) -> dict:
     """A small valid filter rule (with tests) to derive variants from."""
     rule = {
         "id": "test-stop-logging", "title": "Trail stopped", "description": "StopLogging seen.",
-        "severity": "high", "tactic": "defense-evasion", "technique": "T1562.008",
+        "severity": "high", "tactic": "defense-evasion", "technique": "T1562.008", "outcome": "any",
         "references": ["https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_StopLogging.html"],
         "logic": {"filter": "event_source = 'cloudtrail.amazonaws.com' and event_name = 'StopLogging'"},
         "details": {"trail": "json_extract_scalar(request_parameters, '$.name')"},

@@ -3,6 +3,7 @@ first-seen baselines across partitions, hopping windows, and the CLI verbs."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import polars as pl
@@ -25,6 +26,7 @@ BURST_RULE = {
     "id": "test-denied-burst", "title": "Denied burst", "description": "Many AccessDenied.",
     "severity": "medium", "tactic": "discovery", "technique": "T1580",
     "references": ["https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_access-denied.html"],
+    "outcome": "denied",
     "logic": {"aggregate": {"filter": "error_code = 'AccessDenied'", "group_by": ["principal_arn"],
                             "window_minutes": 10, "threshold": 6}},
     "tests": {"positive": [{"repeat": 6, "record": record("ListUsers", "iam.amazonaws.com",
@@ -35,6 +37,7 @@ NEW_REGION_RULE = {
     "id": "test-new-region", "title": "New region", "description": "Region not in baseline.",
     "severity": "medium", "tactic": "defense-evasion", "technique": "T1535",
     "references": ["https://docs.aws.amazon.com/general/latest/gr/rande-manage.html"],
+    "outcome": "any",
     "logic": {"first_seen": {"filter": "identity_type = 'IAMUser'", "attribute": "aws_region",
                              "baseline_days": 14}},
     "tests": {"context": [record("ListUsers", "iam.amazonaws.com", "2025-03-03T10:00:00Z")],
@@ -81,8 +84,9 @@ def test_detect_writes_findings_per_day_with_the_contract_schema(small_lake):
     assert json.loads(by_rule["test-new-region"]["details"])["new_value"] == "ap-south-2"
 
     store = Lake.at(str(lake))
-    for day, expected in (("2025-03-03", 0), ("2025-03-04", 2), ("2025-03-05", 1)):
-        (path,) = store.files("findings", day)  # every day gets a partition, even an empty one
+    assert store.files("findings", "2025-03-03") == []  # a day without findings writes nothing
+    for day, expected in (("2025-03-04", 2), ("2025-03-05", 1)):
+        (path,) = store.files("findings", day)
         table = pq.read_table(path)
         assert table.schema.equals(FINDINGS_SCHEMA) and table.num_rows == expected
 
@@ -102,11 +106,18 @@ def test_detect_is_idempotent_and_replaces_stale_findings(small_lake, tmp_path):
     assert day["finding_id"].to_list() == first.filter(pl.col("rule_id") == "test-stop-logging")["finding_id"].to_list()
 
 
-def test_detect_on_a_day_without_events_writes_an_empty_partition(small_lake):
+def test_detect_on_days_without_findings_writes_nothing_and_drops_stale_findings(small_lake, tmp_path):
     lake, rules_dir, _ = small_lake
-    found = run_detections(str(lake), "2025-04-01", "2025-04-01", rules_dir=rules_dir)
+    found = run_detections(str(lake), "2025-04-01", "2025-06-30", rules_dir=rules_dir)
     assert found.height == 0
-    assert pq.read_table(Lake.at(str(lake)).files("findings", "2025-04-01")[0]).num_rows == 0
+    store = Lake.at(str(lake))
+    assert store.files("findings") == []  # 91 quiet days: no empty partitions
+    run_detections(str(lake), "2025-03-04", "2025-03-04", rules_dir=rules_dir)
+    assert store.days("findings") == [dt.date(2025, 3, 4)]
+    quiet = tmp_path / "quiet-rules"
+    write_rule(quiet, {**stop_logging_rule(), "logic": {"filter": "event_name = 'NeverCalled'"}})
+    run_detections(str(lake), "2025-03-04", "2025-03-04", rules_dir=quiet)
+    assert store.days("findings") == []  # the re-run found nothing: the old findings are gone
 
 
 def test_cli_detect_rules_list_and_rules_test(small_lake, capsys):
@@ -122,7 +133,7 @@ def test_cli_detect_rules_list_and_rules_test(small_lake, capsys):
 
     assert main(["rules", "list", "--rules", str(rules_dir)]) == 0
     out = capsys.readouterr().out
-    assert out.splitlines()[0].split() == ["id", "severity", "tactic", "technique", "title"]
+    assert out.splitlines()[0].split() == ["id", "severity", "tactic", "technique", "source", "title"]
     assert "test-new-region" in out and "T1535" in out
 
     assert main(["rules", "show", "test-new-region", "--rules", str(rules_dir), "--start", "2025-03-05"]) == 0
@@ -218,3 +229,33 @@ def test_detect_on_an_s3_lake_through_moto(moto_reset, rules_dir):
     (path,) = store.files("findings", "2025-03-04")
     with store.fs.open(path, "rb") as fh:
         assert pq.read_table(fh)["finding_id"].to_pylist() == found["finding_id"].to_list()
+
+
+def test_sequence_rules_send_athena_sql_with_the_lookback_bound(tmp_path, rules_dir):
+    """Sequences on the Athena path (execution mocked, see FakeAthenaWiring): Trino-parsable SQL,
+    days bound as parameters, the earlier steps read from the look-back days."""
+    import shutil
+
+    import sqlglot
+
+    from toolkit.detections.rules import load_rules
+
+    seq = next(r for r in load_rules() if r.id == "seq-assume-role-denials-then-success")
+    dest = rules_dir / seq.tactic / f"{seq.id}.yml"
+    dest.parent.mkdir(parents=True)
+    shutil.copy(seq.path, dest)
+    denied = [record("AssumeRole", "sts.amazonaws.com", f"2025-03-04T23:5{i}:00Z", error="AccessDenied",
+                     params={"roleArn": "arn:aws:iam::111122223333:role/guess", "roleSessionName": "x"})
+              for i in range(6)]
+    ok = record("AssumeRole", "sts.amazonaws.com", "2025-03-05T00:10:00Z",
+                params={"roleArn": "arn:aws:iam::111122223333:role/ops-admin", "roleSessionName": "x"})
+    write_lake(tmp_path / "lake", [*denied, ok])
+    fake = FakeAthenaWiring(tmp_path / "lake")
+    found = run_detections(str(tmp_path / "lake"), "2025-03-05", "2025-03-05", rules_dir=rules_dir, engine=fake)
+    (sql, params, _), = fake.calls
+    assert params == {"start": "2025-03-05", "end": "2025-03-05", "lookback_start": "2025-03-04"}
+    assert "2025-03" not in sql and ":lookback_start" in sql and "ids_credential_calls" in sql
+    sqlglot.parse_one(sql, read="trino")
+    (finding,) = found.iter_rows(named=True)  # the denials of the day before count
+    assert set(finding["event_ids"]) == {r["eventID"] for r in [*denied, ok]}
+    assert finding["dt"] == "2025-03-05" and finding["rule_source"] == "sequence"

@@ -30,7 +30,8 @@ def test_library_covers_every_cis_monitoring_control_and_40_more(library):
     others = [r for r in library if not r.id.startswith("cis-")]
     assert len(others) >= 40
     assert ATTACK_TACTICS <= {r.tactic for r in others}
-    assert {"aggregate", "first_seen", "filter"} == {r.kind for r in library}
+    assert {"aggregate", "first_seen", "filter", "sequence"} == {r.kind for r in library}
+    assert sum(r.kind == "sequence" for r in library) >= 6
 
 
 def test_every_rule_has_real_metadata(library):

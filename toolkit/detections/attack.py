@@ -24,6 +24,22 @@ TACTICS = {
 }
 
 TECHNIQUES = {
+    "T1003": "OS Credential Dumping",
+    "T1020": "Automated Exfiltration",
+    "T1059.001": "Command and Scripting Interpreter: PowerShell",
+    "T1059.003": "Command and Scripting Interpreter: Windows Command Shell",
+    "T1059.004": "Command and Scripting Interpreter: Unix Shell",
+    "T1070": "Indicator Removal",
+    "T1525": "Implant Internal Image",
+    "T1531": "Account Access Removal",
+    "T1555": "Credentials from Password Stores",
+    "T1566": "Phishing",
+    "T1566.002": "Phishing: Spearphishing Link",
+    # Ids of ATT&CK's newer defense-impairment techniques as SigmaHQ tags them (the names here
+    # are descriptive placeholders until attack.py is refreshed from ATT&CK's STIX data).
+    "T1685": "Defense impairment (ATT&CK id cited by SigmaHQ)",
+    "T1685.002": "Defense impairment: cloud logs (ATT&CK id cited by SigmaHQ)",
+    "T1686.001": "Defense impairment: cloud network controls (ATT&CK id cited by SigmaHQ)",
     "T1021.007": "Remote Services: Cloud Services",
     "T1059.009": "Command and Scripting Interpreter: Cloud API",
     "T1078": "Valid Accounts",
@@ -58,6 +74,7 @@ TECHNIQUES = {
     "T1562.008": "Impair Defenses: Disable or Modify Cloud Logs",
     "T1578.005": "Modify Cloud Compute Infrastructure: Modify Cloud Compute Configurations",
     "T1580": "Cloud Infrastructure Discovery",
+    "T1648": "Serverless Execution",
     "T1651": "Cloud Administration Command",
     "T1666": "Modify Cloud Resource Hierarchy",
 }

@@ -18,7 +18,27 @@ def register(subparsers) -> None:
     listing = verbs.add_parser("list", help="table of rules: id, severity, tactic, technique, title")
     _rules_dir(listing)
     cli_args.add_format(listing)
+    listing.add_argument("--source", choices=("native", "sequence", "sigma"),
+                         help="only rules of this origin (sigma: the imported SigmaHQ pack)")
     listing.set_defaults(func=run_rules_list)
+    coverage = verbs.add_parser(
+        "coverage", help="ATT&CK techniques covered by native, sequence and Sigma rules",
+        description="Rules per MITRE ATT&CK technique by origin; --stratus: Stratus Red Team's "
+                    "AWS techniques and the rules that detect each.")
+    _rules_dir(coverage)
+    coverage.add_argument("--stratus", action="store_true", help="the Stratus Red Team catalogue")
+    coverage.add_argument("--format", choices=("table", "json"), default="table")
+    coverage.set_defaults(func=run_rules_coverage)
+    sigma = verbs.add_parser(
+        "import-sigma", help="compile Sigma rules (product aws, service cloudtrail) into rules",
+        description="Parse Sigma YAML files (pySigma), compile each detection to Athena SQL over "
+                    "the events table and write one trailwatch rule per Sigma rule, keeping its "
+                    "id, title, author, level, ATT&CK tags and references. Rules that cannot be "
+                    "compiled are listed with the reason; exit 1 if none compiled.")
+    sigma.add_argument("paths", nargs="+", metavar="PATH", help="Sigma .yml files or folders")
+    sigma.add_argument("--out", metavar="DIR", required=True,
+                       help="rule directory to write into (rules go to DIR/<tactic>/<id>.yml)")
+    sigma.set_defaults(func=run_import_sigma)
     testing = verbs.add_parser("test", help="run every rule against its inline test events",
                                description="Positives must match, negatives must not; exit 1 "
                                            "if any rule fails.")
@@ -43,6 +63,10 @@ def register(subparsers) -> None:
     cli_args.add_out(detect, "file", help="write the findings rows here (in --format)")
     cli_args.add_allow_empty(detect)
     detect.add_argument("--engine", choices=("duckdb", "athena"), help="default: TRAILWATCH_ENGINE")
+    detect.add_argument("--source", action="append", choices=("native", "sequence", "sigma"),
+                        help="run only rules of this origin (repeatable; default: all)")
+    detect.add_argument("--hunting", action="store_true",
+                        help="also run hunting rules (broad queries such as Sigma's AssumeRole misuse)")
     detect.add_argument("--allow-scan", action="store_true",
                         help="run on Athena even above the scan limit (TRAILWATCH_SCAN_LIMIT_BYTES)")
     detect.set_defaults(func=run_detect)
@@ -57,8 +81,12 @@ def run_rules_list(args) -> int:
     from toolkit.detections.rules import load_rules
 
     rules = load_rules(args.rules)
+    if args.source:
+        rules = [r for r in rules if r.source == args.source]
     rows = [{"id": r.id, "severity": r.severity, "tactic": r.tactic, "technique": r.technique,
-             "title": r.title, "kind": r.kind} for r in rules]
+             "title": r.title, "kind": r.kind,
+             "outcome": r.outcome, "source": r.source + (" (hunting)" if r.hunting else ""),
+             "sigma_id": (r.sigma or {}).get("id")} for r in rules]
     emit_rows(rows, args.format, table=_rules_table)
     return 0
 
@@ -67,9 +95,43 @@ def _rules_table(rows: list[dict]) -> str:
     import io
 
     text = io.StringIO()
-    columns = ("id", "severity", "tactic", "technique", "title")
+    columns = ("id", "severity", "tactic", "technique", "source", "title")
     print_table(columns, [tuple(r[c] for c in columns) for r in rows], out=text)
     return text.getvalue() + f"\n{len(rows)} rules\n"
+
+
+def run_rules_coverage(args) -> int:
+    from toolkit.detections.coverage import coverage_frame, stratus_frame
+    from toolkit.detections.rules import load_rules
+
+    rules = load_rules(args.rules)
+    frame = stratus_frame(rules) if args.stratus else coverage_frame(rules)
+    if args.format == "json":
+        print(json.dumps(frame.to_dicts(), indent=2))
+        return 0
+    if args.stratus:
+        print_table(("stratus technique", "attack", "rules"),
+                    [(r["stratus_technique"], r["attack"], r["rules"] or "NOT COVERED")
+                     for r in frame.iter_rows(named=True)])
+        print(f"\n{int(frame['covered'].sum())} of {frame.height} Stratus Red Team AWS techniques covered")
+        return 0
+    print_table(("technique", "name", "native", "sequence", "sigma"),
+                [(r["technique"], r["technique_name"], r["native"], r["sequence"], r["sigma"])
+                 for r in frame.iter_rows(named=True)])
+    print(f"\n{frame.height} ATT&CK techniques covered by {len(rules)} rules")
+    return 0
+
+
+def run_import_sigma(args) -> int:
+    from toolkit.detections.sigma import import_sigma
+
+    report = import_sigma(args.paths, args.out)
+    for path, reason in report.skipped:
+        print(f"SKIP  {path}: {reason}")
+    for path, rule_id in report.compiled:
+        print(f"OK    {path} -> {rule_id}")
+    print(f"\n{len(report.compiled)} of {report.total} Sigma rules compiled into {args.out}")
+    return 0 if report.compiled else 1
 
 
 def run_rules_test(args) -> int:
@@ -101,7 +163,10 @@ def run_rules_show(args) -> int:
     if rule is None:
         raise ValueError(f"unknown rule id {args.rule_id!r} (see: trailwatch rules list)")
     print(f"{rule.id}: {rule.title}\nseverity {rule.severity}, {rule.tactic} ({rule.tactic_id}), "
-          f"{rule.technique} {rule.technique_name}, kind {rule.kind}\nfile {rule.path}\n")
+          f"{rule.technique} {rule.technique_name}, kind {rule.kind}, source {rule.source}\n"
+          f"outcome {rule.outcome}" + (f" (nothing succeeded: 'Attempted', {rule.severity_if_attempted})"
+                                       if rule.outcome == "any" else "")
+          + f"\nfile {rule.path}\n")
     print(rule.description + "\n\nreferences:\n  " + "\n  ".join(rule.references) + "\n")
     print(f"-- parameters: {json.dumps(rule_params(rule, args.start, args.end or args.start))}")
     print(compile_rule(rule))
@@ -120,7 +185,9 @@ def run_detect(args) -> int:
                    {"events": coverage.window(args.start, args.end)}, allow_empty=args.allow_empty)
     cli_args.check_writable_lake(settings.lake)  # findings are written back: fail before the work
     findings = run_detections(settings.lake, args.start, args.end, args.rules, settings,
-                              allow_scan=args.allow_scan)
+                              allow_scan=args.allow_scan,
+                              sources=tuple(args.source) if args.source else None,
+                              hunting=args.hunting)
     if args.format == "json":  # one finding object per line (JSON Lines), details as an object
         write_text("".join(json.dumps({**row, "details": json.loads(row["details"])},
                                       sort_keys=True, default=json_default) + "\n"
@@ -129,10 +196,10 @@ def run_detect(args) -> int:
     if args.format != "table" or args.out:
         emit_rows(findings, args.format, args.out)
         return 0
-    rows = [(f["dt"], f["severity"], f["rule_id"], f["principal_arn"] or "-",
+    rows = [(f["dt"], f["severity"], f["outcome"], f["rule_id"], f["principal_arn"] or "-",
              f["source_ip_address"] or "-", str(f["event_count"]))
             for f in findings.sort(["dt", "first_seen"]).iter_rows(named=True)]
-    print_table(("day", "severity", "rule", "principal", "source ip", "events"), rows)
+    print_table(("day", "severity", "outcome", "rule", "principal", "first source ip", "events"), rows)
     counts = findings.group_by("severity").len().rows() if findings.height else []
     summary = ", ".join(f"{n} {s}" for s, n in sorted(counts, key=lambda c: c[0]))
     print(f"\n{findings.height} findings ({summary or 'none'}) written to "

@@ -1,11 +1,14 @@
 """Detection rules as data: load YAML rule files, validate them, expand their test events.
 
 A rule file lives at ``rules/<tactic>/<id>.yml`` and holds metadata (id, title, description,
-severity, MITRE ATT&CK tactic and technique, references), its logic (exactly one of ``filter``,
-``aggregate`` or ``first_seen``, see ``toolkit.detections.sql``), optional ``details`` (named
-SQL expressions reported with each finding), ``suppress`` (AWS service principals, allow-listed
-principal ARN patterns) and inline ``tests`` (``context``, ``positive``, ``negative`` CloudTrail
-records). Validation collects every problem of every file so one run shows them all.
+severity, MITRE ATT&CK tactic and technique, references), its ``outcome`` clause (which call
+outcomes match, see ``OUTCOME_CLAUSES``), its logic (exactly one of ``filter``, ``aggregate``,
+``first_seen`` or ``sequence``, see ``toolkit.detections.sql`` and ``.sequence``), optional
+``details`` (named SQL expressions reported with each finding), ``suppress`` (AWS service
+principals, allow-listed principal ARN patterns), ``stratus`` (the Stratus Red Team techniques
+it detects), ``sigma`` (attribution of a rule imported from Sigma) and inline ``tests``
+(``context``, ``positive``, ``negative`` CloudTrail records; fields a record leaves out come
+from ``DEFAULT_RECORD``). Validation collects every problem of every file so one run shows them.
 """
 
 from __future__ import annotations
@@ -29,9 +32,39 @@ DETAIL_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
 # string literal gets through.
 PRINCIPAL_PATTERN_RE = re.compile(r"^arn:aws[a-z-]*:[A-Za-z0-9:/_+=,.@*-]+$")
 KEY_COLUMNS = ("principal_arn", "access_key_id", "source_ip_address", "account_id", "region")
-LOGIC_KINDS = ("filter", "aggregate", "first_seen")
+GROUP_COLUMNS = (*KEY_COLUMNS, "session_key", "principal")
+LOGIC_KINDS = ("filter", "aggregate", "first_seen", "sequence")
 TOP_LEVEL_KEYS = {"id", "title", "description", "severity", "tactic", "technique", "references",
-                  "logic", "details", "suppress", "tests"}
+                  "outcome", "attempted_severity", "logic", "details", "suppress", "stratus",
+                  "sigma", "hunting", "tests"}
+# Which call outcomes (toolkit/detections/derived/outcome.sql) a rule matches. With ``any``, a
+# finding none of whose calls succeeded is titled "Attempted" at ``attempted_severity`` (default:
+# one step below the rule's severity).
+OUTCOME_CLAUSES = {
+    "any": None,
+    "succeeded": "outcome = 'succeeded'",
+    "denied": "outcome = 'denied'",
+    "unsuccessful": "outcome <> 'succeeded'",
+}
+STRATUS_RE = re.compile(r"^aws\.[a-z-]+\.[a-z0-9-]+$")
+# Fields an inline test record may leave out: an IAM user's CLI call, 2025-03-04 10:00 UTC.
+DEFAULT_RECORD = {
+    "eventVersion": "1.09",
+    "userIdentity": {"type": "IAMUser", "principalId": "AIDACKCEVSQ6C2EXAMPLE",
+                     "arn": "arn:aws:iam::111122223333:user/alice", "accountId": "111122223333",
+                     "accessKeyId": "AKIAIOSFODNN7EXAMPLE", "userName": "alice"},
+    "eventTime": "2025-03-04T10:00:00Z",
+    "awsRegion": "us-east-1",
+    "sourceIPAddress": "203.0.113.10",
+    "userAgent": "aws-cli/2.15.30 Python/3.11.8 Linux/6.1 exe/x86_64.amzn.2023",
+    "requestParameters": None,
+    "responseElements": None,
+    "readOnly": False,
+    "eventType": "AwsApiCall",
+    "managementEvent": True,
+    "recipientAccountId": "111122223333",
+    "eventCategory": "Management",
+}
 
 
 class RuleError(ValueError):
@@ -49,13 +82,30 @@ class Rule:
     tactic: str
     technique: str
     references: tuple[str, ...]
-    kind: str  # filter | aggregate | first_seen
+    kind: str  # filter | aggregate | first_seen | sequence
     logic: dict[str, Any]
+    outcome: str = "any"
+    attempted_severity: str | None = None
     details: dict[str, str] = field(default_factory=dict)
     suppress_service_principals: bool = True
     allow_principals: tuple[str, ...] = ()
+    stratus: tuple[str, ...] = ()
+    sigma: dict[str, Any] | None = None
+    hunting: bool = False  # a hunting query: tested, listed, run by `detect --hunting` only
     tests: dict[str, list[dict]] = field(default_factory=dict)
     path: str = ""
+
+    @property
+    def source(self) -> str:
+        """native | sequence | sigma: where the rule comes from (``rules list --source``)."""
+        return "sigma" if self.sigma else ("sequence" if self.kind == "sequence" else "native")
+
+    @property
+    def severity_if_attempted(self) -> str:
+        """The severity of a finding none of whose calls succeeded (``outcome: any`` rules)."""
+        if self.attempted_severity:
+            return self.attempted_severity
+        return SEVERITIES[max(0, SEVERITY_RANK[self.severity] - 1)]
 
     @property
     def tactic_id(self) -> str:
@@ -67,11 +117,14 @@ class Rule:
 
     @property
     def filter(self) -> str:
+        if self.kind == "sequence":
+            return " or ".join(f"({step['filter']})" for step in self.logic["sequence"]["steps"])
         return self.logic["filter"] if self.kind == "filter" else self.logic[self.kind]["filter"]
 
     def test_records(self, case: str) -> list[dict]:
-        """The inline records of one test case (``context``/``positive``/``negative``), expanded."""
-        return expand_records(self.tests.get(case, []))
+        """The inline records of one test case (``context``/``positive``/``negative``), expanded
+        and completed from ``DEFAULT_RECORD`` (eventIDs unique per rule and case)."""
+        return expand_records(self.tests.get(case, []), f"{self.id}/{case}")
 
 
 def load_rules(rules_dir: str | Path | None = None) -> list[Rule]:
@@ -119,9 +172,12 @@ def build_rule(data: dict, path: Path | str = "") -> Rule:
         id=data["id"], title=data["title"], description=data["description"].strip(),
         severity=data["severity"], tactic=data["tactic"], technique=data["technique"],
         references=tuple(data.get("references") or ()), kind=kind, logic=logic,
+        outcome=data["outcome"], attempted_severity=data.get("attempted_severity"),
         details=dict(data.get("details") or {}),
         suppress_service_principals=bool(suppress.get("service_principals", True)),
         allow_principals=tuple(suppress.get("principals") or ()),
+        stratus=tuple(data.get("stratus") or ()), sigma=data.get("sigma"),
+        hunting=bool(data.get("hunting", False)),
         tests=dict(data.get("tests") or {}), path=str(path),
     )
 
@@ -131,7 +187,8 @@ def validate_rule(data: Any, path: Path | None = None, root: Path | None = None)
     if not isinstance(data, dict):
         return ["a rule file must hold a mapping"]
     errors = [f"unknown key {k!r}" for k in data if k not in TOP_LEVEL_KEYS]
-    for key in ("id", "title", "description", "severity", "tactic", "technique", "logic", "tests"):
+    for key in ("id", "title", "description", "severity", "tactic", "technique", "outcome", "logic",
+                "tests"):
         if key not in data:
             errors.append(f"missing required key {key!r}")
     if errors:
@@ -165,6 +222,19 @@ def _validate_metadata(data: dict) -> list[str]:
     refs = data.get("references") or []
     if not isinstance(refs, list) or not refs or not all(isinstance(r, str) and r for r in refs):
         errors.append("references must be a non-empty list of strings (AWS docs URLs, CIS ids)")
+    if data["outcome"] not in OUTCOME_CLAUSES:
+        errors.append(f"outcome {data['outcome']!r} must be one of {', '.join(OUTCOME_CLAUSES)}")
+    attempted = data.get("attempted_severity")
+    if attempted is not None and (attempted not in SEVERITIES or data["outcome"] != "any"):
+        errors.append("attempted_severity must be a severity, and only with outcome: any")
+    stratus = data.get("stratus") or []
+    if not isinstance(stratus, list) or not all(isinstance(t, str) and STRATUS_RE.match(t)
+                                                for t in stratus):
+        errors.append("stratus must list Stratus Red Team technique ids (aws.<tactic>.<name>)")
+    if not isinstance(data.get("hunting", False), bool):
+        errors.append("hunting must be true or false")
+    if "sigma" in data and not (isinstance(data["sigma"], dict) and data["sigma"].get("id")):
+        errors.append("sigma must be a mapping holding at least the Sigma rule's id")
     return errors
 
 
@@ -185,6 +255,10 @@ def _validate_logic(logic: Any) -> list[str]:
         return [] if _nonempty_str(logic["filter"]) else ["logic.filter must be a SQL condition"]
     if "aggregate" in logic:
         return _validate_aggregate(logic["aggregate"])
+    if "sequence" in logic:
+        from toolkit.detections.sequence import validate_sequence
+
+        return validate_sequence(logic["sequence"])
     return _validate_first_seen(logic["first_seen"])
 
 
@@ -196,8 +270,8 @@ def _validate_aggregate(agg: Any) -> list[str]:
     if not _nonempty_str(agg.get("filter")):
         errors.append("logic.aggregate.filter must be a SQL condition")
     group_by = agg.get("group_by")
-    if not isinstance(group_by, list) or not group_by or not set(group_by) <= set(KEY_COLUMNS):
-        errors.append(f"logic.aggregate.group_by must list some of {', '.join(KEY_COLUMNS)}")
+    if not isinstance(group_by, list) or not group_by or not set(group_by) <= set(GROUP_COLUMNS):
+        errors.append(f"logic.aggregate.group_by must list some of {', '.join(GROUP_COLUMNS)}")
     if not _positive_int(agg.get("window_minutes")) or agg["window_minutes"] > 1440:
         errors.append("logic.aggregate.window_minutes must be an integer from 1 to 1440")
     elif 1440 % agg["window_minutes"]:
@@ -267,8 +341,7 @@ def _record_problem(item: Any) -> str | None:
         item = item["record"]
     if not isinstance(item, dict):
         return "must be a CloudTrail record mapping"
-    missing = [k for k in ("eventID", "eventTime", "eventSource", "eventName", "awsRegion",
-                           "userIdentity", "eventVersion", "recipientAccountId") if k not in item]
+    missing = [k for k in ("eventSource", "eventName") if k not in item]
     return f"missing CloudTrail fields {missing}" if missing else None
 
 
@@ -282,18 +355,33 @@ def _validate_sql(data: dict) -> list[str]:
     return []
 
 
-def expand_records(items: list) -> list[dict]:
-    """Inline test records with ``{repeat: N, record: {...}}`` entries expanded.
+def complete_record(record: dict, label: str, index: int) -> dict:
+    """``record`` with the fields it leaves out taken from ``DEFAULT_RECORD``; a missing eventID
+    or requestID is derived from ``label`` (rule id and case) and ``index`` (UUID-shaped)."""
+    import hashlib
+
+    if all(k in record for k in (*DEFAULT_RECORD, "eventID", "requestID")):
+        return record
+    digest = hashlib.sha256(f"{label}/{index}".encode()).hexdigest()
+    uuid = f"{digest[:8]}-{digest[8:12]}-4{digest[13:16]}-8{digest[17:20]}-{digest[20:28]}0000"
+    return {**copy.deepcopy(DEFAULT_RECORD), "eventID": uuid,
+            "requestID": f"{digest[32:40]}-{digest[40:44]}-4{digest[45:48]}-8{digest[49:52]}-{digest[52:64]}",
+            **record}
+
+
+def expand_records(items: list, label: str = "inline") -> list[dict]:
+    """Inline test records completed (``complete_record``), ``{repeat: N, record: {...}}``
+    entries expanded.
 
     Copy ``i`` of a repeated record gets the eventID with its last four hex digits replaced by
     ``i`` (still UUID-shaped) and an eventTime ``i`` seconds later, so bursts are written once.
     """
     records = []
-    for item in items:
+    for n, item in enumerate(items):
         if "repeat" not in item:
-            records.append(item)
+            records.append(complete_record(item, label, n))
             continue
-        base = item["record"]
+        base = complete_record(item["record"], label, n)
         start = dt.datetime.fromisoformat(base["eventTime"].replace("Z", "+00:00"))
         for i in range(item["repeat"]):
             record = copy.deepcopy(base)

@@ -2,8 +2,10 @@
 
 Each rule is one Athena-dialect query through the engine interface (DuckDB locally, Athena in
 production) covering the whole day range; its groups become findings keyed to the day of their
-events, and every day of the range gets its ``findings/dt=D`` partition replaced atomically
-(an empty one when nothing fired), so re-runs are idempotent.
+events. A day with findings gets its ``findings/dt=D`` partition replaced atomically; a day
+without any writes nothing (a 600-day backfill of a quiet account leaves no 600 empty
+partitions), except that stale findings of an earlier run on that day are removed - so re-runs
+are idempotent either way.
 """
 
 from __future__ import annotations
@@ -27,17 +29,21 @@ log = logging.getLogger(__name__)
 def run_detections(lake: str, start: str | dt.date, end: str | dt.date,
                    rules_dir: str | Path | None = None, settings: Settings | None = None,
                    *, engine: Engine | None = None, write: bool = True,
-                   allow_scan: bool = False) -> pl.DataFrame:
+                   allow_scan: bool = False, sources: tuple[str, ...] | None = None,
+                   hunting: bool = False) -> pl.DataFrame:
     """Run the rule library over ``[start, end]``; write and return the findings (+ ``dt``).
 
-    ``allow_scan`` lets Athena queries run above the configured scan limit (the cost guard).
+    ``allow_scan`` lets Athena queries run above the configured scan limit (the cost guard);
+    ``sources`` limits the run to rules of those origins (native, sequence, sigma; default all);
+    rules marked ``hunting`` (broad queries, not alerts) run only with ``hunting=True``.
     """
     from toolkit.config import Settings
     from toolkit.detections.rules import load_rules
     from toolkit.lake import day_range
 
     days = day_range(start, end)
-    rules = load_rules(rules_dir)
+    rules = [r for r in load_rules(rules_dir)
+             if (sources is None or r.source in sources) and (hunting or not r.hunting)]
     settings = (settings or Settings.from_env()).with_overrides(lake=lake)
     own_engine = engine is None
     if own_engine:
@@ -78,15 +84,22 @@ def rule_findings(engine: Engine, rule: Rule, start: dt.date, end: dt.date,
 
 def write_findings(lake: str, days: list[dt.date], rows: list[dict],
                    endpoint_url: str | None = None) -> list[str]:
-    """Replace the ``findings`` partition of every day in the range; return their URLs."""
+    """Replace the ``findings`` partition of each day in the range that has findings, empty the
+    days that held findings before and have none now; return the URLs of written partitions."""
     from toolkit.detections.findings import findings_table
     from toolkit.lake import Lake
 
     store = Lake.at(lake, endpoint_url)
+    held_before = set(store.days("findings"))
     urls = []
     for day in days:
         day_rows = [r for r in rows if r["dt"] == day.isoformat()]
-        urls.append(store.write_parquet("findings", day, findings_table(day_rows)))
+        if day_rows:
+            urls.append(store.write_parquet("findings", day, findings_table(day_rows)))
+        elif day in held_before:
+            with store.replacing_partition("findings", day):
+                pass  # an empty staging dir: the day's stale findings are dropped atomically
+            log.info("findings of %s removed: no rule fires on that day any more", day)
     return urls
 
 

@@ -1,7 +1,9 @@
 """The ``findings`` table: its columns and Parquet schema (the one source of truth).
 
-One row is one finding: a rule matched a group of events (a principal, key, IP, account and
-region on one day for filter rules; a key and time window for aggregations). ``event_ids``
+One row is one finding: a rule matched a group of events (an actor session - access key, else
+principal - on one day for filter rules; a key and time window for aggregations; one run of a
+sequence). ``outcome`` says what the calls achieved: ``succeeded`` if any did, else ``denied`` or
+``failed`` (then the title starts "Attempted" and the severity is the rule's attempted one). ``event_ids``
 lists the CloudTrail eventIDs behind it (capped at ``MAX_EVENT_IDS``; ``event_count`` is the
 full count and ``details`` says when the list was truncated). ``sql/ddl/findings.sql`` mirrors it.
 """
@@ -29,6 +31,9 @@ FINDINGS_SCHEMA = pa.schema([
     ("last_seen", pa.timestamp("us", tz="UTC")),
     ("event_count", pa.int64()),
     ("details", pa.string()),
+    ("outcome", pa.string()),      # succeeded | denied | failed (derived/outcome.sql, rolled up)
+    ("session_key", pa.string()),  # the actor session grouped on (derived/session_key.sql)
+    ("rule_source", pa.string()),  # native | sequence | sigma
 ])
 
 FINDINGS_COLUMNS = tuple(FINDINGS_SCHEMA.names)

@@ -1,17 +1,23 @@
 """Compile a rule into one Athena-dialect SELECT over ``events`` returning finding groups.
 
 Every rule kind returns the same columns, one row per finding:
-``principal_arn, access_key_id, source_ip_address, account_id, region, day, window_start,
-group_value, first_seen, last_seen, event_count, event_ids, event_names, user_agents`` and one
+``principal_arn, access_key_id, source_ip_address, account_id, region, session_key, day,
+window_start, group_value, first_seen, last_seen, event_count, outcome, succeeded_count,
+denied_count, failed_count, event_ids, event_names, user_agents, source_ips, regions`` and one
 ``detail_<name>`` per rule detail (lists as ``LIST_SEP``-joined strings); aggregations add
-``measure`` and first-seen rules ``entity``.
+``measure`` and first-seen rules ``entity``. A group's ``outcome`` is ``succeeded`` when any of
+its calls succeeded, else ``denied`` when any was denied, else ``failed`` (each call's outcome is
+``toolkit/detections/derived/outcome.sql``). Key columns a group does not share hold the value
+of its first event (``source_ip_address``, ``region``) or null; ``source_ips`` lists them all.
 
 SQL text is assembled only from rule files (reviewed data, each expression parsed by sqlglot,
 checked to name only events columns, with no subquery or second statement); run-time values
 (days) are always bound parameters. Parameters (bound by the engine, never pasted):
 ``:start`` and ``:end`` (days, ``YYYY-MM-DD``) and, for first-seen rules, ``:baseline_start``.
 
-- filter: matching events grouped per principal, access key, source IP, account, region, day;
+- filter: matching events grouped per actor session (``derived/session_key.sql``: the access
+  key, else the principal), account and day - not per source IP, so a session rotating IPs is
+  one finding whose evidence lists its IPs, user agents and counts;
 - aggregate: matching events per ``group_by`` keys and (hopping) window, kept when the count
   (or the count of distinct ``count_distinct`` values) reaches ``threshold``;
 - first_seen: events whose ``attribute`` value the ``entity`` (default the principal) never
@@ -23,7 +29,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from toolkit.detections.rules import KEY_COLUMNS
+from toolkit.detections.derived import DERIVED_COLUMNS, events_with_derived
+from toolkit.detections.rules import KEY_COLUMNS, OUTCOME_CLAUSES
 
 if TYPE_CHECKING:
     from toolkit.detections.rules import Rule
@@ -54,20 +61,41 @@ def rule_params(rule: Rule, start: str | dt.date, end: str | dt.date) -> dict[st
     if rule.kind == "first_seen":
         look_back = dt.timedelta(days=rule.logic["first_seen"]["baseline_days"])
         params["baseline_start"] = (start - look_back).isoformat()
+    if rule.kind == "sequence":
+        from toolkit.detections.sequence import lookback_days
+
+        params["lookback_start"] = (start - dt.timedelta(days=lookback_days(rule))).isoformat()
     return params
 
 
+_COMPILED: dict[str, str] = {}
+
+
 def compile_rule(rule: Rule) -> str:
-    """The rule's SELECT in Athena dialect (validated: parses, known columns, one statement)."""
-    for label, expr in _rule_expressions(rule):
+    """The rule's SELECT in Athena dialect (validated: parses, known columns, one statement).
+
+    Compiled text is kept per rule content (parsing dominates ``rules test``'s run time)."""
+    key = repr((rule.id, rule.kind, rule.logic, rule.outcome, rule.details,
+                rule.suppress_service_principals, rule.allow_principals))
+    if key not in _COMPILED:
+        _COMPILED[key] = _compile(rule)
+    return _COMPILED[key]
+
+
+def _compile(rule: Rule) -> str:
+    from toolkit.detections.sequence import sequence_expressions, sequence_sql
+
+    for label, expr in _rule_expressions(rule) + sequence_expressions(rule):
         check_expression(expr, label, rule.id)
-    sql = {"filter": _filter_sql, "aggregate": _aggregate_sql, "first_seen": _first_seen_sql}[rule.kind](rule)
+    compilers = {"filter": _filter_sql, "aggregate": _aggregate_sql,
+                 "first_seen": _first_seen_sql, "sequence": sequence_sql}
+    sql = compilers[rule.kind](rule)
     _parse(sql, f"compiled SQL of rule {rule.id}")
     return sql
 
 
 def _rule_expressions(rule: Rule) -> list[tuple[str, str]]:
-    exprs = [("filter", rule.filter)]
+    exprs = [] if rule.kind == "sequence" else [("filter", rule.filter)]
     if rule.kind == "aggregate" and "count_distinct" in rule.logic["aggregate"]:
         exprs.append(("count_distinct", rule.logic["aggregate"]["count_distinct"]))
     if rule.kind == "first_seen":
@@ -88,7 +116,7 @@ def check_expression(expr: str, label: str, rule_id: str) -> None:
     tree = _parse(f"select 1 from events where {expr}", f"rule {rule_id}: {label}")  # noqa: S608 - parsed, not run
     if len(list(tree.find_all(exp.Select))) > 1:
         raise SqlError(f"rule {rule_id}: {label} must not contain subqueries")
-    known = set(EVENT_COLUMNS) | set(EVENTS_EXTRA_COLUMNS)
+    known = set(EVENT_COLUMNS) | set(EVENTS_EXTRA_COLUMNS) | set(DERIVED_COLUMNS)
     for column in tree.find_all(exp.Column):
         root = column.parts[0].name if column.parts else column.name
         if root not in known:
@@ -129,34 +157,52 @@ def like_pattern(arn_pattern: str) -> str:
     return arn_pattern.replace("%", "\\%").replace("_", "\\_").replace("*", "%")
 
 
+def outcome_sql(rule: Rule) -> str:
+    """The WHERE conjunct of the rule's outcome clause (``true`` for ``outcome: any``)."""
+    return OUTCOME_CLAUSES[rule.outcome] or "true"
+
+
 def _matched_cte(rule: Rule, filter_sql: str, extra: dict[str, str]) -> str:
     """The CTE of matching events with the finding key columns and any extra expressions."""
-    columns = ["event_id", "event_time", "event_name", "user_agent", "dt as day"]
+    columns = ["event_id", "event_time", "event_name", "user_agent", "dt as day", "outcome",
+               "session_key", "principal"]
     columns += [f"{expr} as {name}" for name, expr in KEY_EXPRESSIONS.items()]
     columns += [f"{expr} as {name}" for name, expr in extra.items()]
     columns += [f"{expr} as detail_{name}" for name, expr in rule.details.items()]
     return (
-        "matched as (\n  select\n    " + ",\n    ".join(columns) + "\n  from events\n"
-        "  where dt between :start and :end\n"
-        f"    and ({filter_sql})\n"
+        "matched as (\n  select\n    " + ",\n    ".join(columns) + "\n"
+        f"  from {events_with_derived('dt between :start and :end')}\n"
+        f"  where ({filter_sql})\n"
+        f"    and {outcome_sql(rule)}\n"
         f"    and {suppression_sql(rule)}\n)"
     )
 
 
-def _aggregates(rule: Rule, keys: tuple[str, ...]) -> list[str]:
-    """Finding columns computed over one group; key columns not grouped on keep a single value."""
-    cols = [f"case when min({c}) = max({c}) then min({c}) end as {c}"
-            for c in KEY_COLUMNS if c not in keys]
+def _joined(column: str) -> str:
+    return f"array_join(array_agg(distinct {column}), {LIST_SEP}) as {column}"
+
+
+def group_columns(rule: Rule, keys: tuple[str, ...], extra_details: tuple[str, ...] = ()) -> list[str]:
+    """Finding columns computed over one group of matched events (``keys`` are grouped on)."""
+    firsts = ("source_ip_address", "region")
+    cols = [f"min_by({c}, event_time) as {c}" for c in firsts if c not in keys]
+    cols += [f"case when min({c}) = max({c}) then min({c}) end as {c}"
+             for c in (*KEY_COLUMNS, "session_key") if c not in keys and c not in firsts]
     cols += [
         "min(event_time) as first_seen",
         "max(event_time) as last_seen",
         "count(*) as event_count",
+        "case when count_if(outcome = 'succeeded') > 0 then 'succeeded' "
+        "when count_if(outcome = 'denied') > 0 then 'denied' else 'failed' end as outcome",
+        *(f"count_if(outcome = '{o}') as {o}_count" for o in ("succeeded", "denied", "failed")),
         f"array_join(array_agg(event_id order by event_time, event_id), {LIST_SEP}) as event_ids",
-        f"array_join(array_agg(distinct event_name), {LIST_SEP}) as event_names",
-        f"array_join(array_agg(distinct user_agent), {LIST_SEP}) as user_agents",
+        _joined("event_name").replace("as event_name", "as event_names"),
+        _joined("user_agent").replace("as user_agent", "as user_agents"),
+        _joined("source_ip_address").replace("as source_ip_address", "as source_ips"),
+        _joined("region").replace("as region", "as regions"),
     ]
     cols += [f"array_join(array_agg(distinct detail_{name}), {LIST_SEP}) as detail_{name}"
-             for name in rule.details]
+             for name in (*rule.details, *extra_details)]
     return cols
 
 
@@ -166,12 +212,18 @@ def _select(keys: tuple[str, ...], window: str, group_value: str, aggs: list[str
 
 
 def _filter_sql(rule: Rule) -> str:
-    keys = KEY_COLUMNS
+    keys = ("session_key", "account_id")
     return (
         f"with {_matched_cte(rule, rule.filter, {})}\n"
-        f"{_select(keys, 'min(event_time)', 'cast(null as varchar)', _aggregates(rule, keys))}\n"
+        f"{_select(keys, 'min(event_time)', 'cast(null as varchar)', group_columns(rule, keys))}\n"
         f"from matched\ngroup by {', '.join(keys)}, day"
     )
+
+
+def aggregate_keys(rule: Rule) -> tuple[str, ...]:
+    """The columns an aggregate rule groups on, in a stable order."""
+    group_by = rule.logic["aggregate"]["group_by"]
+    return tuple(k for k in (*KEY_COLUMNS, "session_key", "principal") if k in group_by)
 
 
 def _aggregate_sql(rule: Rule) -> str:
@@ -179,7 +231,7 @@ def _aggregate_sql(rule: Rule) -> str:
     so a burst no longer than half a window is never split by a boundary. Overlapping windows
     of one key that both fire are merged into one finding by ``findings.merge_hops``."""
     agg = rule.logic["aggregate"]
-    keys = tuple(k for k in KEY_COLUMNS if k in agg["group_by"])
+    keys = aggregate_keys(rule)
     seconds = agg["window_minutes"] * 60
     extra = {"measure_value": agg["count_distinct"]} if "count_distinct" in agg else {}
     measure = "count(distinct measure_value)" if extra else "count(*)"
@@ -188,7 +240,7 @@ def _aggregate_sql(rule: Rule) -> str:
         f"{seconds}) * {seconds} - shift) as window_bucket\n  from matched\n"
         f"  cross join unnest(array[0, {seconds // 2}]) as o(shift)\n)"
     )
-    aggs = _aggregates(rule, keys) + [f"{measure} as measure"]
+    aggs = group_columns(rule, keys) + [f"{measure} as measure"]
     return (
         f"with {_matched_cte(rule, agg['filter'], extra)},\n{hops}\n"
         f"{_select(keys, 'window_bucket', 'cast(null as varchar)', aggs)}\n"
@@ -205,12 +257,12 @@ def _first_seen_sql(rule: Rule) -> str:
              "baseline_from": f"cast(date_add('day', -{days}, cast(dt as date)) as varchar)"}
     history = (  # rule text, validated by check_expression
         f"history as (\n  select distinct {entity} as h_entity, "  # noqa: S608
-        f"{fs['attribute']} as h_value, dt as h_day\n  from events\n"
-        "  where dt between :baseline_start and :end\n"
-        f"    and ({fs['filter']})\n    and {entity} is not null\n)"
+        f"{fs['attribute']} as h_value, dt as h_day\n"
+        f"  from {events_with_derived('dt between :baseline_start and :end')}\n"
+        f"  where ({fs['filter']})\n    and {outcome_sql(rule)}\n    and {entity} is not null\n)"
     )
     in_baseline = "h.h_entity = m.entity_value and h.h_day < m.day and h.h_day >= m.baseline_from"
-    aggs = _aggregates(rule, ()) + ["min(entity_value) as entity"]
+    aggs = group_columns(rule, ()) + ["min(entity_value) as entity"]
     return (  # rule text, validated by check_expression
         f"with {_matched_cte(rule, fs['filter'], extra)},\n{history},\n"  # noqa: S608
         "novel as (\n  select m.* from matched m\n"

@@ -1,0 +1,81 @@
+"""ATT&CK and Stratus Red Team coverage of the rule library (``trailwatch rules coverage``).
+
+``coverage_frame`` counts, per MITRE ATT&CK technique, the native, sequence and Sigma rules that
+cite it; ``stratus_frame`` lists, per technique of Stratus Red Team's AWS catalogue
+(``stratus.yml``), the rules that name it in their ``stratus:`` list; ``coverage_chart`` draws
+the first for the security digest.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import altair as alt
+    import polars as pl
+
+    from toolkit.detections.rules import Rule
+
+STRATUS_CATALOGUE = Path(__file__).with_name("stratus.yml")
+SOURCES = ("native", "sequence", "sigma")
+
+
+def coverage_frame(rules: list[Rule]) -> pl.DataFrame:
+    """One row per cited technique: id, name, tactics, rule counts per source, total, rule ids."""
+    import polars as pl
+
+    from toolkit.detections.attack import TECHNIQUES
+
+    rows = [{"technique": r.technique, "tactic": r.tactic, "source": r.source, "rule_id": r.id}
+            for r in rules]
+    if not rows:
+        return pl.DataFrame(schema={"technique": pl.String, "technique_name": pl.String,
+                                    "tactics": pl.String, **dict.fromkeys(SOURCES, pl.UInt32),
+                                    "total": pl.UInt32, "rules": pl.String})
+    frame = pl.DataFrame(rows)
+    counts = [(pl.col("source") == s).sum().alias(s) for s in SOURCES]
+    return (frame.group_by("technique")
+            .agg(pl.col("tactic").unique().sort().str.join(", ").alias("tactics"), *counts,
+                 pl.len().alias("total"), pl.col("rule_id").sort().str.join(", ").alias("rules"))
+            .with_columns(pl.col("technique").replace_strict(TECHNIQUES, default=None)
+                          .alias("technique_name"))
+            .select("technique", "technique_name", "tactics", *SOURCES, "total", "rules")
+            .sort("technique"))
+
+
+def stratus_catalogue() -> dict[str, str]:
+    """Stratus Red Team AWS technique id -> name."""
+    import yaml
+
+    return yaml.safe_load(STRATUS_CATALOGUE.read_text())["techniques"]
+
+
+def stratus_frame(rules: list[Rule]) -> pl.DataFrame:
+    """One row per Stratus technique: id, name, the rules naming it, whether any does."""
+    import polars as pl
+
+    rows = []
+    for technique, name in stratus_catalogue().items():
+        covering = sorted(r.id for r in rules if technique in r.stratus)
+        attack = sorted({r.technique for r in rules if technique in r.stratus})
+        rows.append({"stratus_technique": technique, "name": name, "attack": ", ".join(attack),
+                     "rules": ", ".join(covering), "covered": bool(covering)})
+    return pl.DataFrame(rows)
+
+
+def coverage_chart(frame: pl.DataFrame) -> alt.Chart:
+    """Stacked bars: rules per ATT&CK technique, coloured by source (DataFrame in, Chart out)."""
+    import altair as alt
+
+    long = frame.unpivot(index=["technique", "technique_name"], on=list(SOURCES),
+                         variable_name="source", value_name="rule_count")
+    long = long.filter(long["rule_count"] > 0)
+    return (alt.Chart(long)
+            .mark_bar()
+            .encode(y=alt.Y("technique:N", sort="-x", title="ATT&CK technique"),
+                    x=alt.X("sum(rule_count):Q", title="rules"),
+                    color=alt.Color("source:N", scale=alt.Scale(domain=list(SOURCES))),
+                    tooltip=["technique", "technique_name", "source", "rule_count"])
+            .properties(title="Detection coverage by ATT&CK technique", width=420,
+                        height=alt.Step(12)))
