@@ -85,19 +85,22 @@ def run_rules_list(args) -> int:
         rules = [r for r in rules if r.source == args.source]
     rows = [{"id": r.id, "severity": r.severity, "tactic": r.tactic, "technique": r.technique,
              "title": r.title, "kind": r.kind,
-             "outcome": r.outcome, "source": r.source + (" (hunting)" if r.hunting else ""),
+             "outcome": r.outcome, "source": r.source, "hunting": r.hunting,
              "sigma_id": (r.sigma or {}).get("id")} for r in rules]
-    emit_rows(rows, args.format, table=_rules_table)
+    emit_rows(rows, args.format, table=lambda rows: _rules_table(rows, args.source))
     return 0
 
 
-def _rules_table(rows: list[dict]) -> str:
+def _rules_table(rows: list[dict], source: str | None) -> str:
     import io
 
     text = io.StringIO()
-    columns = ("id", "severity", "tactic", "technique", "source", "title")
-    print_table(columns, [tuple(r[c] for c in columns) for r in rows], out=text)
-    return text.getvalue() + f"\n{len(rows)} rules\n"
+    print_table(("id", "severity", "tactic", "technique", "source", "title"),
+                [(r["id"], r["severity"], r["tactic"], r["technique"],
+                  r["source"] + (" (hunting)" if r["hunting"] else ""), r["title"]) for r in rows],
+                out=text)
+    return (text.getvalue() + f"\n{len(rows)} rules" + (f" from {source}" if source else "")
+            + ("" if rows else " (none of that source in this rule directory)") + "\n")
 
 
 def run_rules_coverage(args) -> int:
