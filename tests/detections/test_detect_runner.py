@@ -259,3 +259,17 @@ def test_sequence_rules_send_athena_sql_with_the_lookback_bound(tmp_path, rules_
     (finding,) = found.iter_rows(named=True)  # the denials of the day before count
     assert set(finding["event_ids"]) == {r["eventID"] for r in [*denied, ok]}
     assert finding["dt"] == "2025-03-05" and finding["rule_source"] == "sequence"
+
+
+def test_detect_limited_to_one_source_keeps_the_other_sources_findings(small_lake):
+    """`detect --source sequence` rewrites that origin's findings only: a day's native
+    findings survive a run of other rule origins (no silent loss)."""
+    lake, rules_dir, _ = small_lake
+    first = run_detections(str(lake), "2025-03-03", "2025-03-05", rules_dir=rules_dir)
+    assert first.height and set(first["rule_source"]) == {"native"}
+    again = run_detections(str(lake), "2025-03-03", "2025-03-05", rules_dir=rules_dir,
+                           sources=("sequence",))
+    assert again.height == 0
+    store = Lake.at(str(lake))
+    kept = pl.concat([pl.read_parquet(f) for f in store.files("findings")])
+    assert sorted(kept["finding_id"]) == sorted(first["finding_id"])

@@ -57,7 +57,7 @@ def run_detections(lake: str, start: str | dt.date, end: str | dt.date,
         if own_engine and hasattr(engine, "close"):
             engine.close()
     if write:
-        write_findings(lake, days, rows, settings.endpoint_url)
+        write_findings(lake, days, rows, settings.endpoint_url, sources)
     return findings_frame(rows)
 
 
@@ -83,9 +83,12 @@ def rule_findings(engine: Engine, rule: Rule, start: dt.date, end: dt.date,
 
 
 def write_findings(lake: str, days: list[dt.date], rows: list[dict],
-                   endpoint_url: str | None = None) -> list[str]:
+                   endpoint_url: str | None = None, sources: tuple[str, ...] | None = None) -> list[str]:
     """Replace the ``findings`` partition of each day in the range that has findings, empty the
-    days that held findings before and have none now; return the URLs of written partitions."""
+    days that held findings before and have none now; return the URLs of written partitions.
+
+    A run limited to some rule ``sources`` replaces only those sources' findings: the day's
+    findings of other origins are carried into the new partition."""
     from toolkit.detections.findings import findings_table
     from toolkit.lake import Lake
 
@@ -94,6 +97,8 @@ def write_findings(lake: str, days: list[dt.date], rows: list[dict],
     urls = []
     for day in days:
         day_rows = [r for r in rows if r["dt"] == day.isoformat()]
+        if sources is not None and day in held_before:
+            day_rows = _other_sources(store, day, sources) + day_rows
         if day_rows:
             urls.append(store.write_parquet("findings", day, findings_table(day_rows)))
         elif day in held_before:
@@ -101,6 +106,20 @@ def write_findings(lake: str, days: list[dt.date], rows: list[dict],
                 pass  # an empty staging dir: the day's stale findings are dropped atomically
             log.info("findings of %s removed: no rule fires on that day any more", day)
     return urls
+
+
+def _other_sources(store, day: dt.date, sources: tuple[str, ...]) -> list[dict]:
+    """The day's stored findings whose rule origin is not among ``sources`` (kept on rewrite)."""
+    import polars as pl
+
+    frames = [pl.read_parquet(store.fs.open(url, "rb").read()) for url in store.files("findings", day)]
+    if not frames:
+        return []
+    old = pl.concat(frames, how="diagonal_relaxed")
+    if "rule_source" not in old.columns:  # written before findings named their rule's origin
+        old = old.with_columns(pl.lit("native").alias("rule_source"))
+    kept = old.filter(~pl.col("rule_source").is_in(list(sources)))
+    return kept.with_columns(pl.lit(day.isoformat()).alias("dt")).to_dicts()
 
 
 def findings_frame(rows: list[dict]) -> pl.DataFrame:
