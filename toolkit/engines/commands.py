@@ -33,6 +33,9 @@ def register(subparsers) -> None:
     query.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE",
                        help="parameter value (repeatable)")
     query.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    query.add_argument("--as-of", metavar="SNAPSHOT_ID|TIME",
+                       help="read the lake as it was: an Iceberg snapshot id (see `lake snapshots`) "
+                            "or a time such as 2025-03-06T12:00:00Z (DuckDB engine)")
     query.add_argument("--dry-run", action="store_true",
                        help="print the SQL, the bound values and the scan estimate; run nothing")
     query.set_defaults(func=run_query)
@@ -101,6 +104,8 @@ def run_query(args) -> int:
     from toolkit.engines.guard import human_bytes
 
     engine = connect(_settings(args))
+    if args.as_of:
+        _pin(engine, args.as_of)
     estimate = engine.estimate_scan_bytes(sql, params)
     if args.dry_run:
         _print_dry_run(engine, sql, params, estimate)
@@ -115,6 +120,15 @@ def run_query(args) -> int:
                if engine.name == "athena" and engine.last_scan_bytes is not None else "")
     print(f"-- {frame.height} rows; estimated scan {human_bytes(estimate)}{scanned}", file=sys.stderr)
     return 0
+
+
+def _pin(engine, as_of: str) -> None:
+    """``--as-of``: point every lake table at its snapshot of then; say which on stderr."""
+    if not hasattr(engine, "read_as_of"):
+        raise ValueError(f"--as-of is not supported on the {engine.name} engine; use --engine duckdb")
+    pinned = engine.read_as_of(as_of)
+    shown = ", ".join(f"{t}@{s}" for t, s in pinned.items() if s is not None) or "every table empty then"
+    print(f"-- as of {as_of}: {shown}", file=sys.stderr)
 
 
 def _list_queries() -> int:

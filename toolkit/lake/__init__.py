@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import posixpath
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -179,6 +180,10 @@ class Lake:
         snapshot = table.current_snapshot() if table is not None else None
         return snapshot.snapshot_id if snapshot is not None else None
 
+    def last_commit(self, name: str) -> int | None:
+        """Snapshot id of this thread's last commit to a table (what a run just wrote)."""
+        return iceberg.last_commit(self, name)
+
     def commit_day(self, name: str, day: str | dt.date, paths: list[str], *, replace: bool = True) -> int:
         """One Iceberg commit of Parquet files already under the table: replace the day with
         them (default) or add them to it (``replace=False``, e.g. late records). Snapshot id."""
@@ -228,14 +233,11 @@ class Lake:
         staging_root = join(self.table(name), "_staging")
         staging = join(staging_root, prefix + uuid.uuid4().hex[:8])
         fs = self.fs
-        if fs.exists(staging_root):  # leftovers of a killed run of this partition
-            for stale in fs.ls(staging_root, detail=False):
-                if stale.rstrip("/").rsplit("/", 1)[-1].startswith(prefix):
-                    fs.rm(stale, recursive=True)
         fs.makedirs(staging, exist_ok=True)
         try:
             yield staging
-            swap_directory(fs, staging, target, is_s3=self.is_s3)
+            with _swap_lock(self, staging_root):  # concurrent runs of the day swap one at a time
+                swap_directory(fs, staging, target, is_s3=self.is_s3)
         except BaseException:
             if fs.exists(staging):
                 fs.rm(staging, recursive=True)
@@ -244,9 +246,17 @@ class Lake:
             self._clean_staging(name)
 
     def _clean_staging(self, name: str) -> None:
+        """Remove staging folders that killed runs left over a day ago, and the staging root
+        once empty (a local ``.lock`` file stays: removing it could let two swaps overlap)."""
         staging_root = join(self.table(name), "_staging")
         fs = self.fs
-        if fs.exists(staging_root) and not fs.ls(staging_root):
+        if not fs.exists(staging_root):
+            return
+        stale = time.time() - 86400
+        for info in fs.ls(staging_root, detail=True):
+            if info.get("type") == "directory" and (info.get("mtime") or time.time()) < stale:
+                fs.rm(info["name"], recursive=True)
+        if not fs.ls(staging_root, detail=False):
             fs.rm(staging_root, recursive=True)
 
     def write_parquet(self, name: str, day: str | dt.date, table: pa.Table, **kwargs) -> str:
@@ -264,9 +274,15 @@ class Lake:
         write_bytes_atomic(self.fs, url, text.encode(), is_s3=self.is_s3)
 
 
-def snapshot_ids(lake: Lake, tables: list[str]) -> dict[str, int | None]:
-    """Current Iceberg snapshot id of each lake table (None: no commit yet), e.g. to record in
-    a report or manifest exactly what data it read (``trailwatch query --as-of`` replays it)."""
+def snapshot_ids(lake: Lake | str, tables: list[str] | None = None) -> dict[str, int | None]:
+    """Current Iceberg snapshot id of each lake table (None: no commit yet; default: every
+    table of the lake), to record exactly what data a report or run read
+    (``trailwatch query --as-of ID`` reads it again)."""
+    lake = lake if isinstance(lake, Lake) else Lake.at(lake)
+    if tables is None:
+        from toolkit.lake.maintenance import lake_table_names
+
+        tables = lake_table_names(lake)
     return {name: lake.snapshot_id(name) for name in tables}
 
 
@@ -301,6 +317,23 @@ def snapshots_as_of(lake: Lake, tables: list[str], as_of: str | int | dt.datetim
         pinned[owner] = moment
         return pinned
     return {n: iceberg.snapshot_as_of(t, moment) if t is not None else None for n, t in loaded.items()}
+
+
+@contextmanager
+def _swap_lock(lake: Lake, staging_root: str) -> Iterator[None]:
+    """An exclusive lock around a local folder swap (S3 has no rename to protect)."""
+    if lake.is_s3:
+        yield
+        return
+    import fcntl
+
+    os.makedirs(staging_root, exist_ok=True)
+    with open(os.path.join(staging_root, ".lock"), "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def write_bytes_atomic(fs, url: str, data: bytes, is_s3: bool | None = None) -> None:

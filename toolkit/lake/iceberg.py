@@ -58,6 +58,7 @@ TABLE_PROPERTIES = {
 HOOKS: list[Callable[[str, str, str | None], None]] = []
 
 _catalogs: dict[tuple, Catalog] = {}
+_last_commits = threading.local()  # (lake root, table) -> snapshot id of this thread's last commit
 _catalogs_lock = threading.Lock()
 
 
@@ -80,15 +81,25 @@ def _hook(stage: str, name: str, day: str | None) -> None:
 
 # --- catalogs ----------------------------------------------------------------------------------
 
-def catalog(lake: Lake) -> Catalog:
-    """The lake's catalog (one per process, lake and kind), its namespace created if needed."""
+def catalog(lake: Lake, create: bool = False) -> Catalog | None:
+    """The lake's catalog (cached per process, lake and kind). Readers get None while a local
+    lake has no catalog yet (nothing is created by reading); writers (``create``) create it
+    and the namespace."""
     key = (os.getpid(), lake.root, lake.catalog, lake.database, lake.endpoint_url, lake.region)
     with _catalogs_lock:
-        if key not in _catalogs:
-            found = _open_catalog(lake)
+        if key in _catalogs:
+            return _catalogs[key]
+        if lake.catalog == "sqlite" and not create and not lake.is_s3 and not os.path.exists(_sqlite_path(lake)):
+            return None
+        found = _open_catalog(lake)
+        if create:
             _ensure_namespace(found, lake.database)
-            _catalogs[key] = found
-        return _catalogs[key]
+        _catalogs[key] = found
+        return found
+
+
+def _sqlite_path(lake: Lake) -> str:
+    return os.path.join(lake.root, "_catalog", "catalog.db")
 
 
 def _open_catalog(lake: Lake) -> Catalog:
@@ -98,11 +109,11 @@ def _open_catalog(lake: Lake) -> Catalog:
         if lake.is_s3:
             raise UsageError(f"the SQLite catalog needs a local lake, not {lake.root}; "
                              "set TRAILWATCH_CATALOG=glue for an s3:// lake")
-        folder = os.path.join(lake.root, "_catalog")
+        folder = os.path.dirname(_sqlite_path(lake))
         os.makedirs(folder, exist_ok=True)
         for _ in range(5):  # two first runs may race to create the catalog's tables
             try:
-                return SqlCatalog("trailwatch", uri=f"sqlite:///{folder}/catalog.db",
+                return SqlCatalog("trailwatch", uri=f"sqlite:///{_sqlite_path(lake)}",
                                   warehouse=f"file://{lake.root}", **_io_properties(lake))
             except Exception as exc:  # noqa: BLE001 - sqlalchemy's "table already exists" race
                 if "already exists" not in str(exc) and "locked" not in str(exc):
@@ -139,11 +150,14 @@ def _ensure_namespace(found: Catalog, database: str) -> None:
 
 def load(lake: Lake, name: str) -> Table | None:
     """The Iceberg table behind a lake table name, or None if nothing was written yet."""
-    from pyiceberg.exceptions import NoSuchTableError
+    from pyiceberg.exceptions import NoSuchNamespaceError, NoSuchTableError
 
+    found = catalog(lake)
+    if found is None:
+        return None
     try:
-        table = catalog(lake).load_table(identifier(lake, name))
-    except NoSuchTableError:
+        table = found.load_table(identifier(lake, name))
+    except (NoSuchTableError, NoSuchNamespaceError):
         return None
     _check_location(lake, name, table)
     return table
@@ -170,17 +184,17 @@ def create(lake: Lake, name: str, arrow_schema: pa.Schema) -> Table:
     spec = PartitionSpec(PartitionField(source_id=source, field_id=1000, transform=IdentityTransform(),
                                         name=PARTITION_COLUMN))
     def _create():
-        return catalog(lake).create_table(identifier(lake, name), schema=schema, partition_spec=spec,
+        return catalog(lake, create=True).create_table(identifier(lake, name), schema=schema, partition_spec=spec,
                                           location=lake.table(name), properties=TABLE_PROPERTIES)
 
     try:
         try:
             table = _create()
         except NoSuchNamespaceError:  # the database was dropped since this process created it
-            _ensure_namespace(catalog(lake), lake.database)
+            _ensure_namespace(catalog(lake, create=True), lake.database)
             table = _create()
     except TableAlreadyExistsError:
-        table = catalog(lake).load_table(identifier(lake, name))
+        table = catalog(lake, create=True).load_table(identifier(lake, name))
     _check_location(lake, name, table)
     return table
 
@@ -194,20 +208,24 @@ def ensure(lake: Lake, name: str, arrow_schema: pa.Schema) -> Table:
 
 def replace_day(lake: Lake, name: str, day: dt.date, paths: list[str]) -> int:
     """One commit: the day's current files out, ``paths`` in. Returns the new snapshot id."""
-    return _commit(lake, name, day, paths, replace=True)
+    return commit_files(lake, name, {day: paths}, replace=True)
 
 
 def append_files(lake: Lake, name: str, day: dt.date, paths: list[str]) -> int:
     """One commit adding ``paths`` to the day (late records merged in). New snapshot id."""
-    return _commit(lake, name, day, paths, replace=False)
+    return commit_files(lake, name, {day: paths}, replace=False)
 
 
-def _commit(lake: Lake, name: str, day: dt.date, paths: list[str], *, replace: bool) -> int:
+def commit_files(lake: Lake, name: str, by_day: dict[dt.date, list[str]], *, replace: bool) -> int:
+    """One commit adding each day's Parquet files (first dropping the days' current files if
+    ``replace``), re-planned on top of concurrent commits. Returns the new snapshot id."""
     import pyarrow.parquet as pq
     from pyiceberg.exceptions import CommitFailedException
 
+    paths = [p for day_paths in by_day.values() for p in day_paths]
+    label = f"{name} dt={','.join(sorted(d.isoformat() for d in by_day))}"
     if not paths:
-        raise ValueError(f"no data files to commit for {name} dt={day}")
+        raise ValueError(f"no data files to commit for {label}")
     with lake.fs.open(paths[0], "rb") as fh:
         first_schema = pq.read_schema(fh)
     for attempt in range(1, COMMIT_ATTEMPTS + 1):
@@ -217,22 +235,32 @@ def _commit(lake: Lake, name: str, day: dt.date, paths: list[str], *, replace: b
                 if tx.table_metadata.name_mapping() is None:  # files carry no field ids: map by name
                     tx.set_properties(**{NAME_MAPPING: tx.table_metadata.schema().name_mapping.model_dump_json()})
                 _evolve_schema(tx, lake, paths)
-                new_files = [data_file(tx.table_metadata, table.io, p, day) for p in paths]
-                with tx.update_snapshot(snapshot_properties={"trailwatch.day": day.isoformat()}).overwrite() as op:
-                    if replace:
+                new_files = [data_file(tx.table_metadata, table.io, p, day)
+                             for day, day_paths in by_day.items() for p in day_paths]
+                summary = {"trailwatch.days": ",".join(sorted(d.isoformat() for d in by_day))}
+                with tx.update_snapshot(snapshot_properties=summary).overwrite() as op:
+                    for day in by_day if replace else ():
                         for old in day_files(table, day):
                             op.delete_data_file(old)
                     for new in new_files:
                         op.append_data_file(new)
-                _hook("planned", name, day.isoformat())
+                _hook("planned", name, label)
         except CommitFailedException as exc:
-            log.info("commit of %s dt=%s lost a race (attempt %d): %s", name, day, attempt, exc)
+            log.info("commit of %s lost a race (attempt %d): %s", label, attempt, exc)
             continue
-        table = table.refresh()
-        _hook("committed", name, day.isoformat())
-        return table.current_snapshot().snapshot_id
-    raise CommitConflictError(f"{name} dt={day}: {COMMIT_ATTEMPTS} commits in a row lost to concurrent "
+        snapshot_id = table.refresh().current_snapshot().snapshot_id
+        if not hasattr(_last_commits, "ids"):
+            _last_commits.ids = {}
+        _last_commits.ids[(lake.root, name)] = snapshot_id
+        _hook("committed", name, label)
+        return snapshot_id
+    raise CommitConflictError(f"{label}: {COMMIT_ATTEMPTS} commits in a row lost to concurrent "
                               "writers of the same table; rerun the command")
+
+
+def last_commit(lake: Lake, name: str) -> int | None:
+    """Snapshot id of the last commit this thread made to the table (None: none yet)."""
+    return getattr(_last_commits, "ids", {}).get((lake.root, name))
 
 
 def _evolve_schema(tx, lake: Lake, paths: Iterable[str]) -> None:
