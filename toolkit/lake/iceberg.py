@@ -51,6 +51,9 @@ TABLE_PROPERTIES = {
     # pyiceberg removes metadata JSON files beyond the last 100 versions after each commit.
     "write.metadata.delete-after-commit.enabled": "true",
     "write.metadata.previous-versions-max": "100",
+    # Lost races are re-planned here (the day's files are looked up again on top of the winner);
+    # pyiceberg's own retry would re-apply the stale plan and refuse it.
+    "commit.retry.num-retries": "0",
 }
 
 # Test hooks: called as hook(stage, table, day) at "planned" (new files known, before the commit)
@@ -220,7 +223,7 @@ def commit_files(lake: Lake, name: str, by_day: dict[dt.date, list[str]], *, rep
     """One commit adding each day's Parquet files (first dropping the days' current files if
     ``replace``), re-planned on top of concurrent commits. Returns the new snapshot id."""
     import pyarrow.parquet as pq
-    from pyiceberg.exceptions import CommitFailedException
+    from pyiceberg.exceptions import CommitFailedException, ValidationException
 
     paths = [p for day_paths in by_day.values() for p in day_paths]
     label = f"{name} dt={','.join(sorted(d.isoformat() for d in by_day))}"
@@ -245,7 +248,7 @@ def commit_files(lake: Lake, name: str, by_day: dict[dt.date, list[str]], *, rep
                     for new in new_files:
                         op.append_data_file(new)
                 _hook("planned", name, label)
-        except CommitFailedException as exc:
+        except (CommitFailedException, ValidationException) as exc:
             log.info("commit of %s lost a race (attempt %d): %s", label, attempt, exc)
             continue
         snapshot_id = table.refresh().current_snapshot().snapshot_id
