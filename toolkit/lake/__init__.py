@@ -204,6 +204,7 @@ class Lake:
         the day as it was. Plain folders (quarantine): staged aside, then swapped in.
         """
         if is_iceberg(name):
+            iceberg.check_catalog(self)
             folder = join(self.partition(name, day), f"run-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-"
                                                      f"{uuid.uuid4().hex[:12]}")
             fs = self.fs

@@ -105,13 +105,20 @@ def _sqlite_path(lake: Lake) -> str:
     return os.path.join(lake.root, "_catalog", "catalog.db")
 
 
+def check_catalog(lake: Lake) -> None:
+    """Refuse a catalog that cannot serve this lake, before anything is written."""
+    if lake.catalog not in ("sqlite", "glue"):
+        raise UsageError(f"TRAILWATCH_CATALOG must be 'sqlite' or 'glue', got {lake.catalog!r}")
+    if lake.catalog == "sqlite" and lake.is_s3:
+        raise UsageError(f"the SQLite catalog needs a local lake, not {lake.root}; "
+                         "set TRAILWATCH_CATALOG=glue for an s3:// lake")
+
+
 def _open_catalog(lake: Lake) -> Catalog:
+    check_catalog(lake)
     if lake.catalog == "sqlite":
         from pyiceberg.catalog.sql import SqlCatalog
 
-        if lake.is_s3:
-            raise UsageError(f"the SQLite catalog needs a local lake, not {lake.root}; "
-                             "set TRAILWATCH_CATALOG=glue for an s3:// lake")
         folder = os.path.dirname(_sqlite_path(lake))
         os.makedirs(folder, exist_ok=True)
         for _ in range(5):  # two first runs may race to create the catalog's tables

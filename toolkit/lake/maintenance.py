@@ -86,7 +86,7 @@ def referenced_files(table: Table) -> set[str]:
         found.add(snapshot.manifest_list)
         for manifest in snapshot.manifests(table.io):
             found.add(manifest.manifest_path)
-            for entry in manifest.fetch_manifest_entry(table.io, discard_deleted=False):
+            for entry in manifest.fetch_manifest_entry(table.io, discard_deleted=True):
                 found.add(entry.data_file.file_path)
     return {_bare(p) for p in found}
 
