@@ -332,18 +332,31 @@ def day_files(table: Table, day: dt.date | None = None, snapshot_id: int | None 
     """Data files of the table (or one day) in the current (or given) snapshot.
 
     Read from the snapshot's manifests, not ``scan().plan_files()``: scan planning drops files
-    with no rows, and an empty file is how a day says "computed, nothing found".
+    with no rows, and an empty file is how a day says "computed, nothing found". A snapshot
+    never changes, so its file list is cached per process (keyed by its manifest list).
     """
     snapshot = table.snapshot_by_id(snapshot_id) if snapshot_id is not None else table.current_snapshot()
     if snapshot is None:
         return []
-    wanted = day.isoformat() if day is not None else None
-    found = []
-    for manifest in snapshot.manifests(table.io):
-        for entry in manifest.fetch_manifest_entry(table.io, discard_deleted=True):
-            if wanted is None or entry.data_file.partition[0] == wanted:
-                found.append(entry.data_file)
-    return found
+    files = _snapshot_files(table, snapshot)
+    if day is None:
+        return list(files)
+    wanted = day.isoformat()
+    return [f for f in files if f.partition[0] == wanted]
+
+
+_planned: dict[str, tuple] = {}
+_PLANNED_MAX = 256
+
+
+def _snapshot_files(table: Table, snapshot) -> tuple:
+    key = snapshot.manifest_list
+    if key not in _planned:
+        if len(_planned) >= _PLANNED_MAX:
+            _planned.pop(next(iter(_planned)))
+        _planned[key] = tuple(entry.data_file for manifest in snapshot.manifests(table.io)
+                              for entry in manifest.fetch_manifest_entry(table.io, discard_deleted=True))
+    return _planned[key]
 
 
 def days(table: Table) -> list[dt.date]:
