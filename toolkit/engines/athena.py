@@ -126,6 +126,7 @@ class AthenaEngine:
 
     def create_tables(self) -> None:
         """Create the database and every table (``if not exists``: safe to rerun)."""
+        self._require_glue()
         database = self.settings.athena_database
         sqlfiles.render_template("{{ database }}", {"database": database})  # validates the name
         self._execute(f"create database if not exists {database}", fetch=False)
@@ -144,6 +145,7 @@ class AthenaEngine:
         day = parse_day(day)
         params = {"day": day.isoformat()}
         enforce(self.estimate_scan_bytes(spec.sql, params), self.settings.scan_limit_bytes, allow_scan)
+        self._require_glue()
         name, _ = catalog.model_target(spec)
         fs = self.lake.fs
         with self.lake.replacing_partition(name, day) as folder:
@@ -158,6 +160,12 @@ class AthenaEngine:
                 with fs.open(join(folder, "part-00000.parquet"), "wb") as fh:
                     pq.write_table(spec.arrow_schema().empty_table(), fh, compression="zstd")
         return self.lake.partition(name, day)
+
+    def _require_glue(self) -> None:
+        """Athena sees only tables in Glue: a SQLite-catalogued lake cannot be written from here."""
+        if self.lake.catalog != "glue":
+            raise ValueError("the Athena engine reads the lake's Iceberg tables from AWS Glue: use an "
+                             "s3:// lake or set TRAILWATCH_CATALOG=glue")
 
     def close(self) -> None:
         if self._conn is not None:

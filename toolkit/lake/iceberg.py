@@ -307,6 +307,8 @@ def data_file(metadata, io, path: str, day: dt.date) -> DataFile:
     from pyiceberg.manifest import DataFile, DataFileContent, FileFormat
     from pyiceberg.typedef import Record
 
+    # pyiceberg warns once per column of an empty file ("statistics missing"); an empty day is normal
+    logging.getLogger("pyiceberg.io.pyarrow").setLevel(logging.ERROR)
     input_file = io.new_input(path)
     with input_file.open() as stream:
         parquet_metadata = pq.read_metadata(stream)
