@@ -134,3 +134,22 @@ def test_events_from_raw_wiring_targets_the_events_table(athena):
     assert f"to '{LAKE}/cloudtrail/events/dt={DAYS[0]}/run-" in sent["Query"]
     assert "from cloudtrail_raw" in sent["Query"] and "?" in sent["Query"]
     assert set(sent["ExecutionParameters"]) == {f"'{DAYS[0]}'"}
+
+
+def test_as_of_wiring_pins_each_lake_table_to_a_snapshot(athena):
+    """query --as-of on Athena: FOR VERSION AS OF <snapshot id> after each lake table (engine v3)."""
+    engine, client, endpoint = athena
+    _canned(endpoint, ["n"], [["10"]])
+    first = engine.lake.snapshot_id("events")
+    from engine_data import day_events
+
+    engine.lake.write_parquet("events", DAYS[0], day_events(DAYS[0], 3))  # a newer snapshot
+    pinned = engine.read_as_of(str(first))
+    assert pinned["events"] == first and pinned["cur_console_logins"] is None
+    frame = engine.query("select count(*) as n from events e where dt = :day", {"day": DAYS[0]})
+    assert frame["n"].to_list() == ["10"]
+    (sent,) = _executions(client)
+    assert f"FROM events FOR VERSION AS OF {first} AS e" in sent["Query"]
+    assert sent["ExecutionParameters"] == [f"'{DAYS[0]}'"]
+    with pytest.raises(ValueError, match="cur_console_logins held no data"):
+        engine.query("select * from cur_console_logins")

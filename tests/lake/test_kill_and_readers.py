@@ -59,6 +59,7 @@ def _counts(lake: Lake) -> dict[str, int]:
     return {"files": files, "duckdb": duck, "polars": polars}
 
 
+@pytest.mark.filterwarnings("ignore:Iceberg scan planning")  # polars' optional planner plugin
 @pytest.mark.parametrize("stage", ["writing", "planned", "mid-commit", "committed"])
 def test_sigkill_during_a_write_keeps_the_previous_day(tmp_path, stage):
     lake = Lake.at(str(tmp_path / "lake"))

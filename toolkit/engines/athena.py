@@ -67,6 +67,7 @@ class AthenaEngine:
         self.poll_interval = poll_interval
         self.last_scan_bytes: int | None = None
         self.last_query_id: str | None = None
+        self._pinned: dict[str, int | None] | None = None
         self._conn = None
 
     def _cursor(self, rows: bool):
@@ -114,13 +115,42 @@ class AthenaEngine:
         return estimate_scan_bytes(self.lake, sql, params, self.settings.raw)
 
     def explain(self, sql: str) -> str:
-        return sqlfiles.to_positional(sql)[0]
+        return sqlfiles.to_positional(self.versioned(sql))[0]
 
     def query(self, sql: str, params: dict[str, Any] | None = None, *,
               allow_scan: bool = False) -> pl.DataFrame:
         """Run Athena SQL after the cost guard; results as polars."""
         enforce(self.estimate_scan_bytes(sql, params), self.settings.scan_limit_bytes, allow_scan)
-        return self._execute(sql, params)
+        return self._execute(self.versioned(sql), params)
+
+    def read_as_of(self, as_of: str) -> dict[str, int | None]:
+        """Read every lake table as of a snapshot id or a time (``FOR VERSION AS OF`` in queries)."""
+        from toolkit.lake import snapshots_as_of
+
+        names = catalog.lake_tables()
+        pinned = snapshots_as_of(self.lake, [catalog.lake_name(n) for n in names], as_of)
+        self._pinned = dict(zip(names, pinned.values(), strict=True))
+        return dict(self._pinned)
+
+    def versioned(self, sql: str) -> str:
+        """``sql`` with ``FOR VERSION AS OF <snapshot>`` after each pinned lake table (Athena
+        engine v3 syntax: https://docs.aws.amazon.com/athena/latest/ug/querying-iceberg-time-travel-and-version-travel-queries.html,
+        seen 2026-11-29)."""
+        if self._pinned is None:
+            return sql
+        import sqlglot
+        from sqlglot import exp
+
+        tree = sqlglot.parse_one(sql, read="athena")
+        for table in tree.find_all(exp.Table):
+            if table.name not in self._pinned or table.args.get("version"):
+                continue
+            snapshot = self._pinned[table.name]
+            if snapshot is None:
+                raise ValueError(f"table {table.name} held no data at that point in time")
+            table.set("version", exp.Version(this="VERSION", kind="AS OF",
+                                             expression=exp.Literal.number(snapshot)))
+        return tree.sql("athena")
 
     # --- tables and models ---------------------------------------------------------------------
 

@@ -35,7 +35,7 @@ def register(subparsers) -> None:
     query.add_argument("--format", choices=("table", "csv", "json"), default="table")
     query.add_argument("--as-of", metavar="SNAPSHOT_ID|TIME",
                        help="read the lake as it was: an Iceberg snapshot id (see `lake snapshots`) "
-                            "or a time such as 2025-03-06T12:00:00Z (DuckDB engine)")
+                            "or a time such as 2025-03-06T12:00:00Z")
     query.add_argument("--dry-run", action="store_true",
                        help="print the SQL, the bound values and the scan estimate; run nothing")
     query.set_defaults(func=run_query)
