@@ -119,3 +119,37 @@ def test_reading_does_not_create_a_lake_and_catalog_choice_is_checked(tmp_path, 
     monkeypatch.setenv("TRAILWATCH_CATALOG", "hive")
     with pytest.raises(ValueError, match="TRAILWATCH_CATALOG"):
         Settings.from_env()
+
+
+def test_every_lake_table_becomes_an_iceberg_table_athena_can_read(tmp_path):
+    """Tables made from the DDL columns (one schema source) use only types Athena reads on
+    Iceberg: no tinyint/smallint/char/fixed/time; timestamps as timestamptz ("Only Iceberg
+    timestamp (without time zone) is supported for Athena Iceberg DDL statements like CREATE
+    TABLE, but all timestamp types can be queried through Athena" —
+    https://docs.aws.amazon.com/athena/latest/ug/querying-iceberg-supported-data-types.html,
+    seen 2026-11-29)."""
+    from pyiceberg.types import FixedType, TimestampType, TimestamptzType, TimeType
+
+    from toolkit.engines import catalog
+
+    lake = Lake.at(str(tmp_path / "lake"))
+    for name in catalog.lake_tables():
+        table = catalog.ensure_iceberg_table(lake, name)
+        columns = [f.name for f in table.schema().fields]
+        assert columns == [*catalog.ddl_schema(name).names, "dt"], name
+        assert [f.name for f in table.spec().fields] == ["dt"]
+        kinds = [t for f in table.schema().fields for t in _types(f.field_type)]
+        assert not any(isinstance(t, (FixedType, TimeType, TimestampType)) for t in kinds), name
+        assert str(table.location()).endswith(catalog.table_url(lake, name).split("/lake/", 1)[1])
+        ddl_timestamps = sum(str(t).startswith("timestamp") for t in catalog.ddl_schema(name).types)
+        assert sum(isinstance(t, TimestamptzType) for t in kinds) >= ddl_timestamps, name
+    assert len(lake.files("events")) == 0 and lake.days("events") == []
+
+
+def _types(kind):
+    yield kind
+    for child in getattr(kind, "fields", ()) or ():
+        yield from _types(child.field_type)
+    for attr in ("element_type", "key_type", "value_type"):
+        if hasattr(kind, attr):
+            yield from _types(getattr(kind, attr))
