@@ -75,3 +75,34 @@ def test_two_model_builds_of_the_same_day_keep_exactly_its_rows(snitch_raw, tmp_
         count = reader.query(f"select count(*) as n from {model} where dt = :day",  # noqa: S608
                              {"day": DAY})["n"][0]
         assert count == len(expected)
+
+
+def test_a_writer_that_keeps_losing_stops_with_a_conflict_naming_the_day(tmp_path):
+    """Another run commits the day every time this one is about to: after the last retry,
+    CommitConflictError (exit code 4) names the table and day; the day holds the other's rows."""
+    from conftest import day_events
+
+    from toolkit.errors import CommitConflictError
+    from toolkit.lake import iceberg
+
+    lake = Lake.at(str(tmp_path / "lake"))
+    lake.write_parquet("events", DAY, day_events(DAY, 5, "first"))
+    busy = threading.local()
+
+    def rival(stage, table, label):
+        if stage == "planned" and not getattr(busy, "on", False):
+            busy.on = True
+            try:
+                lake.write_parquet("events", DAY, day_events(DAY, 8, "rival"))
+            finally:
+                busy.on = False
+
+    iceberg.HOOKS.append(rival)
+    try:
+        with pytest.raises(CommitConflictError, match=f"events dt={DAY}") as raised:
+            lake.write_parquet("events", DAY, day_events(DAY, 3, "loser"))
+    finally:
+        iceberg.HOOKS.remove(rival)
+    assert raised.value.exit_code == 4
+    rows = _day_rows(lake, "events")
+    assert len(rows) == 8 and all(r["event_id"].startswith("rival") for r in rows)

@@ -7,6 +7,7 @@ the catalog's file list, the DuckDB engine's view and polars' ``scan_iceberg``.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -22,6 +23,7 @@ from conftest import DAY, day_events
 from toolkit.config import Settings
 from toolkit.engines.duck import DuckDBEngine
 from toolkit.lake import Lake, iceberg
+from toolkit.lake.maintenance import maintain
 
 REPO = Path(__file__).resolve().parents[2]
 COUNT = "select count(*) as n from events where dt = :day"
@@ -30,6 +32,7 @@ import os, signal, sys
 sys.path.insert(0, sys.argv[3])
 from conftest import day_events
 from toolkit.lake import Lake, iceberg
+from toolkit.lake.maintenance import maintain
 lake, stage = Lake.at(sys.argv[1]), sys.argv[2]
 die = lambda *a: os.kill(os.getpid(), signal.SIGKILL)
 if stage in ("planned", "committed"):
@@ -121,3 +124,12 @@ def test_reader_sees_old_or_new_day_never_a_mix_on_s3(moto_reset, monkeypatch):
     assert seen <= {30, 45} and 45 in seen
     glue = boto3.client("glue", endpoint_url=moto_reset)
     assert glue.get_table(DatabaseName="trailwatch", Name="events")["Table"]["Parameters"]["table_type"] == "ICEBERG"
+    # maintenance on S3: replaced files go, the current day stays whole
+    s3 = boto3.client("s3", endpoint_url=moto_reset)
+    keys = lambda: [o["Key"] for o in s3.list_objects_v2(Bucket="lake", Prefix="poll/cloudtrail/events/dt=")["Contents"]]  # noqa: E731
+    assert len(keys()) == 12
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(days=8)
+    assert maintain(lake, dt.timedelta(days=7), now=later)["events"]["snapshots_expired"] == 11
+    assert sorted("s3://lake/" + k for k in keys()) == sorted(lake.files("events"))
+    engine.refresh_table("events")
+    assert engine.query(COUNT, {"day": DAY})["n"][0] == 30
