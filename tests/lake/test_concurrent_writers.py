@@ -13,7 +13,7 @@ import threading
 
 import pyarrow.parquet as pq
 import pytest
-from conftest import DAY, ORDERINGS, Interleaving, run_pair
+from lake_helpers import DAY, ORDERINGS, Interleaving, run_pair
 
 from toolkit.cloudtrail import ingest_day
 from toolkit.config import Settings
@@ -80,7 +80,7 @@ def test_two_model_builds_of_the_same_day_keep_exactly_its_rows(snitch_raw, tmp_
 def test_a_writer_that_keeps_losing_stops_with_a_conflict_naming_the_day(tmp_path):
     """Another run commits the day every time this one is about to: after the last retry,
     CommitConflictError (exit code 4) names the table and day; the day holds the other's rows."""
-    from conftest import day_events
+    from lake_helpers import day_events
 
     from toolkit.errors import CommitConflictError
     from toolkit.lake import iceberg

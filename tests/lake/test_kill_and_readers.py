@@ -18,7 +18,7 @@ import boto3
 import polars as pl
 import pyarrow.parquet as pq
 import pytest
-from conftest import DAY, day_events
+from lake_helpers import DAY, day_events
 
 from toolkit.config import Settings
 from toolkit.engines.duck import DuckDBEngine
@@ -30,7 +30,7 @@ COUNT = "select count(*) as n from events where dt = :day"
 KILLED_WRITE = """
 import os, signal, sys
 sys.path.insert(0, sys.argv[3])
-from conftest import day_events
+from lake_helpers import day_events
 from toolkit.lake import Lake, iceberg
 from toolkit.lake.maintenance import maintain
 lake, stage = Lake.at(sys.argv[1]), sys.argv[2]

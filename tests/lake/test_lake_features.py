@@ -8,7 +8,7 @@ import os
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import DAY, day_events
+from lake_helpers import DAY, day_events
 
 from toolkit.cli import main
 from toolkit.config import Settings

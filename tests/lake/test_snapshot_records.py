@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import DAY, day_events
+from lake_helpers import DAY, day_events
 
 from toolkit.cloudtrail import ingest_day
 from toolkit.lake import Lake, snapshot_ids
