@@ -10,7 +10,8 @@ Each task reads and writes its own `dt=` partition, so re-running a day (or a ba
 nothing, and days run in parallel. D-1 is re-ingested too: CloudTrail delivers minutes to hours
 late. With the Athena engine the first step creates the Glue tables if missing. Throttling and
 network errors are retried; contract violations and bad input fail at once. New high/critical
-findings go to the alert channel (TRAILWATCH_ALERT_CHANNEL; a log line by default).
+findings go to the alert channel (TRAILWATCH_ALERT_CHANNEL; a log line by default). The last
+task expires Iceberg snapshots older than 7 days and removes orphan files (`trailwatch lake maintain`).
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ from toolkit.orchestration import alert_task, daily_dag, day_tasks
 
 @dag(**daily_dag("cloudtrail"), doc_md=__doc__)
 def cloudtrail_daily():
-    day, steps = day_tasks("create_tables", "ingest", "build_models", "check_models", "detect")
-    chain(*steps.values(), alert_task(day))
+    day, steps = day_tasks("create_tables", "ingest", "build_models", "check_models", "detect",
+                           "maintain_lake")
+    maintain = steps.pop("maintain_lake")
+    chain(*steps.values(), alert_task(day), maintain)
 
 
 cloudtrail_daily()

@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "toolkit.cloudtrail.commands",   # ingest, export
     "toolkit.integrity.commands",    # verify
     "toolkit.engines.commands",      # build, query
+    "toolkit.lake.commands",         # lake maintain|migrate|snapshots
     "toolkit.cloudwatch.commands",   # metrics, alarms
     "toolkit.detections.commands",   # rules, detect
     "toolkit.forensics.commands",    # investigate

@@ -33,6 +33,7 @@ class Settings:
     scan_limit_bytes: int = DEFAULT_SCAN_LIMIT_BYTES
     metric_regions: tuple[str, ...] = ()
     account_id: str | None = None
+    catalog: str | None = None  # Iceberg catalog: sqlite | glue (default: by lake, see toolkit.lake)
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -42,6 +43,8 @@ class Settings:
         engine = env.get("TRAILWATCH_ENGINE", "duckdb")
         if engine not in ("duckdb", "athena"):
             raise ValueError(f"TRAILWATCH_ENGINE must be 'duckdb' or 'athena', got {engine!r}")
+        if env.get("TRAILWATCH_CATALOG") not in (None, "", "sqlite", "glue"):
+            raise ValueError(f"TRAILWATCH_CATALOG must be 'sqlite' or 'glue', got {env['TRAILWATCH_CATALOG']!r}")
         settings = cls(
             lake=env.get("TRAILWATCH_LAKE", DEFAULT_LAKE),
             raw=env.get("TRAILWATCH_RAW") or None,
@@ -56,6 +59,7 @@ class Settings:
             metric_regions=tuple(r.strip() for r in env.get("TRAILWATCH_METRIC_REGIONS", "").split(",")
                                  if r.strip()),
             account_id=env.get("TRAILWATCH_ACCOUNT_ID") or None,
+            catalog=env.get("TRAILWATCH_CATALOG") or None,
         )
         return settings.with_overrides(**overrides)
 
@@ -65,6 +69,12 @@ class Settings:
         from toolkit.lake import Lake
 
         return self.reports or Lake.at(self.lake).table("reports")
+
+    def lake_handle(self):
+        """The ``toolkit.lake.Lake`` these settings describe (root, endpoint, catalog, database)."""
+        from toolkit.lake import Lake
+
+        return Lake.at(self.lake, self.endpoint_url, catalog=self.catalog, database=self.athena_database)
 
     def with_overrides(self, **overrides) -> Settings:
         """Return a copy with every override that is not None applied (CLI flags)."""

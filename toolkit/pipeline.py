@@ -118,6 +118,16 @@ def _alerted(settings: Settings, day: dt.date) -> list[str]:
         return json.load(fh)
 
 
+def maintain_lake(settings: Settings, day: dt.date | None = None) -> dict:
+    """Expire Iceberg snapshots older than 7 days and remove orphan files (``lake maintain``)."""
+    from toolkit.lake.maintenance import maintain
+
+    results = maintain(settings.lake_handle(), dt.timedelta(days=7))
+    return {"tables": len(results),
+            "snapshots_expired": sum(r["snapshots_expired"] for r in results.values()),
+            "files_removed": sum(r["files_removed"] for r in results.values())}
+
+
 def export_metrics(settings: Settings, day: dt.date) -> dict:
     """Export ``day``'s CloudWatch metrics of every configured region into the lake."""
     from toolkit.cloudwatch import export_metrics as export

@@ -67,12 +67,13 @@ def test_ingest_from_s3_raw_to_s3_lake(moto_reset, real_cloudtrail_dir):
 
 KILLED_RUN = """
 import sys, time, pathlib
-import toolkit.lake
+from toolkit.lake import iceberg
 marker = pathlib.Path(sys.argv[3])
-def stalled_swap(*args, **kwargs):   # staged files are complete; the swap has not begun
-    marker.write_text("staged")
-    time.sleep(60)
-toolkit.lake.swap_directory = stalled_swap
+def stalled_commit(stage, table, day):   # new files complete; the Iceberg commit has not begun
+    if stage == "planned":
+        marker.write_text("staged")
+        time.sleep(60)
+iceberg.HOOKS.append(stalled_commit)
 from toolkit.cloudtrail import ingest_day
 ingest_day(sys.argv[1], sys.argv[2], "2025-03-06")
 """
@@ -92,7 +93,8 @@ def test_sigkill_mid_write_leaves_previous_partition_readable(messy_raw, tmp_pat
     while not marker.exists():
         assert proc.poll() is None and time.monotonic() < deadline, "ingest ended before the swap"
         time.sleep(0.05)
-    staged = list((lake / "cloudtrail/events/_staging").rglob("*.parquet"))
+    staged = [p for p in (lake / "cloudtrail/events/dt=2025-03-06").rglob("*.parquet")
+              if str(p) not in Lake.at(str(lake)).files("events", "2025-03-06")]
     assert staged  # killed with a complete staged copy written aside
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=10)

@@ -60,11 +60,11 @@ def test_replay_alarms_writes_state_timeline_per_day(tmp_path):
     fired = states.filter(pl.col("state") == "ALARM")
     assert fired["alarm_name"].to_list() == ["hot/i-1"]
     assert fired["timestamp"][0] == T0 + FIVE * 102  # 2 of 3 breaching after the 2nd hot period
-    written = pl.read_parquet(lake.partition("alarm_states", T0.date()))
+    written = pl.read_parquet(lake.files("alarm_states", T0.date()))
     assert written.height == states.height
     again = replay_alarms(str(lake.root), T0.date(), T0.date(), alarms)
     assert again.equals(states)
-    assert pl.read_parquet(lake.partition("alarm_states", T0.date())).height == states.height
+    assert pl.read_parquet(lake.files("alarm_states", T0.date())).height == states.height
 
 
 def test_band_alarm_uses_the_seasonal_baseline(tmp_path):

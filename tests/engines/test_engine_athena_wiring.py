@@ -90,8 +90,14 @@ def test_create_tables_wiring(athena):
     queries = [e["Query"] for e in _executions(client)]
     expected = [t for t in sqlfiles.ddl_files() if t != "cloudtrail_raw"]
     assert any(q.startswith("create database if not exists trailwatch") for q in queries)
+    # Lake tables are Iceberg tables in Glue (created through pyiceberg, where the DDL's columns
+    # become the Iceberg schema); no Hive DDL may point at their locations any more.
+    glue = boto3.client("glue", endpoint_url=engine.settings.endpoint_url)
     for table in expected:
-        assert any(f"trailwatch.{table} (" in q and f"location '{LAKE}/" in q for q in queries), table
+        found = glue.get_table(DatabaseName="trailwatch", Name=table)["Table"]
+        assert found["Parameters"]["table_type"] == "ICEBERG", table
+        assert found["StorageDescriptor"]["Location"].startswith(f"{LAKE}/"), table
+        assert not any(f"trailwatch.{table} (" in q for q in queries), table
     assert not any("{{" in q for q in queries)
 
 
@@ -101,7 +107,7 @@ def test_run_model_wiring_unloads_to_staging_then_swaps(athena):
     (sent,) = _executions(client)
     query = sent["Query"]
     assert query.startswith("unload (") and "with (format = 'PARQUET', compression = 'ZSTD')" in query
-    assert f"to '{LAKE}/curated/cur_console_logins/_staging/dt={DAYS[1]}-" in query
+    assert f"to '{LAKE}/curated/cur_console_logins/dt={DAYS[1]}/run-" in query
     assert "cast(event_time as timestamp) as event_time" in query
     assert sent["ExecutionParameters"] == [f"'{DAYS[1]}'"]
     # moto wrote no rows: the partition holds one empty file with the contract schema
@@ -114,6 +120,10 @@ def test_run_model_wiring_unloads_to_staging_then_swaps(athena):
     assert table.num_rows == 0
     assert table.schema.remove_metadata() == sqlfiles.load_model("cur_console_logins").arrow_schema()
     assert not engine.lake.fs.exists(f"{LAKE}/curated/cur_console_logins/_staging")
+    # one Iceberg commit in Glue made the unloaded file the day (Athena reads it from there)
+    glue = boto3.client("glue", endpoint_url=engine.settings.endpoint_url)
+    params = glue.get_table(DatabaseName="trailwatch", Name="cur_console_logins")["Table"]["Parameters"]
+    assert params["table_type"] == "ICEBERG" and params["metadata_location"].startswith(LAKE)
 
 
 def test_events_from_raw_wiring_targets_the_events_table(athena):
@@ -121,6 +131,25 @@ def test_events_from_raw_wiring_targets_the_events_table(athena):
     engine.settings = engine.settings.with_overrides(raw="s3://wiring-lake/raw")
     engine.run_model("events_from_raw", DAYS[0])
     (sent,) = _executions(client)
-    assert f"to '{LAKE}/cloudtrail/events/_staging/dt={DAYS[0]}-" in sent["Query"]
+    assert f"to '{LAKE}/cloudtrail/events/dt={DAYS[0]}/run-" in sent["Query"]
     assert "from cloudtrail_raw" in sent["Query"] and "?" in sent["Query"]
     assert set(sent["ExecutionParameters"]) == {f"'{DAYS[0]}'"}
+
+
+def test_as_of_wiring_pins_each_lake_table_to_a_snapshot(athena):
+    """query --as-of on Athena: FOR VERSION AS OF <snapshot id> after each lake table (engine v3)."""
+    engine, client, endpoint = athena
+    _canned(endpoint, ["n"], [["10"]])
+    first = engine.lake.snapshot_id("events")
+    from engine_data import day_events
+
+    engine.lake.write_parquet("events", DAYS[0], day_events(DAYS[0], 3))  # a newer snapshot
+    pinned = engine.read_as_of(str(first))
+    assert pinned["events"] == first and pinned["cur_console_logins"] is None
+    frame = engine.query("select count(*) as n from events e where dt = :day", {"day": DAYS[0]})
+    assert frame["n"].to_list() == ["10"]
+    (sent,) = _executions(client)
+    assert f"FROM events FOR VERSION AS OF {first} AS e" in sent["Query"]
+    assert sent["ExecutionParameters"] == [f"'{DAYS[0]}'"]
+    with pytest.raises(ValueError, match="cur_console_logins held no data"):
+        engine.query("select * from cur_console_logins")

@@ -330,6 +330,7 @@ def _write_manifest(lake, raw_root, day, lookback_days, run: Run, started: float
         "day": day.isoformat(), "raw": raw_root, "lake": lake.root, "lookback_days": lookback_days,
         **run.counts,
         "partition": lake.partition("events", day),
+        "snapshot_id": lake.last_commit("events"),  # the Iceberg snapshot holding this day's rows
         "quarantine": lake.partition("quarantine", day),
         "quarantined_files": files_q,
         "warnings": [f"{q['source_file']}: {q['reason']}" for q in files_q],

@@ -6,12 +6,17 @@
   ``DataScannedInBytes`` of every query is kept in ``last_scan_bytes`` and logged.
 * Cost guard: before each query the bytes of the partitions it touches are estimated from the
   lake's file sizes; above ``Settings.scan_limit_bytes`` it refuses unless ``allow_scan``.
-* Models: ``UNLOAD (model SELECT) TO <staging prefix>`` (Parquet, ZSTD), then the staged files
-  replace the ``dt`` partition through ``Lake.replacing_partition``. Why this and not
-  ``INSERT INTO``: inserting twice duplicates rows, and delete-then-insert is impossible on
-  Hive tables and would show readers an empty partition in between. Unloading to a fresh
-  prefix then swapping makes a rerun idempotent, and a failed run leaves the old partition
-  whole. Partition projection on ``dt`` means no catalog update after the swap.
+* Tables: lake tables are Iceberg tables in the Glue catalog (``toolkit.lake.iceberg``), created
+  through pyiceberg from the columns of their ``sql/ddl`` file (one schema source), because
+  Athena's own Iceberg DDL cannot declare ``timestamptz`` while every timestamp the lake writes
+  is UTC-adjusted ("Only Iceberg timestamp (without time zone) is supported for Athena Iceberg
+  DDL statements like CREATE TABLE, but all timestamp types can be queried through Athena",
+  https://docs.aws.amazon.com/athena/latest/ug/querying-iceberg-supported-data-types.html, seen
+  2026-11-29). ``cloudtrail_raw`` stays a Hive table with partition projection (its DDL file).
+* Models: ``UNLOAD (model SELECT) TO <new run folder under dt=D/>`` (Parquet, ZSTD), then one
+  Iceberg commit replaces the day with the unloaded files (``Lake.replacing_partition``). Why
+  not ``INSERT INTO``: inserting twice duplicates rows. Unloading to a fresh prefix then
+  committing makes a rerun idempotent; a failed run leaves the old day whole.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from toolkit import sqlfiles
 from toolkit.engines import catalog
 from toolkit.engines.guard import enforce, estimate_scan_bytes, human_bytes
-from toolkit.lake import Lake, join, parse_day
+from toolkit.lake import join, parse_day
 
 if TYPE_CHECKING:
     import polars as pl
@@ -58,10 +63,11 @@ class AthenaEngine:
             raise ValueError("the Athena engine needs an S3 output location: set "
                              "TRAILWATCH_ATHENA_OUTPUT=s3://bucket/prefix/")
         self.settings = settings
-        self.lake = Lake.at(settings.lake, settings.endpoint_url)
+        self.lake = settings.lake_handle()
         self.poll_interval = poll_interval
         self.last_scan_bytes: int | None = None
         self.last_query_id: str | None = None
+        self._pinned: dict[str, int | None] | None = None
         self._conn = None
 
     def _cursor(self, rows: bool):
@@ -111,28 +117,59 @@ class AthenaEngine:
         return estimate_scan_bytes(self.lake, sql, params, self.settings.raw)
 
     def explain(self, sql: str) -> str:
-        return sqlfiles.to_positional(sql)[0]
+        return sqlfiles.to_positional(self.versioned(sql))[0]
 
     def query(self, sql: str, params: dict[str, Any] | None = None, *,
               allow_scan: bool = False) -> pl.DataFrame:
         """Run Athena SQL after the cost guard; results as polars."""
         enforce(self.estimate_scan_bytes(sql, params), self.settings.scan_limit_bytes, allow_scan)
-        return self._execute(sql, params)
+        return self._execute(self.versioned(sql), params)
+
+    def read_as_of(self, as_of: str) -> dict[str, int | None]:
+        """Read every lake table as of a snapshot id or a time (``FOR VERSION AS OF`` in queries)."""
+        from toolkit.lake import snapshots_as_of
+
+        names = catalog.lake_tables()
+        pinned = snapshots_as_of(self.lake, [catalog.lake_name(n) for n in names], as_of)
+        self._pinned = dict(zip(names, pinned.values(), strict=True))
+        return dict(self._pinned)
+
+    def versioned(self, sql: str) -> str:
+        """``sql`` with ``FOR VERSION AS OF <snapshot>`` after each pinned lake table (Athena
+        engine v3 syntax: https://docs.aws.amazon.com/athena/latest/ug/querying-iceberg-time-travel-and-version-travel-queries.html,
+        seen 2026-11-29)."""
+        if self._pinned is None:
+            return sql
+        import sqlglot
+        from sqlglot import exp
+
+        tree = sqlglot.parse_one(sql, read="athena")
+        for table in tree.find_all(exp.Table):
+            if table.name not in self._pinned or table.args.get("version"):
+                continue
+            snapshot = self._pinned[table.name]
+            if snapshot is None:
+                raise ValueError(f"table {table.name} held no data at that point in time")
+            table.set("version", exp.Version(this="VERSION", kind="AS OF",
+                                             expression=exp.Literal.number(snapshot)))
+        return tree.sql("athena")
 
     # --- tables and models ---------------------------------------------------------------------
 
     def create_tables(self) -> None:
         """Create the database and every table (``if not exists``: safe to rerun)."""
+        self._require_glue()
         database = self.settings.athena_database
         sqlfiles.render_template("{{ database }}", {"database": database})  # validates the name
         self._execute(f"create database if not exists {database}", fetch=False)
-        for table in sqlfiles.ddl_files():
-            if table == catalog.RAW_TABLE and not self.settings.raw:
-                log.warning("skipping %s: no raw location (TRAILWATCH_RAW)", table)
-                continue
-            ddl = sqlfiles.render_ddl(table, database=database, lake=self.lake.root,
+        if self.settings.raw:
+            ddl = sqlfiles.render_ddl(catalog.RAW_TABLE, database=database, lake=self.lake.root,
                                       raw=self.settings.raw)
             self._execute(ddl, fetch=False)
+        else:
+            log.warning("skipping %s: no raw location (TRAILWATCH_RAW)", catalog.RAW_TABLE)
+        for table in catalog.lake_tables():
+            catalog.ensure_iceberg_table(self.lake, table)
 
     def run_model(self, model: str, day: str | dt.date, *, allow_scan: bool = False) -> str:
         """UNLOAD one day of ``model`` to a staging prefix, then swap it in as the partition."""
@@ -140,20 +177,27 @@ class AthenaEngine:
         day = parse_day(day)
         params = {"day": day.isoformat()}
         enforce(self.estimate_scan_bytes(spec.sql, params), self.settings.scan_limit_bytes, allow_scan)
+        self._require_glue()
         name, _ = catalog.model_target(spec)
         fs = self.lake.fs
-        with self.lake.replacing_partition(name, day) as staging:
-            unload_dir = join(staging, f"_unload-{uuid.uuid4().hex[:8]}")
+        with self.lake.replacing_partition(name, day) as folder:
+            unload_dir = join(folder, f"_unload-{uuid.uuid4().hex[:8]}")
             self._execute(unload_sql(spec, unload_dir + "/"), params, fetch=False)
             files = sorted(p for p in fs.find(unload_dir) if not p.endswith("/"))
-            for i, path in enumerate(files):
-                fs.mv(path, join(staging, f"part-{i:05d}.parquet"))
+            for i, path in enumerate(files):  # UNLOAD names files without .parquet
+                fs.mv(path, join(folder, f"part-{i:05d}.parquet"))
             if not files:  # no rows: an empty file still marks the day as computed
                 import pyarrow.parquet as pq
 
-                with fs.open(join(staging, "part-00000.parquet"), "wb") as fh:
+                with fs.open(join(folder, "part-00000.parquet"), "wb") as fh:
                     pq.write_table(spec.arrow_schema().empty_table(), fh, compression="zstd")
         return self.lake.partition(name, day)
+
+    def _require_glue(self) -> None:
+        """Athena sees only tables in Glue: a SQLite-catalogued lake cannot be written from here."""
+        if self.lake.catalog != "glue":
+            raise ValueError("the Athena engine reads the lake's Iceberg tables from AWS Glue: use an "
+                             "s3:// lake or set TRAILWATCH_CATALOG=glue")
 
     def close(self) -> None:
         if self._conn is not None:

@@ -35,6 +35,15 @@ def table_url(lake: Lake, name: str) -> str:
     raise ValueError(f"unknown table {name!r}: add it to toolkit.lake.TABLES or name it cur_*")
 
 
+def lake_name(name: str) -> str:
+    """The ``Lake`` table name of a SQL table name: ``events`` or ``curated/cur_x``."""
+    if name in TABLES:
+        return name
+    if name.startswith("cur_"):
+        return curated_name(name)
+    raise ValueError(f"unknown table {name!r}: add it to toolkit.lake.TABLES or name it cur_*")
+
+
 def curated_name(model: str) -> str:
     """The lake table name a model's partitions are written under (for ``Lake`` methods)."""
     return f"{TABLES['curated']}/{model}"
@@ -53,3 +62,16 @@ def ddl_schema(name: str) -> pa.Schema:
 
     columns, _ = sqlfiles.ddl_columns(sqlfiles.ddl_files()[name].read_text())
     return pa.schema([(col, sqlfiles.hive_to_arrow(kind)) for col, kind in columns])
+
+
+def ensure_iceberg_table(lake: Lake, name: str):
+    """Create the Iceberg table ``name`` in the lake's catalog from its DDL columns if missing
+    (timestamps as UTC-adjusted ``timestamptz``, like every writer's Parquet)."""
+    import pyarrow as pa
+
+    from toolkit.lake import iceberg
+
+    schema = ddl_schema(name)
+    fields = [pa.field(f.name, pa.timestamp("us", tz="UTC")) if pa.types.is_timestamp(f.type) else f
+              for f in schema]
+    return iceberg.ensure(lake, lake_name(name), pa.schema(fields))

@@ -40,6 +40,9 @@ def register(subparsers) -> None:
     cli_args.add_params(query)
     cli_args.add_format(query)
     cli_args.add_out(query, "file", help="write the rows here instead of stdout (in --format)")
+    query.add_argument("--as-of", metavar="SNAPSHOT_ID|TIME",
+                       help="read the lake as it was: an Iceberg snapshot id (see `lake snapshots`) "
+                            "or a time such as 2025-03-06T12:00:00Z")
     query.add_argument("--dry-run", action="store_true",
                        help="print the SQL, the bound values and the scan estimate; run nothing")
     query.set_defaults(func=run_query)
@@ -135,6 +138,8 @@ def run_query(args) -> int:
     if not args.dry_run:
         _check_query_inputs(settings, sql, params, args.allow_empty)
     engine = connect(settings)
+    if args.as_of:
+        _pin(engine, args.as_of)
     estimate = engine.estimate_scan_bytes(sql, params)
     if args.dry_run:
         _print_dry_run(engine, sql, params, estimate)
@@ -174,6 +179,15 @@ def _check_query_inputs(settings, sql: str, params: dict, allow_empty: bool) -> 
     cli_args.check_is_lake(settings.lake)
     needs = coverage.needs_of_sql(sql, params)
     coverage.check(Lake.at(settings.lake, settings.endpoint_url), needs, allow_empty=allow_empty)
+
+
+def _pin(engine, as_of: str) -> None:
+    """``--as-of``: point every lake table at its snapshot of then; say which on stderr."""
+    if not hasattr(engine, "read_as_of"):
+        raise ValueError(f"--as-of is not supported on the {engine.name} engine; use --engine duckdb")
+    pinned = engine.read_as_of(as_of)
+    shown = ", ".join(f"{t}@{s}" for t, s in pinned.items() if s is not None) or "every table empty then"
+    print(f"-- as of {as_of}: {shown}", file=sys.stderr)
 
 
 def _list_queries() -> int:

@@ -1,9 +1,12 @@
 """DuckDB engine: the repo's Athena SQL, transpiled by sqlglot, over the lake's Parquet.
 
-Each table with a DDL file is a view named like the Athena table, reading
-``<table>/dt=YYYY-MM-DD/*.parquet`` with Hive partitioning (``dt`` as varchar, as in Athena).
-A table without files yet is an empty view typed from its DDL, so queries over a young lake
-return no rows instead of failing. S3 lakes go through a registered s3fs filesystem (httpfs
+Each table with a DDL file is a view named like the Athena table. Lake tables are Iceberg
+tables: the view reads exactly the data files of the table's current snapshot (or of the
+snapshot pinned by ``read_as_of``), planned through the catalog by pyiceberg, with
+``read_parquet([...], hive_partitioning = true)`` so ``dt`` (varchar, as in Athena) comes from
+the ``dt=YYYY-MM-DD/`` folders and filters on it prune files by path. A table without files yet
+is an empty view typed from its DDL, so queries over a young lake return no rows instead of
+failing. S3 lakes go through a registered s3fs filesystem (httpfs
 cannot be installed offline), which honours the endpoint URL (moto's server locally).
 """
 
@@ -17,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from toolkit.engines import catalog
 from toolkit.engines.contracts import conform
 from toolkit.engines.guard import estimate_scan_bytes
-from toolkit.lake import Lake, normalize, parse_day, storage_options
+from toolkit.lake import normalize, parse_day, storage_options
 from toolkit.sqlfiles import load_model, placeholder_names
 
 if TYPE_CHECKING:
@@ -73,9 +76,12 @@ class DuckDBEngine:
         import duckdb
 
         self.settings = settings
-        self.lake = Lake.at(settings.lake, settings.endpoint_url)
+        self.lake = settings.lake_handle()
         self.last_scan_bytes: int | None = None
         self._warned: set[str] = set()  # missing-data warnings already logged (coverage)
+        #: Iceberg snapshot id each lake view reads (None: the table holds no commit yet)
+        self.snapshots: dict[str, int | None] = {}
+        self._pinned: dict[str, int | None] | None = None
         self.con = duckdb.connect(database)
         self.con.execute("SET TimeZone='UTC'")
         if self.lake.is_s3 or str(settings.raw or "").startswith("s3://"):
@@ -105,19 +111,34 @@ class DuckDBEngine:
             log.warning("no cloudtrail_raw view over %s: %s", raw, exc)
 
     def refresh_table(self, name: str) -> None:
-        """Point the view ``name`` at its Parquet files, or at an empty typed table if none."""
-        url = catalog.table_url(self.lake, name)
-        if self._has_files(url):
-            pattern = _literal(f"{url}/dt=????-??-??/*.parquet")
-            source = (f"read_parquet({pattern}, hive_partitioning = true, "
+        """Point the view ``name`` at its table's current data files (or the pinned snapshot's),
+        or at an empty typed table if it has none."""
+        lake_name = catalog.lake_name(name)
+        if self._pinned is not None:
+            snapshot = self._pinned.get(name)
+            files = self.lake.files(lake_name, snapshot_id=snapshot) if snapshot is not None else []
+        else:
+            snapshot = self.lake.snapshot_id(lake_name)
+            files = self.lake.files(lake_name, snapshot_id=snapshot) if snapshot is not None else []
+        self.snapshots[name] = snapshot
+        if files:
+            listed = ", ".join(_literal(f) for f in files)
+            source = (f"read_parquet([{listed}], hive_partitioning = true, "
                       f"hive_types = {{'dt': 'VARCHAR'}}, union_by_name = true)")
         else:
             source = self._empty_source(name)
         self.con.execute(f"create or replace view {name} as select * from {source}")  # noqa: S608
 
-    def _has_files(self, url: str) -> bool:
-        fs = self.lake.fs
-        return fs.exists(url) and bool(fs.glob(f"{url}/dt=*/*.parquet"))
+    def read_as_of(self, as_of: str) -> dict[str, int | None]:
+        """Pin every lake view to the snapshot it had ``as_of`` (a snapshot id or a time)."""
+        from toolkit.lake import snapshots_as_of
+
+        names = catalog.lake_tables()
+        pinned = snapshots_as_of(self.lake, [catalog.lake_name(n) for n in names], as_of)
+        self._pinned = dict(zip(names, pinned.values(), strict=True))
+        for name in names:
+            self.refresh_table(name)
+        return dict(self._pinned)
 
     def _empty_source(self, name: str) -> str:
         import pyarrow as pa

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from toolkit.engines.base import ScanLimitExceeded
-from toolkit.engines.catalog import PARTITION_COLUMN, RAW_TABLE, lake_tables, table_url
+from toolkit.engines.catalog import PARTITION_COLUMN, RAW_TABLE, lake_tables
 
 if TYPE_CHECKING:
     from sqlglot import exp
@@ -144,6 +144,19 @@ def partition_bytes(lake: Lake, url: str) -> dict[str, int]:
     return sizes
 
 
+def table_bytes(lake: Lake, name: str) -> dict[str, int]:
+    """Bytes per ``dt`` day of an Iceberg lake table's current files (sizes from its manifests)."""
+    from toolkit.engines.catalog import lake_name
+    from toolkit.lake import iceberg
+
+    table = iceberg.load(lake, lake_name(name))
+    sizes: dict[str, int] = {}
+    for data_file in iceberg.day_files(table) if table is not None else []:
+        day = data_file.partition[0]
+        sizes[day] = sizes.get(day, 0) + int(data_file.file_size_in_bytes)
+    return sizes
+
+
 def raw_bytes(lake: Lake, raw_url: str | None) -> dict[str, int]:
     """Bytes of raw CloudTrail files per delivery day folder (``yyyy/MM/dd``, digests excluded)."""
     if not raw_url:
@@ -174,7 +187,7 @@ def estimate_scan_bytes(lake: Lake, sql: str, params: dict[str, Any] | None = No
             continue
         if name not in sizes_by_table:
             sizes_by_table[name] = (raw_bytes(lake, raw_url) if name == RAW_TABLE
-                                    else partition_bytes(lake, table_url(lake, name)))
+                                    else table_bytes(lake, name))
         total += sum(size for day, size in sizes_by_table[name].items() if dt_range.admits(day))
     return total
 

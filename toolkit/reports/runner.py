@@ -71,6 +71,24 @@ def _publish(local: Path, out: str, name: str) -> str:
     return target
 
 
+def _lake_snapshots(lake: str | None) -> dict[str, int]:
+    """Iceberg snapshot id of each lake table holding data (``query --as-of`` replays them)."""
+    if not lake:
+        return {}
+    from toolkit.lake import snapshot_ids
+
+    return {t: s for t, s in snapshot_ids(str(lake)).items() if s is not None}
+
+
+def _stamp_snapshots(notebook: Path, snapshots: dict[str, int]) -> None:
+    """Record the snapshots read in the executed notebook's metadata (``trailwatch.snapshots``)."""
+    import json
+
+    data = json.loads(notebook.read_text(encoding="utf-8"))
+    data.setdefault("metadata", {}).setdefault("trailwatch", {})["snapshots"] = snapshots
+    notebook.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
 def run_report(report: str, out: str, parameters: dict[str, Any], *, run_id: str | None = None,
                kernel_name: str = KERNEL_NAME, cwd: str | None = None,
                timeout: int | None = 1800) -> ReportRun:
@@ -85,6 +103,7 @@ def run_report(report: str, out: str, parameters: dict[str, Any], *, run_id: str
     kernel = report_kernel(kernel_name)  # this interpreter when no 'trailwatch' kernel exists
     run_id = run_id or new_run_id()
     out, stem = normalize(out), f"{source.stem}-{run_id}"
+    snapshots = _lake_snapshots(typed.get("lake"))  # what data the report reads, before it runs
     with tempfile.TemporaryDirectory(prefix="trailwatch-report-") as staging:
         executed = Path(staging) / f"{stem}.ipynb"
         try:
@@ -97,6 +116,7 @@ def run_report(report: str, out: str, parameters: dict[str, Any], *, run_id: str
             error = _cell_error(str(source), exc)
             error.add_note(f"executed notebook kept at {kept}")
             raise error from None
+        _stamp_snapshots(executed, snapshots)
         html = Path(staging) / f"{stem}.html"
         html.write_text(notebook_to_html(executed), encoding="utf-8")
         return ReportRun(report, run_id, _publish(executed, out, executed.name),
