@@ -140,8 +140,11 @@ def _open_catalog(lake: Lake) -> Catalog:
 
 
 def _io_properties(lake: Lake) -> dict[str, str]:
-    """FileIO settings: S3 through the same endpoint and region as the rest of the lake."""
-    props = {"s3.region": lake.region}
+    """FileIO (and Glue client) settings: the AWS session in use (``toolkit.aws``), through the
+    same endpoint and region as the rest of the lake."""
+    from toolkit.aws import pyiceberg_properties
+
+    props = {**pyiceberg_properties(lake.endpoint_url), "s3.region": lake.region}
     if lake.endpoint_url:
         props["s3.endpoint"] = lake.endpoint_url
     return props
