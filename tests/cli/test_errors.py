@@ -48,8 +48,12 @@ def test_read_only_lake_fails_before_any_work(sample_lake):
     try:
         os.chmod(root, 0o755)
         lake, raw = os.path.join(root, "lake"), os.path.join(root, "raw")
-        shutil.copytree(sample_lake["lake"], lake)
         shutil.copytree(sample_lake["raw"], raw)
+        # An Iceberg lake's catalog records where its tables live, so the lake is made in place
+        # (a copied lake folder would point at the original's tables).
+        subprocess.run([sys.executable, "-m", "toolkit", "ingest", "--raw", raw, "--lake", lake,
+                        "--date", DAYS[0]], check=True, capture_output=True,
+                       env={**os.environ, "PYTHONPATH": str(REPO)})
         before = sorted(os.path.join(d, f) for d, _, fs in os.walk(lake) for f in fs)
         for d, dirs, files in os.walk(root):
             for name in dirs + files:

@@ -102,8 +102,7 @@ def write_findings(lake: str, days: list[dt.date], rows: list[dict],
         if day_rows:
             urls.append(store.write_parquet("findings", day, findings_table(day_rows)))
         elif day in held_before:
-            with store.replacing_partition("findings", day):
-                pass  # an empty staging dir: the day's stale findings are dropped atomically
+            store.drop_day("findings", day)  # one commit: the day's stale findings are gone
             log.info("findings of %s removed: no rule fires on that day any more", day)
     return urls
 

@@ -191,6 +191,11 @@ class Lake:
         commit = iceberg.replace_day if replace else iceberg.append_files
         return commit(self, name, parse_day(day), list(paths))
 
+    def drop_day(self, name: str, day: str | dt.date) -> int | None:
+        """One commit removing a day's rows (e.g. findings of a day where nothing fires any
+        more). Snapshot id, or None when the table was never written."""
+        return iceberg.commit_files(self, name, {parse_day(day): []}, replace=True)
+
     def append_files(self, name: str, day: str | dt.date, paths: list[str]) -> int:
         """Add Parquet files to a day in one commit (the day's other files stay). Snapshot id."""
         return self.commit_day(name, day, paths, replace=False)

@@ -229,7 +229,8 @@ def append_files(lake: Lake, name: str, day: dt.date, paths: list[str]) -> int:
     return commit_files(lake, name, {day: paths}, replace=False)
 
 
-def commit_files(lake: Lake, name: str, by_day: dict[dt.date, list[str]], *, replace: bool) -> int:
+def commit_files(lake: Lake, name: str, by_day: dict[dt.date, list[str]], *,
+                 replace: bool) -> int | None:
     """One commit adding each day's Parquet files (first dropping the days' current files if
     ``replace``), re-planned on top of concurrent commits. Returns the new snapshot id."""
     import pyarrow.parquet as pq
@@ -237,15 +238,20 @@ def commit_files(lake: Lake, name: str, by_day: dict[dt.date, list[str]], *, rep
 
     paths = [p for day_paths in by_day.values() for p in day_paths]
     label = f"{name} dt={','.join(sorted(d.isoformat() for d in by_day))}"
-    if not paths:
+    if not paths and not replace:
         raise ValueError(f"no data files to commit for {label}")
-    with lake.fs.open(paths[0], "rb") as fh:
-        first_schema = pq.read_schema(fh)
+    first_schema = None
+    if paths:
+        with lake.fs.open(paths[0], "rb") as fh:
+            first_schema = pq.read_schema(fh)
     for attempt in range(1, COMMIT_ATTEMPTS + 1):
-        table = ensure(lake, name, first_schema)
+        # No paths: a commit that only drops the days (a table never written has nothing to drop).
+        table = ensure(lake, name, first_schema) if paths else load(lake, name)
+        if table is None:
+            return None
         try:
             with table.transaction() as tx:
-                if tx.table_metadata.name_mapping() is None:  # files carry no field ids: map by name
+                if paths and tx.table_metadata.name_mapping() is None:  # no field ids: map by name
                     tx.set_properties(**{NAME_MAPPING: tx.table_metadata.schema().name_mapping.model_dump_json()})
                 _evolve_schema(tx, lake, paths)
                 new_files = [data_file(tx.table_metadata, table.io, p, day)
