@@ -21,8 +21,9 @@ def free_port() -> int:
 class MotoServer:
     """moto's server, unpatched, bound to 127.0.0.1.
 
-    ``account_id``: the account every request acts in (moto's documented ``MOTO_ACCOUNT_ID``),
-    so STS, CloudWatch and SNS answer as the sample account; default: moto's own.
+    ``account_id``: the account every request acts in (moto's ``MOTO_ACCOUNT_ID`` environment
+    setting, which moto 5.2 checks first), so STS, CloudWatch and SNS answer as the sample
+    account; default: moto's own.
     """
 
     port: int = field(default_factory=free_port)
