@@ -8,8 +8,8 @@ skipped with a warning (``ExportSummary.skipped_stats``) and the rest still land
 
 Percentiles (``p95``...): CloudWatch computes them only where raw datapoints were published, and
 GetMetricData is the only source, so the exporter cannot compute them itself. When the endpoint
-refuses the first percentile (moto's server answers HTTP 500; an S3-compatible or older endpoint
-may answer 400), every percentile of the export is skipped with one warning, without more calls.
+refuses the first percentile (moto's server answers HTTP 500), every percentile of the export
+is skipped with one warning, without more calls.
 Throttling is retried by botocore (adaptive mode) and then by our own exponential backoff.
 """
 
