@@ -2,7 +2,8 @@
 
 The day is chosen as in `cloudtrail_daily` (data interval, else the latest complete UTC day,
 or the `day` param). Export uses ListMetrics + GetMetricData (regions from
-TRAILWATCH_METRIC_REGIONS) and replaces that day's partition; the analyses read the lake only,
+TRAILWATCH_METRIC_REGIONS, namespaces from TRAILWATCH_METRIC_NAMESPACES) and replaces its rows of
+that day's partition; the analyses read the lake only,
 so they can be re-run without API calls. Throttling is retried; bad input is not.
 """
 

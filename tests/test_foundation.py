@@ -70,6 +70,11 @@ def test_settings_from_env_and_overrides():
                                                             "http://127.0.0.1:5000", "eu-west-1")
     with pytest.raises(ValueError, match="TRAILWATCH_ENGINE"):
         Settings.from_env({"TRAILWATCH_ENGINE": "spark"})
+    metrics = Settings.from_env({"TRAILWATCH_METRIC_REGIONS": "us-east-1, eu-west-1",
+                                 "TRAILWATCH_METRIC_NAMESPACES": "AWS/RDS,,CWAgent "})
+    assert metrics.metric_regions == ("us-east-1", "eu-west-1")
+    assert metrics.metric_namespaces == ("AWS/RDS", "CWAgent")
+    assert Settings.from_env({}).metric_namespaces == ()  # the exporter's defaults
 
 
 def test_dates():

@@ -32,6 +32,7 @@ class Settings:
     athena_output: str | None = None
     scan_limit_bytes: int = DEFAULT_SCAN_LIMIT_BYTES
     metric_regions: tuple[str, ...] = ()
+    metric_namespaces: tuple[str, ...] = ()  # empty: the exporter's default namespaces
     account_id: str | None = None
     catalog: str | None = None  # Iceberg catalog: sqlite | glue (default: by lake, see toolkit.lake)
     extra: dict[str, str] = field(default_factory=dict)
@@ -58,6 +59,8 @@ class Settings:
             scan_limit_bytes=int(env.get("TRAILWATCH_SCAN_LIMIT_BYTES", DEFAULT_SCAN_LIMIT_BYTES)),
             metric_regions=tuple(r.strip() for r in env.get("TRAILWATCH_METRIC_REGIONS", "").split(",")
                                  if r.strip()),
+            metric_namespaces=tuple(n.strip() for n in env.get("TRAILWATCH_METRIC_NAMESPACES", "")
+                                    .split(",") if n.strip()),
             account_id=env.get("TRAILWATCH_ACCOUNT_ID") or None,
             catalog=env.get("TRAILWATCH_CATALOG") or None,
         )

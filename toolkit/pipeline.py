@@ -133,11 +133,12 @@ def export_metrics(settings: Settings, day: dt.date) -> dict:
     from toolkit.cloudwatch import export_metrics as export
 
     result = {}
+    chosen = {"namespaces": settings.metric_namespaces} if settings.metric_namespaces else {}
     for region in settings.metric_regions or (settings.region,):
         summary = _as_dict(export(settings.lake, day, region=region, account_id=settings.account_id,
-                                  endpoint_url=settings.endpoint_url))
+                                  endpoint_url=settings.endpoint_url, **chosen))
         result[region] = {k: summary[k] for k in ("metrics_requested", "rows_written", "api_cost_usd",
-                                                  "warnings")}
+                                                  "skipped_stats", "warnings")}
     return result
 
 

@@ -1,7 +1,9 @@
 """End to end through Airflow: dag.test() of the daily DAGs on a sample account day.
 
-Real Airflow (SQLite metadata DB), real moto server over HTTP for CloudWatch (datapoints loaded
-from the sample) and for the alert channel (SNS topic -> SQS queue), DuckDB for SQL. The
+Real Airflow (SQLite metadata DB), real moto server over HTTP for CloudWatch and for the alert
+channel (SNS topic -> SQS queue), DuckDB for SQL. CloudWatch is split as in the demo
+(``toolkit.demo.sample_metrics``): the DAG's export step reads the home region's RDS series back
+from moto over HTTP; the sample's other series are written straight into the lake. The
 incident day is run so detections have something to find; it is run the way
 `airflow dags trigger` runs it in Airflow 3 -- without a logical date -- so it must resolve to
 the latest complete day (the sample ends yesterday).
@@ -26,7 +28,7 @@ DAYS = 2  # the sample's incident falls on its last day for a 2-day account
 
 @pytest.fixture(scope="module")
 def sample_env(airflow_home, tmp_path_factory):
-    from toolkit.cloudwatch import load_sample_datapoints
+    from toolkit.demo.sample_metrics import load_sample_metrics
     from toolkit.demo.services import MotoServer
     from toolkit.sample import generate_account
 
@@ -35,17 +37,17 @@ def sample_env(airflow_home, tmp_path_factory):
     start = end - dt.timedelta(days=DAYS - 1)
     generate_account(out / "sample", start=start, days=DAYS, events_per_day=1500, seed=11)
     truth = json.loads((out / "sample" / "truth" / "incident.json").read_text())
-    regions = sorted({p.parent.name for p in (out / "sample" / "cloudwatch").rglob("metrics-*.json")})
-    with MotoServer() as moto:
-        load_sample_datapoints(out / "sample", moto.url)
+    account = truth["accounts"][0]["account_id"]
+    with MotoServer(account_id=account) as moto:
+        loaded = load_sample_metrics(out / "sample", str(out / "lake"), moto.url, account_id=account,
+                                     region="us-east-1")
         topic, queue = _alert_topic(moto.url)
         saved = dict(os.environ)
         os.environ.update(
             TRAILWATCH_ALERT_CHANNEL="sns", TRAILWATCH_ALERT_TARGET=topic,
             TRAILWATCH_LAKE=str(out / "lake"), TRAILWATCH_RAW=str(out / "sample" / "raw"),
             TRAILWATCH_REPORTS=str(out / "reports"), TRAILWATCH_ENGINE="duckdb",
-            TRAILWATCH_ACCOUNT_ID=truth["accounts"][0]["account_id"],
-            TRAILWATCH_METRIC_REGIONS=",".join(regions),
+            TRAILWATCH_ACCOUNT_ID=account, **loaded["env"],
             AIRFLOW_CONN_AWS_DEFAULT=json.dumps({"conn_type": "aws", "extra": {"endpoint_url": moto.url}}),
         )
         yield {"out": out, "start": start, "end": end, "truth": truth,
@@ -141,6 +143,12 @@ def test_cloudwatch_daily_end_to_end(sample_env, daily_runs):
     metrics = pl.read_parquet(lake.files("metrics", day))
     assert {"AWS/EC2", "AWS/RDS", "AWS/Lambda", "AWS/ApplicationELB"} <= set(metrics["namespace"])
     assert lake.files("anomalies", day)
+    # The export step read the RDS series back from moto's server; moto refuses percentiles.
+    exported = _xcom(daily_runs["cloudwatch_daily", day]["run"], "export_metrics")["us-east-1"]
+    assert exported["metrics_requested"] > 0 and exported["skipped_stats"] == ["p95"]
+    rds = metrics.filter((pl.col("namespace") == "AWS/RDS") & (pl.col("region") == "us-east-1"))
+    assert rds.height > 0 and metrics.height == exported["rows_written"]  # the others were kept
+    assert set(rds["stat"]) == {"Average", "Maximum", "Minimum", "Sum", "SampleCount"}
 
 
 def test_forensic_investigation_with_params(dagbag, sample_env, daily_runs):

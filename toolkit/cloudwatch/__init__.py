@@ -3,7 +3,7 @@ and SLOs. Every function returns polars frames (or a summary dict).
 
 Names resolve lazily, so ``import toolkit.cloudwatch`` stays free of I/O and heavy imports:
 
-    export_metrics, import_csv, load_sample_datapoints, read_metrics, anomaly_bands,
+    export_metrics, import_csv, read_metrics, anomaly_bands,
     detect_anomalies, anomaly_episodes, replay_alarms, load_alarms, rightsizing,
     rightsizing_from_lake, slo_report, burn_rate_timeline
 """
@@ -13,7 +13,7 @@ from __future__ import annotations
 import importlib
 
 _WHERE = {
-    "export_metrics": "export", "import_csv": "load", "load_sample_datapoints": "load",
+    "export_metrics": "export", "import_csv": "load",
     "read_metrics": "load", "anomaly_bands": "anomaly", "detect_anomalies": "anomaly",
     "anomaly_episodes": "anomaly", "replay_alarms": "replay", "load_alarms": "alarms",
     "rightsizing": "rightsizing", "rightsizing_from_lake": "rightsizing",

@@ -239,15 +239,14 @@ def detect_anomalies(lake_url: str, day: str | dt.date, *, history_days: int = 1
     import polars as pl
 
     from toolkit.cloudwatch.schema import ANOMALIES_SCHEMA, METRICS_SCHEMA
-    from toolkit.cloudwatch.store import read_days, read_partition
+    from toolkit.cloudwatch.store import read_days
     from toolkit.lake import Lake, parse_day
 
     lake, day = Lake.at(lake_url, endpoint_url), parse_day(day)
-    today = read_partition(lake, "metrics", day, METRICS_SCHEMA)
+    where = pl.col("stat").is_in(list(stats)) if stats else None
+    today = read_days(lake, "metrics", day, day, METRICS_SCHEMA, where).drop("dt")
     history = read_days(lake, "metrics", day - dt.timedelta(days=history_days),
-                        day - dt.timedelta(days=1), METRICS_SCHEMA).drop("dt")
-    if stats:
-        today, history = (f.filter(pl.col("stat").is_in(list(stats))) for f in (today, history))
+                        day - dt.timedelta(days=1), METRICS_SCHEMA, where).drop("dt")
     self_baseline = history.is_empty()
     scored = anomaly_bands(today, history, width)
     table = scored.select(ANOMALIES_SCHEMA.names).to_arrow().cast(ANOMALIES_SCHEMA)

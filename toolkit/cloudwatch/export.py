@@ -3,8 +3,13 @@
 ListMetrics (paged) discovers the metrics of each namespace; GetMetricData fetches them with
 at most 500 queries per call and never more than 100,800 datapoints per call (queries per call
 shrink as points per query grow; a query longer than the limit is split in time), following
-NextToken. Each statistic is fetched in its own calls, so a statistic the endpoint rejects
-(moto answers HTTP 500 for percentiles) is skipped with a warning and the rest still lands.
+NextToken. Each statistic is fetched in its own calls, so a statistic the endpoint rejects is
+skipped with a warning (``ExportSummary.skipped_stats``) and the rest still lands.
+
+Percentiles (``p95``...): CloudWatch computes them only where raw datapoints were published, and
+GetMetricData is the only source, so the exporter cannot compute them itself. When the endpoint
+refuses the first percentile (moto's server answers HTTP 500), every percentile of the export
+is skipped with one warning, without more calls.
 Throttling is retried by botocore (adaptive mode) and then by our own exponential backoff.
 """
 
@@ -49,45 +54,34 @@ class ExportSummary:
         return dict(self.__dict__)
 
 
-LOAD_THREADS = 4  # concurrent PutMetricData requests of a bulk load
-
-
 def cloudwatch_client(region: str, endpoint_url: str | None = None, max_attempts: int = 3,
-                      service: str = "cloudwatch", validate: bool = True, **kwargs):
-    """A boto3 client with adaptive retries (throttling backoff) and an optional endpoint.
-
-    ``validate=False`` skips botocore's client-side parameter validation (the server still
-    validates): for bulk loads of datums this code built, where it is most of the client's time.
-    """
+                      service: str = "cloudwatch", **kwargs):
+    """A boto3 client with adaptive retries (throttling backoff) and an optional endpoint."""
     from botocore.config import Config
 
     from toolkit.aws import client
 
     config = Config(retries={"mode": "adaptive", "max_attempts": max_attempts},
-                    connect_timeout=10, read_timeout=60, parameter_validation=validate,
-                    max_pool_connections=LOAD_THREADS)
+                    connect_timeout=10, read_timeout=60)
     return client(service, region_name=region, endpoint=endpoint_url, config=config, **kwargs)
 
 
-def route_to_account(client, account_id: str):
-    """Send every request of ``client`` to ``account_id`` of a moto server (a moto header;
-    only used with a local endpoint -- real AWS picks the account from the credentials)."""
-    def add_header(request, **_):
-        request.headers["x-moto-account-id"] = account_id
-
-    client.meta.events.register("before-sign.*.*", add_header)
-    return client
-
-
 def list_metrics(client, namespaces) -> list[dict]:
-    """Every metric (namespace, name, dimensions) of ``namespaces``, via paged ListMetrics."""
-    found = []
+    """Every metric (namespace, name, dimensions) of ``namespaces``, via paged ListMetrics.
+
+    Each metric once, in listed order: a metric listed twice would be requested (and billed)
+    twice and give duplicate rows.
+    """
+    found: dict[tuple, dict] = {}
     paginator = client.get_paginator("list_metrics")
     for namespace in namespaces:
         for page in paginator.paginate(Namespace=namespace):
-            found.extend({"Namespace": m["Namespace"], "MetricName": m["MetricName"],
-                          "Dimensions": m.get("Dimensions", [])} for m in page.get("Metrics", []))
-    return found
+            for m in page.get("Metrics", []):
+                dims = m.get("Dimensions", [])
+                key = (m["Namespace"], m["MetricName"], catalog.dimensions_json(dims))
+                found.setdefault(key, {"Namespace": m["Namespace"], "MetricName": m["MetricName"],
+                                       "Dimensions": dims})
+    return list(found.values())
 
 
 def plan_calls(n_queries: int, start: dt.datetime, end: dt.datetime, period: int
@@ -161,6 +155,9 @@ def fetch_rows(client, metrics: list[dict], stats, start: dt.datetime, end: dt.d
     cols: dict[str, list] = {k: [] for k in ("timestamp", "namespace", "metric_name", "dimensions",
                                              "resource_id", "stat", "period_s", "value", "unit")}
     for stat in stats:
+        if catalog.is_percentile(stat) and any(map(catalog.is_percentile, summary.skipped_stats)):
+            summary.skipped_stats.append(stat)  # the endpoint refused percentiles: do not ask again
+            continue
         wanted = [m for m in metrics if stat in catalog.stats_for(m["MetricName"], [stat])]
         queries = _queries(wanted, stat, period)
         try:
@@ -173,12 +170,20 @@ def fetch_rows(client, metrics: list[dict], stats, start: dt.datetime, end: dt.d
         except (ClientError, BotoCoreError) as exc:
             if _is_throttle(exc):
                 raise
-            message = f"statistic {stat} failed and was skipped: {exc}"
+            message = f"statistic {stat} failed and was skipped: {_short(exc)}"
+            if catalog.is_percentile(stat):
+                message = (f"the endpoint refused percentile statistic {stat} ({_short(exc)}): every "
+                           "percentile of this export is skipped; the other statistics are exported")
             log.warning(message)
             summary.skipped_stats.append(stat)
             summary.warnings.append(message)
             _drop_stat(cols, stat)
     return cols
+
+
+def _short(exc: Exception) -> str:
+    """The error's first line (botocore appends the endpoint's whole HTML error page)."""
+    return str(exc).splitlines()[0][:300]
 
 
 def _append(cols: dict[str, list], metric: dict, stat: str, period: int, result: dict) -> None:
@@ -230,8 +235,8 @@ def export_metrics(lake_url: str, day: str | dt.date, *, region: str = "us-east-
                    client=None, sleep: Callable[[float], None] = time.sleep) -> ExportSummary:
     """Export one UTC day of metrics to ``<lake>/cloudwatch/metrics/dt=D/`` (idempotent).
 
-    ``account_id`` labels the rows (default: STS GetCallerIdentity); with a local
-    ``endpoint_url`` it also selects that account of moto's server.
+    ``account_id`` labels the rows (default: STS GetCallerIdentity of the credentials in use,
+    which also decide the account read).
 
     Rows of other accounts, regions or namespaces already in the partition are kept; this
     export's own rows are replaced, so re-running the day gives the same partition.
@@ -249,8 +254,6 @@ def export_metrics(lake_url: str, day: str | dt.date, *, region: str = "us-east-
     summary = ExportSummary(day=day.isoformat(), period_s=period)
     if client is None:
         client = cloudwatch_client(region, endpoint_url)
-        if account_id and endpoint_url:
-            route_to_account(client, account_id)
     account_id = account_id or account_id_of(region, endpoint_url)
 
     metrics = list_metrics(client, namespaces)

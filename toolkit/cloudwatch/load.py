@@ -1,10 +1,9 @@
-"""Getting datapoints in: CSV/console exports into the lake, sample datapoints into an endpoint,
-and reading the metrics table back as polars."""
+"""Getting datapoints in and out of the lake: CSV/console exports into ``metrics``, and the
+``metrics`` table read back as polars (filters pushed into the Parquet scan)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,7 +15,6 @@ if TYPE_CHECKING:
     import polars as pl
 
 log = logging.getLogger(__name__)
-PUT_BATCH = 1000  # PutMetricData accepts up to 1,000 metric datums per request
 
 
 def read_metrics(lake_url: str, start: str | dt.date, end: str | dt.date, *,
@@ -29,12 +27,11 @@ def read_metrics(lake_url: str, start: str | dt.date, end: str | dt.date, *,
     from toolkit.cloudwatch.schema import METRICS_SCHEMA
     from toolkit.cloudwatch.store import read_days
 
-    frame = read_days(Lake.at(lake_url, endpoint_url), "metrics", start, end, METRICS_SCHEMA)
-    for column, value in (("namespace", namespace), ("metric_name", metric_name),
-                          ("resource_id", resource_id), ("stat", stat)):
-        if value is not None:
-            frame = frame.filter(pl.col(column) == value)
-    return frame
+    wanted = [pl.col(column) == value for column, value in (
+        ("namespace", namespace), ("metric_name", metric_name), ("resource_id", resource_id),
+        ("stat", stat)) if value is not None]
+    where = pl.all_horizontal(wanted) if wanted else None
+    return read_days(Lake.at(lake_url, endpoint_url), "metrics", start, end, METRICS_SCHEMA, where)
 
 
 def parse_dimensions(pairs: list[str] | None) -> dict[str, str]:
@@ -132,60 +129,3 @@ def import_csv(csv: str | Path, lake_url: str, namespace: str, metric_name: str,
                         ["namespace", "metric_name", "dimensions", "stat", "timestamp"])
     return {"csv": str(csv), "rows": frame.height, "period_s": period, "period_source": period_source,
             "stat": stat, "days": days}
-
-
-def sample_metric_files(sample_dir: str | Path) -> list[Path]:
-    """``<sample>/cloudwatch/<account>/<region>/metrics-*.json`` files, sorted."""
-    root = Path(sample_dir) / "cloudwatch"
-    if not root.is_dir():
-        raise FileNotFoundError(f"{root} does not exist (expected the sample's cloudwatch/ folder)")
-    return sorted(root.glob("*/*/metrics-*.json"))
-
-
-def datums(result: dict) -> list[dict]:
-    """PutMetricData datums for one MetricDataResults entry (one gauge value per period)."""
-    dims = [{"Name": d["Name"], "Value": d["Value"]} for d in result.get("Dimensions", [])]
-    unit = result.get("Unit")
-    out = []
-    for ts, value in zip(result["Timestamps"], result["Values"], strict=True):
-        datum = {"MetricName": result["MetricName"], "Dimensions": dims, "Value": float(value),
-                 "Timestamp": dt.datetime.fromisoformat(ts.replace("Z", "+00:00"))}
-        if unit:
-            datum["Unit"] = unit
-        out.append(datum)
-    return out
-
-
-def _put(client, request: tuple[str, list[dict]]) -> None:
-    namespace, metric_data = request
-    client.put_metric_data(Namespace=namespace, MetricData=metric_data)
-
-
-def load_sample_datapoints(sample_dir: str | Path, endpoint_url: str | None) -> dict:
-    """PutMetricData every sample datapoint into an endpoint (moto's server for the demo).
-
-    Each account's data goes to that account of moto's server (its ``x-moto-account-id``
-    header), so ``export_metrics(..., account_id=A, endpoint_url=...)`` reads it back.
-    Requests of 1,000 datums go out a few at a time, so building one overlaps sending another.
-    Returns datapoints loaded per ``account/region``.
-    """
-    from concurrent.futures import ThreadPoolExecutor
-    from functools import partial
-
-    from toolkit.cloudwatch.export import LOAD_THREADS, cloudwatch_client, route_to_account
-
-    loaded: dict[str, int] = {}
-    with ThreadPoolExecutor(LOAD_THREADS) as pool:
-        for path in sample_metric_files(sample_dir):
-            doc = json.loads(path.read_text())
-            account, region = doc.get("AccountId") or path.parent.parent.name, doc.get("Region") or path.parent.name
-            client = route_to_account(cloudwatch_client(region, endpoint_url, validate=False), account)
-            requests = [(result["Namespace"], batch[i:i + PUT_BATCH])
-                        for result in doc.get("MetricDataResults", [])
-                        for batch in [datums(result)] for i in range(0, len(batch), PUT_BATCH)]
-            list(pool.map(partial(_put, client), requests))  # list(): wait, and raise errors
-            count = sum(len(r[1]) for r in requests)
-            key = f"{account}/{region}"
-            loaded[key] = loaded.get(key, 0) + count
-            log.info("loaded %d datapoints from %s", count, path)
-    return loaded

@@ -186,7 +186,8 @@ def replay_alarms(lake_url: str, start: str | dt.date, end: str | dt.date, alarm
     first, last = parse_day(start), parse_day(end)
     lake = Lake.at(lake_url, endpoint_url)
     lookback = max((priming_days(a) + (history_days if a.band_width else 0) for a in alarms), default=1)
-    metrics = read_days(lake, "metrics", first - dt.timedelta(days=lookback), last, METRICS_SCHEMA)
+    used = pl.col("metric_name").is_in(sorted({a.metric_name for a in alarms}))
+    metrics = read_days(lake, "metrics", first - dt.timedelta(days=lookback), last, METRICS_SCHEMA, used)
     lines = [line for alarm in alarms for line in timelines(alarm, metrics)]
     carried = read_checkpoints(lake, first - ONE_DAY)
     if carried is None:

@@ -121,9 +121,14 @@ def _price(instance_type: str, region: str) -> float | None:
 def rightsizing_from_lake(lake_url: str, day: str | dt.date, *, window_days: int = 14,
                           instance_types: dict[str, str] | None = None, **thresholds) -> pl.DataFrame:
     """Rightsizing over the ``window_days`` ending on ``day`` (inclusive)."""
-    from toolkit.cloudwatch.load import read_metrics
-    from toolkit.lake import parse_day
+    import polars as pl
+
+    from toolkit.cloudwatch.schema import METRICS_SCHEMA
+    from toolkit.cloudwatch.store import read_days
+    from toolkit.lake import Lake, parse_day
 
     day = parse_day(day)
-    metrics = read_metrics(lake_url, day - dt.timedelta(days=window_days - 1), day)
+    used = pl.col("namespace").is_in(["AWS/EC2", "CWAgent"])  # usage() and the CWAgent instance types
+    metrics = read_days(Lake.at(lake_url), "metrics", day - dt.timedelta(days=window_days - 1), day,
+                        METRICS_SCHEMA, used)
     return rightsizing(metrics, instance_types, **thresholds)

@@ -1,9 +1,10 @@
 """`trailwatch demo`: a sample AWS account through the whole product, driven by Airflow.
 
 Steps: generate a sample account (with its incident and metric shift) ending yesterday, start
-moto's server on 127.0.0.1 with the sample's CloudWatch datapoints loaded, run the DAGs for each
-day through Airflow, run the cost and forensic reports, verify the digests, stop the server by
-PID, and print a summary.
+moto's server on 127.0.0.1 acting as the sample account, load the sample's CloudWatch datapoints
+(a small set into moto for the DAG's export step, the rest straight into the lake: see
+``toolkit.demo.sample_metrics``), run the DAGs for each day through Airflow, run the cost and
+forensic reports, verify the digests, stop the server by PID, and print a summary.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ def demo_environment(out: Path, endpoint_url: str | None) -> dict[str, str]:
 def run_demo(out: Path, days: int = DEFAULT_DAYS, events_per_day: int = DEFAULT_EVENTS_PER_DAY,
              seed: int = 7) -> dict:
     """Run the whole demo into ``out``; return the summary it prints."""
-    from toolkit.cloudwatch import load_sample_datapoints
+    from toolkit.demo.sample_metrics import load_sample_metrics
     from toolkit.demo.services import MotoServer
     from toolkit.sample import generate_account
 
@@ -61,15 +62,16 @@ def run_demo(out: Path, days: int = DEFAULT_DAYS, events_per_day: int = DEFAULT_
     start = end - dt.timedelta(days=days - 1)
     generate_account(out / "sample", start=start, days=days, events_per_day=events_per_day, seed=seed)
     truth = json.loads((out / "sample" / "truth" / "incident.json").read_text())
-    with MotoServer() as moto:
+    account = truth["accounts"][0]["account_id"]
+    with MotoServer(account_id=account) as moto:
         env = demo_environment(out, moto.url)
         # This process talks only to the loopback moto server too: same fake credentials.
         os.environ.update({k: env[k] for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
                                                "AWS_DEFAULT_REGION")})
         os.environ.pop("AWS_SESSION_TOKEN", None)
-        loaded = load_sample_datapoints(out / "sample", moto.url)
-        env["TRAILWATCH_METRIC_REGIONS"] = ",".join(sorted({k.split("/")[1] for k in loaded}))
-        env["TRAILWATCH_ACCOUNT_ID"] = truth["accounts"][0]["account_id"]
+        loaded = load_sample_metrics(out / "sample", env["TRAILWATCH_LAKE"], moto.url,
+                                     account_id=account, region=env["AWS_REGION"])
+        env.update(loaded["env"], TRAILWATCH_ACCOUNT_ID=account)
         forensic = {"subject_type": "access_key", "subject": truth["incident"]["access_key_id"],
                     "start": start.isoformat(), "end": end.isoformat()}
         runs = _run_dags(env, start, end, forensic)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -18,9 +19,15 @@ def free_port() -> int:
 
 @dataclass
 class MotoServer:
-    """moto's server (with the indexed GetMetricData of ``fast_moto``) bound to 127.0.0.1."""
+    """moto's server, unpatched, bound to 127.0.0.1.
+
+    ``account_id``: the account every request acts in (moto's ``MOTO_ACCOUNT_ID`` environment
+    setting, which moto 5.2 checks first), so STS, CloudWatch and SNS answer as the sample
+    account; default: moto's own.
+    """
 
     port: int = field(default_factory=free_port)
+    account_id: str | None = None
     process: subprocess.Popen | None = None
 
     @property
@@ -28,9 +35,12 @@ class MotoServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 30.0) -> MotoServer:
+        env = dict(os.environ)
+        if self.account_id:
+            env["MOTO_ACCOUNT_ID"] = self.account_id
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "toolkit.demo.fast_moto", "-H", "127.0.0.1", "-p", str(self.port)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
         )
         deadline = time.monotonic() + timeout
         while True:

@@ -19,6 +19,7 @@ import random
 
 import orjson
 
+from toolkit.cloudwatch.catalog import UNITS
 from toolkit.sample import ids
 from toolkit.sample.world import Account, Instance
 
@@ -34,11 +35,12 @@ CPU_PROFILE = {"web": (18.0, 22.0, 55.0), "api": (25.0, 25.0, 62.0), "worker": (
 
 
 class Series:
-    """Collects one metric's timestamps and values for a day."""
+    """Collects one metric's timestamps and values for a day (its unit: the documented one that
+    ``toolkit.cloudwatch.catalog`` holds)."""
 
-    def __init__(self, namespace, name, dims, unit, period, stat, resource):
+    def __init__(self, namespace, name, dims, period, stat, resource):
         self.meta = {"Namespace": namespace, "MetricName": name,
-                     "Dimensions": [{"Name": k, "Value": v} for k, v in dims], "Unit": unit,
+                     "Dimensions": [{"Name": k, "Value": v} for k, v in dims], "Unit": UNITS[name],
                      "Period": period, "Statistic": stat}
         self.resource = resource
         self.timestamps: list[str] = []
@@ -49,12 +51,12 @@ def _instance_series(inst: Instance, rng: random.Random, day_start: int, launche
                      shift: dict | None) -> list[Series]:
     base, amp, mem = CPU_PROFILE[inst.purpose]
     dims = [("InstanceId", inst.instance_id)]
-    cpu = Series("AWS/EC2", "CPUUtilization", dims, "Percent", 300, "Average", inst.instance_id)
-    net_in = Series("AWS/EC2", "NetworkIn", dims, "Bytes", 300, "Sum", inst.instance_id)
-    net_out = Series("AWS/EC2", "NetworkOut", dims, "Bytes", 300, "Sum", inst.instance_id)
+    cpu = Series("AWS/EC2", "CPUUtilization", dims, 300, "Average", inst.instance_id)
+    net_in = Series("AWS/EC2", "NetworkIn", dims, 300, "Sum", inst.instance_id)
+    net_out = Series("AWS/EC2", "NetworkOut", dims, 300, "Sum", inst.instance_id)
     # The CloudWatch agent's default config appends InstanceId and InstanceType dimensions.
     agent_dims = dims + [("InstanceType", inst.instance_type)]
-    memory = Series("CWAgent", "mem_used_percent", agent_dims, "Percent", 60, "Average", inst.instance_id)
+    memory = Series("CWAgent", "mem_used_percent", agent_dims, 60, "Average", inst.instance_id)
     shift_at = shift["shift_start"] if shift and shift["resource_id"] == inst.instance_id else None
     minutes = ids.day_stamps(day_start, 60)
     for k in range(288):
@@ -91,8 +93,8 @@ def _per_minute(series_specs, rng, day_start, fn) -> list[Series]:
 
 def _rds(db: str, rng, day_start):
     dims = [("DBInstanceIdentifier", db)]
-    return _per_minute([("AWS/RDS", "CPUUtilization", dims, "Percent", 60, "Average", db),
-                        ("AWS/RDS", "DatabaseConnections", dims, "Count", 60, "Average", db)],
+    return _per_minute([("AWS/RDS", "CPUUtilization", dims, 60, "Average", db),
+                        ("AWS/RDS", "DatabaseConnections", dims, 60, "Average", db)],
                        rng, day_start, lambda s, r: (
                            round(12 + 30 * _diurnal(s) + r.gauss(0, 2), 3),
                            float(max(0, round(20 + 60 * _diurnal(s) + r.gauss(0, 4))))))
@@ -105,9 +107,9 @@ def _lambda(fn: str, rng, day_start):
         calls = max(0, round((40 + 160 * _diurnal(s)) * r.uniform(0.8, 1.2)))
         errors = sum(1 for _ in range(min(calls, 30)) if r.random() < 0.01)
         return float(calls), float(errors), round(180 + 60 * _diurnal(s) + r.gauss(0, 15), 2)
-    return _per_minute([("AWS/Lambda", "Invocations", dims, "Count", 60, "Sum", fn),
-                        ("AWS/Lambda", "Errors", dims, "Count", 60, "Sum", fn),
-                        ("AWS/Lambda", "Duration", dims, "Milliseconds", 60, "Average", fn)],
+    return _per_minute([("AWS/Lambda", "Invocations", dims, 60, "Sum", fn),
+                        ("AWS/Lambda", "Errors", dims, 60, "Sum", fn),
+                        ("AWS/Lambda", "Duration", dims, 60, "Average", fn)],
                        rng, day_start, values)
 
 
@@ -118,9 +120,9 @@ def _alb(lb: str, rng, day_start):
         requests = max(0, round((300 + 2400 * _diurnal(s)) * r.uniform(0.85, 1.15)))
         return (float(requests), round(0.045 + 0.04 * _diurnal(s) + abs(r.gauss(0, 0.006)), 4),
                 float(sum(1 for _ in range(5) if r.random() < 0.04)))
-    return _per_minute([("AWS/ApplicationELB", "RequestCount", dims, "Count", 60, "Sum", lb),
-                        ("AWS/ApplicationELB", "TargetResponseTime", dims, "Seconds", 60, "Average", lb),
-                        ("AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", dims, "Count", 60, "Sum", lb)],
+    return _per_minute([("AWS/ApplicationELB", "RequestCount", dims, 60, "Sum", lb),
+                        ("AWS/ApplicationELB", "TargetResponseTime", dims, 60, "Average", lb),
+                        ("AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", dims, 60, "Sum", lb)],
                        rng, day_start, values)
 
 
