@@ -13,23 +13,27 @@ def register(subparsers) -> None:
     p = subparsers.add_parser(
         "ingest", help="raw CloudTrail deliveries -> the lake's events table, one day at a time",
         description="Read every account and region under RAW/AWSLogs/ (account and organization "
-                    "layouts) for the delivery folders that can hold the day's events, and replace "
-                    "<lake>/cloudtrail/events/dt=DAY/ with the day's deduplicated events. Bad files "
-                    "are quarantined with their reason; a manifest is written per day.")
+                    "layouts) in the delivery folders DAY-lookback..DAY+1, skipping files an earlier "
+                    "run read, and merge each record into its own day's partition "
+                    "(<lake>/cloudtrail/events/dt=D/), deduplicated by eventID. Bad files and records "
+                    "are quarantined with their reason; a manifest is written per run.")
     p.add_argument("--raw", help="raw root holding AWSLogs/ (path or s3://; default $TRAILWATCH_RAW)")
     p.add_argument("--lake", help="lake root (path or s3://; default $TRAILWATCH_LAKE)")
     p.add_argument("--date", required=True, help="day to ingest, YYYY-MM-DD")
     p.add_argument("--until", help="last day to ingest (inclusive), YYYY-MM-DD")
     p.add_argument("--lookback-days", type=int, default=1,
                    help="delivery folders before the day to read (default 1)")
+    p.add_argument("--rebuild", action="store_true",
+                   help="re-read every file of the folders and replace DAY's partition with what they hold")
     p.add_argument("--engine", choices=("duckdb", "athena"),
                    help="duckdb: ingest here; athena: run sql/models/events_from_raw.sql in Athena")
     p.set_defaults(func=run_ingest)
 
     e = subparsers.add_parser(
-        "export", help="rebuild original CloudTrail records from the events table (evidence export)",
-        description="Write the original records of the days START..END as CloudTrail JSON "
-                    "({\"Records\": [...]}) or NDJSON; .gz output is gzipped. Filters are field=value, "
+        "export", help="write original CloudTrail records, byte for byte as delivered (evidence export)",
+        description="Write the original records of the days START..END, exactly as AWS delivered "
+                    "them, as CloudTrail JSON ({\"Records\": [...]}) or NDJSON; .gz output is gzipped. "
+                    "Filters are field=value, "
                     "repeatable (same field: OR, different fields: AND); values are bound as "
                     f"parameters. Fields: {', '.join(FILTER_FIELDS)}.")
     e.add_argument("--lake", help="lake root (default $TRAILWATCH_LAKE)")
@@ -39,6 +43,10 @@ def register(subparsers) -> None:
                    help="keep records whose FIELD equals VALUE (repeatable)")
     e.add_argument("--format", choices=("cloudtrail", "ndjson"), default="cloudtrail")
     e.add_argument("--out", required=True, help="output file (.gz to compress)")
+    e.add_argument("--with-source", action="store_true",
+                   help="add each record's provenance: source file key, record index, the file's "
+                        "SHA-256 and the digest listing it (a parallel \"Sources\" array, or "
+                        "{\"source\":..,\"record\":..} lines in NDJSON)")
     e.set_defaults(func=run_export)
 
 
@@ -59,12 +67,13 @@ def run_ingest(args) -> int:
     warnings = 0
     for day in days:
         manifest = ingest_day(settings.raw, settings.lake, day, args.lookback_days,
-                              endpoint_url=settings.endpoint_url, progress=_progress_bar(day))
+                              endpoint_url=settings.endpoint_url, progress=_progress_bar(day),
+                              rebuild=args.rebuild)
         print(summary(manifest))
         warnings += len(manifest["warnings"])
     if warnings:
-        print(f"warning: {warnings} file(s) quarantined; see the manifests' quarantined_files",
-              file=sys.stderr)
+        print(f"warning: {warnings} problem(s) (quarantined files, files no digest lists); "
+              "see the manifests' warnings", file=sys.stderr)
     return 0
 
 
@@ -79,11 +88,13 @@ def _ingest_athena(settings, days) -> int:
 
 def summary(m: dict) -> str:
     """A one-screen summary of a run manifest."""
+    days = ", ".join(f"{d} +{v['added']:,}" for d, v in m.get("days_written", {}).items()) or "none"
     lines = [
-        f"ingest {m['day']}: {m['records_written']:,} events written to {m['partition']}",
-        f"  files   seen {m['files_seen']:,}  read {m['files_read']:,}  quarantined "
-        f"{m['files_quarantined']:,}  digests skipped {m['digest_files_skipped']:,}  insights "
-        f"{m['insight_files']:,}",
+        f"ingest {m['day']}: {m['records_written']:,} new events written (days: {days})",
+        f"  files   seen {m['files_seen']:,}  read {m['files_read']:,}  already read "
+        f"{m.get('files_already_read', 0):,}  quarantined {m['files_quarantined']:,}  digests "
+        f"{m['digest_files_skipped']:,}  insights {m['insight_files']:,}  not in a digest "
+        f"{m.get('files_not_in_digest', 0):,}",
         f"  records in {m['records_in']:,} = written {m['records_written']:,} + duplicates "
         f"{m['duplicates_dropped']:,} + quarantined {m['records_quarantined']:,} + other days "
         f"{m['records_other_days']:,}",
@@ -91,7 +102,7 @@ def summary(m: dict) -> str:
         f"{m['seconds']:.1f} s",
     ]
     for w in m["warnings"][:10]:
-        lines.append(f"  quarantined: {w}")
+        lines.append(f"  warning: {w}")
     if len(m["warnings"]) > 10:
         lines.append(f"  ... and {len(m['warnings']) - 10} more (see {m['quarantine']})")
     return "\n".join(lines)
@@ -120,7 +131,7 @@ def run_export(args) -> int:
 
     settings = Settings.from_env(lake=args.lake)
     filters = parse_filters(args.filter)
-    count = write_export(export_records(settings.lake, args.start, args.end, filters),
-                         args.out, args.format)
+    count = write_export(export_records(settings.lake, args.start, args.end, filters,
+                                        with_source=args.with_source), args.out, args.format)
     print(f"exported {count:,} records ({args.format}) to {args.out}")
     return 0
