@@ -5,7 +5,9 @@ Each record is written as the exact text AWS delivered (the ``record`` column), 
 from: the delivered file's key, the record's index in it, the file's SHA-256 (of its
 uncompressed content, as digests hash it) and the digest that lists it — in a parallel
 ``"Sources"`` array (CloudTrail format, ``Records`` untouched) or as ``{"source":..,"record":..}``
-lines (NDJSON). Output is written aside and renamed: never a partial file.
+lines (NDJSON). NDJSON holds one record per line, so a record delivered indented over several
+lines (never the case for AWS's compact files) loses the whitespace between its tokens there;
+the CloudTrail format keeps it. Output is written aside and renamed: never a partial file.
 
 Filters are ``field=value`` on a few safe columns; values are bound as query parameters, never
 pasted into SQL. Several values of one field are OR-ed, different fields AND-ed.
@@ -16,6 +18,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import re
 import uuid
 from collections.abc import Iterable, Iterator
 
@@ -139,7 +142,11 @@ def _write(records: Iterable, path: str, fmt: str, opener) -> int:
                 fh.write((b"," if count else b"") + data)
                 if source is not None:
                     sources.append(source)
-            elif source is not None:
+                count += 1
+                continue
+            if b"\n" in data or b"\r" in data:  # an indented delivery: NDJSON needs one line
+                data = one_line(data)
+            if source is not None:
                 fh.write(b'{"source":' + _dumps(source) + b',"record":' + data + b"}\n")
             else:
                 fh.write(data + b"\n")
@@ -147,6 +154,15 @@ def _write(records: Iterable, path: str, fmt: str, opener) -> int:
         if fmt == "cloudtrail":
             fh.write(b"]" + ((b',"Sources":' + _dumps(sources)) if sources else b"") + b"}\n")
     return count
+
+
+_TOKENS = re.compile(rb'("(?:[^"\\]|\\.)*")|[ \t\r\n]+')
+
+
+def one_line(data: bytes) -> bytes:
+    """The record with the whitespace between its tokens removed (strings untouched): what
+    NDJSON can hold of an indented record. AWS delivers compact records, which pass as is."""
+    return _TOKENS.sub(lambda m: m.group(1) or b"", data)
 
 
 def _dumps(value) -> bytes:
