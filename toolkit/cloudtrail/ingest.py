@@ -86,6 +86,12 @@ class Run:
     not_in_digest: list[dict] = field(default_factory=list)
     days: dict[str, dict] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)   # time per step (profile)
+
+    def timed(self, step: str, since: float) -> float:
+        now = time.perf_counter()
+        self.seconds[step] = round(self.seconds.get(step, 0.0) + now - since, 3)
+        return now
 
     def quarantine_file(self, f: RawFile, reason: str, keep_copy: bool = True) -> None:
         """Quarantine a whole file; it is indexed as read unless it may come back."""
@@ -109,7 +115,7 @@ def ingest_day(raw: str, lake: str | lakes.Lake, day: str | dt.date, lookback_da
     Idempotent and atomic per partition. Raises FileNotFoundError if the raw location has no
     readable ``AWSLogs/``.
     """
-    started = time.time()
+    started, t = time.time(), time.perf_counter()
     day = lakes.parse_day(day)
     lake = lake if isinstance(lake, lakes.Lake) else lakes.Lake.at(lake, endpoint_url)
     raw_root = lakes.normalize(raw)
@@ -121,19 +127,24 @@ def ingest_day(raw: str, lake: str | lakes.Lake, day: str | dt.date, lookback_da
     run.counts["files_seen"] = len(files)
     listing = _read_digests(raw_fs, [f for f in files if f.kind == "digest"], run)
     todo = _screen(files, known, run, max_file_bytes, rebuild)
+    t = run.timed("list", t)
     clean_stale_scratch()
     workdir = tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-")
     try:
         con = _connect(workdir, raw_fs, lake, memory_limit, threads)
         scratch = os.path.join(workdir, "days")
         _read_all(con, raw_fs, todo, listing, run, scratch, batch_bytes, progress)
+        t = time.perf_counter()
+        _count_scratch(con, scratch, run)
         _merge_days(con, lake, scratch, run, day if rebuild else None)
+        t = run.timed("merge_days", t)
         con.close()
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     insights.ingest_insights(raw_fs, [f for f in files if f.kind == "insights"], lake, day, run)
     _write_quarantine(raw_fs, lake, day, run)
     save_index(lake, run.index)
+    run.timed("insights_quarantine_index", t)
     return _write_manifest(lake, raw_root, day, lookback_days, run, started, rebuild)
 
 
@@ -216,32 +227,41 @@ class Batch:
     """Records waiting to be flattened: texts plus their file, index and digest status."""
 
     def __init__(self) -> None:
-        self.texts: list[bytes] = []
-        self.files: list[str] = []
-        self.file_no: list[int] = []
-        self.indexes: list[int] = []
-        self.listed: list[bool | None] = []
+        self.parts: list[tuple[str, split.Piece, bool | None]] = []
         self.nbytes = 0
 
     def add(self, key: str, piece: split.Piece, listed: bool | None) -> None:
-        if not self.files or self.files[-1] != key:
-            self.files.append(key)
-        texts = piece.texts()
-        self.texts += texts
-        self.file_no += [len(self.files) - 1] * len(texts)
-        self.indexes += range(piece.first, piece.first + len(texts))
-        self.listed += [listed] * len(texts)
+        self.parts.append((key, piece, listed))
         self.nbytes += int((piece.ends - piece.starts).sum())
 
+    def __bool__(self) -> bool:
+        return bool(self.parts)
+
     def table(self):
+        """An Arrow table (source_file, record_index, source_listed, r) built from the pieces'
+        buffers with numpy: no Python object per record. ``r`` is binary (UTF-8 checked later)."""
+        import numpy as np
         import pyarrow as pa
 
+        keys = list(dict.fromkeys(k for k, _, _ in self.parts))
+        packed = [p.packed() for _, p, _ in self.parts]
+        lengths = np.concatenate([n for _, n in packed]) if packed else np.zeros(0, np.int64)
+        offsets = np.zeros(lengths.size + 1, np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        data = np.concatenate([d for d, _ in packed]) if packed else np.zeros(0, np.uint8)
+        r = pa.LargeBinaryArray.from_buffers(pa.large_binary(), lengths.size,
+                                             [None, pa.py_buffer(offsets), pa.py_buffer(data)])
+        sizes = [len(p) for _, p, _ in self.parts]
+        file_no = np.repeat(np.array([keys.index(k) for k, _, _ in self.parts], np.int32), sizes)
+        first = np.repeat(np.array([p.first for _, p, _ in self.parts], np.int64), sizes)
+        starts = np.repeat(np.cumsum([0, *sizes[:-1]]), sizes) if sizes else np.zeros(0, np.int64)
+        listed = pa.array([v for _, p, v in self.parts for v in [v] * len(p)], pa.bool_()) \
+            if any(v is not None for _, _, v in self.parts) else pa.nulls(lengths.size, pa.bool_())
         return pa.table({
-            "source_file": pa.DictionaryArray.from_arrays(pa.array(self.file_no, pa.int32()),
-                                                          pa.array(self.files, pa.string())),
-            "record_index": pa.array(self.indexes, pa.int64()),
-            "source_listed": pa.array(self.listed, pa.bool_()),
-            "r": pa.array(self.texts, pa.binary()),
+            "source_file": pa.DictionaryArray.from_arrays(pa.array(file_no), pa.array(keys, pa.string())),
+            "record_index": pa.array(first + np.arange(lengths.size) - starts),
+            "source_listed": listed,
+            "r": r,
         })
 
 
@@ -253,8 +273,10 @@ def _read_all(con, raw_fs, files, listing, run: Run, scratch: str, batch_bytes: 
     reader.start()
     total, done = sum(f.size for f in files), 0
     batch, provisional = Batch(), {}
+    t = time.perf_counter()
     try:
         while (msg := q.get()) is not _DONE:
+            t = run.timed("wait_for_reader", t)
             if msg[0] == "error":
                 raise msg[1]
             if msg[0] == "piece":
@@ -265,6 +287,7 @@ def _read_all(con, raw_fs, files, listing, run: Run, scratch: str, batch_bytes: 
                 if batch.nbytes >= 2 * batch_bytes:  # a long file: flush before it ends
                     _flush(con, batch, run, scratch)
                     batch = Batch()
+                t = run.timed("batch_and_flatten", t)
                 continue
             _, f, digest, problem = msg
             _file_done(f, digest, problem, listing, run, provisional.get(f.key))
@@ -274,8 +297,10 @@ def _read_all(con, raw_fs, files, listing, run: Run, scratch: str, batch_bytes: 
                 batch = Batch()
             if progress:
                 progress(done, total)
-        if batch.texts:
+            t = run.timed("batch_and_flatten", t)
+        if batch:
             _flush(con, batch, run, scratch)
+        run.timed("batch_and_flatten", t)
     finally:
         stop.set()
         while reader.is_alive():  # unblock the reader if it waits on a full queue
@@ -352,30 +377,39 @@ def _load_or_bisect(con, table, run: Run, scratch: str) -> None:
 
 
 def _load(con, table, run: Run, scratch: str) -> None:
-    """One batch: flatten, set aside the records that are not events, write the rest by day."""
-    con.register("batch_in", table)
-    try:
-        con.execute("CREATE OR REPLACE TEMP TABLE flat AS "
-                    + flatten.flatten_sql("(SELECT source_file, record_index, source_listed, "
-                                          "decode(r) AS r FROM batch_in)"))
-    finally:
-        con.unregister("batch_in")
-    bad = con.execute("SELECT source_file, record_index, bad_reason, record FROM flat "
-                      "WHERE bad_reason IS NOT NULL").fetchall()
-    per_file_day = con.execute(
-        "SELECT source_file, strftime(event_time, '%Y-%m-%d'), count(*) FROM flat "
-        "WHERE bad_reason IS NULL GROUP BY ALL").fetchall()
+    """One batch: flatten once and write the events by day; only when fewer rows were written
+    than came in, look for the records that are not events (a second parse of this batch)."""
+    source = ("(SELECT source_file, record_index, source_listed, decode(r) AS r FROM batch_in)")
     cols = ", ".join(flatten.EVENT_COLUMNS)
     run.counts["batches"] = n = run.counts.get("batches", 0) + 1
-    con.execute(f"""COPY (SELECT {cols}, strftime(event_time, '%Y-%m-%d') AS dt FROM flat
-        WHERE bad_reason IS NULL ORDER BY event_time, principal_arn) TO {flatten.sql_literal(scratch)}
-        (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (dt), ROW_GROUP_SIZE {ROW_GROUP_ROWS},
-         FILENAME_PATTERN '{run.run_id}-{n:05d}-{{i}}', OVERWRITE_OR_IGNORE true)""")
-    con.execute("DROP TABLE flat")
+    con.register("batch_in", table)
+    try:
+        written = con.execute(f"""COPY (SELECT {cols}, strftime(event_time, '%Y-%m-%d') AS dt
+            FROM ({flatten.flatten_sql(source)}) WHERE bad_reason IS NULL
+            ORDER BY event_time, principal_arn) TO {flatten.sql_literal(scratch)}
+            (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (dt), ROW_GROUP_SIZE {ROW_GROUP_ROWS},
+             FILENAME_PATTERN '{run.run_id}-{n:05d}-{{i}}', OVERWRITE_OR_IGNORE true)""").fetchone()[0]
+        bad = [] if written == table.num_rows else con.execute(
+            f"SELECT source_file, record_index, bad_reason, record FROM ({flatten.flatten_sql(source)}) "
+            "WHERE bad_reason IS NOT NULL").fetchall()
+    finally:
+        con.unregister("batch_in")
     for key, index, reason, record in bad:
         run.quarantined.append(Quarantined(key, reason, record_index=index, record=record))
     run.counts["records_quarantined"] += len(bad)
-    for key, day, count in per_file_day:
+
+
+def _count_scratch(con, scratch: str, run: Run) -> None:
+    """Records per file and day, from the scratch files (one narrow pass at the end)."""
+    if not os.path.isdir(scratch):
+        return
+    files = sorted(os.path.join(scratch, d, f) for d in os.listdir(scratch) for f in os.listdir(os.path.join(scratch, d)))
+    if not files:
+        return
+    rows = con.execute("SELECT source_file, dt, count(*) FROM read_parquet(?, hive_partitioning = true) "
+                       "GROUP BY ALL", [files]).fetchall()
+    for key, day, count in rows:
+        day = str(day)
         days = run.index.setdefault(key, {}).setdefault("days", {})
         days[day] = days.get(day, 0) + count
         run.days.setdefault(day, {"new": 0})["new"] += count
@@ -572,6 +606,7 @@ def _write_manifest(lake, raw_root, day, lookback_days, run: Run, started: float
         "quarantined_files": files_q,
         "files_not_in_digest_list": run.not_in_digest,
         "warnings": run.warnings,
+        "step_seconds": run.seconds,
         "started_at": dt.datetime.fromtimestamp(started, dt.UTC).isoformat(timespec="seconds"),
         "seconds": round(time.time() - started, 3),
     }

@@ -54,6 +54,14 @@ class Piece:
     def texts(self) -> list[bytes]:
         return [self.data[s:e] for s, e in zip(self.starts.tolist(), self.ends.tolist(), strict=True)]
 
+    def packed(self) -> tuple[np.ndarray, np.ndarray]:
+        """The records back to back (bytes as uint8) and their lengths."""
+        a = np.frombuffer(self.data, np.uint8)
+        mark = np.zeros(a.size + 1, np.int8)
+        mark[self.starts] = 1
+        mark[self.ends] -= 1
+        return a[np.cumsum(mark[:-1], dtype=np.int8).astype(np.bool_)], self.ends - self.starts
+
 
 @dataclass
 class Digest:
@@ -81,14 +89,22 @@ def _real_quotes(a: np.ndarray) -> np.ndarray:
     return np.setdiff1d(q, escaped, assume_unique=True)
 
 
+_STRUCTURAL = np.zeros(256, np.bool_)
+_STRUCTURAL[list(b"{}[],")] = True
+_DELTA = np.zeros(256, np.int64)
+_DELTA[list(b"{[")] = 1
+_DELTA[list(b"}]")] = -1
+
+
 def structure(data: bytes, depth0: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
     """Structural ``{}[],`` outside strings: positions, bytes, depth before each; in-string at end."""
     a = np.frombuffer(data, np.uint8)
     quotes = _real_quotes(a)
-    s = np.flatnonzero((a == 123) | (a == 125) | (a == 91) | (a == 93) | (a == 44))
-    s = s[np.searchsorted(quotes, s) % 2 == 0]
+    s = np.flatnonzero(_STRUCTURAL[a])
+    if quotes.size:
+        s = s[np.searchsorted(quotes, s) % 2 == 0]
     v = a[s]
-    delta = np.where((v == 123) | (v == 91), 1, np.where(v == 44, 0, -1)).astype(np.int64)
+    delta = _DELTA[v]
     after = depth0 + np.cumsum(delta)
     return s, v, after - delta, bool(quotes.size % 2)
 
@@ -134,8 +150,9 @@ def _elements(data: bytes, start: int) -> tuple[tuple[np.ndarray, np.ndarray], i
     closes = pos[done & ((byte == 125) | (byte == 93)) & (before == 3)] + 1
     spans = None
     if opens.size == len(stops) == closes.size and np.all(opens > bounds) and np.all(closes <= stops):
-        gaps = [(int(b) + 1, int(o)) for b, o in zip(bounds, opens, strict=True) if o - b > 1]
-        gaps += [(int(c), int(t)) for c, t in zip(closes, stops, strict=True) if t > c]
+        lead, trail = np.flatnonzero(opens - bounds > 1), np.flatnonzero(stops > closes)
+        gaps = [(int(bounds[i]) + 1, int(opens[i])) for i in lead.tolist()]
+        gaps += [(int(closes[i]), int(stops[i])) for i in trail.tolist()]
         if all(not data[x:y].strip(_WS) for x, y in gaps):
             spans = (opens, closes)
     if spans is None:  # scalars or garbage elements: cut at the separators
