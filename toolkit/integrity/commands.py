@@ -12,7 +12,8 @@ def register(subparsers) -> None:
         "verify", help="validate CloudTrail log files against signed digest files (offline)",
         description="Check digest signatures (RSA-SHA256 over AWS's documented string to sign), the "
                     "digest chain and every log file's SHA-256; report modified, deleted and unlisted "
-                    "files. Exit 1 when anything fails.")
+                    "files, digest chains that stop before the end of the range, and logs listed only by a digest "
+                    "that failed. Exit 5 when anything fails.")
     p.add_argument("--raw", required=True, help="raw location holding AWSLogs/ (path or s3://bucket/prefix)")
     p.add_argument("--start", required=True, help="first delivery day YYYY-MM-DD")
     p.add_argument("--end", required=True, help="last delivery day YYYY-MM-DD (inclusive)")
@@ -38,7 +39,9 @@ def run(args) -> int:
         print(json.dumps(report.as_dict(), indent=2))
     else:
         _print_table(report)
-    return 0 if report.ok else 1
+    from toolkit.errors import EXIT_INTEGRITY
+
+    return 0 if report.ok else EXIT_INTEGRITY
 
 
 def _print_table(report) -> None:
