@@ -17,31 +17,27 @@ def read_records(path: Path) -> list[dict]:
 def delivered_texts(data: bytes) -> list[bytes]:
     """The exact bytes of each element of ``Records`` in a delivered file (gzip or plain).
 
-    An independent reader for tests: a plain-Python character scanner (the ingest uses numpy),
-    checked against ``json`` so it cannot drift from what the JSON means.
+    An independent reader for tests: plain Python tokens (a regex skips whole strings; the
+    ingest uses numpy), checked against ``json`` so it cannot drift from what the JSON means.
     """
+    import re
+
     text = gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
     doc = json.loads(text)
     i = text.index(b"[", text.index(b'"Records"'))
-    out, depth, in_str, esc, start = [], 0, False, False, i + 1
-    for j in range(i + 1, len(text)):
-        c = text[j:j + 1]
-        if in_str:
-            esc, in_str = (False, in_str) if esc else (c == b"\\", c != b'"')
-            continue
-        if c == b'"':
-            in_str = True
-        elif c in b"{[":
+    out, depth, start = [], 0, i + 1
+    for m in re.compile(rb'"(?:[^"\\]|\\.)*"|[{}\[\],]', re.S).finditer(text, i + 1):
+        c = m.group()
+        if c in (b"{", b"["):
             depth += 1
-        elif c in b"}]" or (c == b"," and depth == 0):
-            if depth == 0:
-                if text[start:j].strip():
-                    out.append(text[start:j].strip())
-                start = j + 1
-                if c == b"]":
-                    break
-            else:
-                depth -= 1
+        elif c in (b"}", b"]") and depth:
+            depth -= 1
+        elif c in (b",", b"]") and depth == 0:
+            if text[start:m.start()].strip():
+                out.append(text[start:m.start()].strip())
+            start = m.end()
+            if c == b"]":
+                break
     assert [json.loads(t) for t in out] == doc["Records"]
     return out
 

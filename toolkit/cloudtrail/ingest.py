@@ -208,7 +208,7 @@ def _produce(raw_fs, files: list[RawFile], out: queue.Queue, stop: threading.Eve
             digest, problem = split.Digest(), None
             try:
                 with raw_fs.open(f.url, "rb") as fh:
-                    for piece in split.split_stream(fh, digest):
+                    for piece in split.split_stream(fh, digest, chunk_bytes=split.CHUNK_BYTES):
                         out.put(("piece", f, piece))
             except split.SplitError as exc:
                 problem = exc.reason
