@@ -192,8 +192,10 @@ def test_scratch_of_a_killed_run_is_removed(tmp_path, monkeypatch):
     (stale / "spill").mkdir(parents=True)
     mine = tmp_path / f"trailwatch-ingest-{os.getpid()}-live"
     mine.mkdir()
+    recent_old_style = tmp_path / "trailwatch-ingest-axsubk2w"  # an older version's, maybe running
+    recent_old_style.mkdir()
     assert ingest_mod.clean_stale_scratch() == [stale.name]
-    assert not stale.exists() and mine.exists()
+    assert not stale.exists() and mine.exists() and recent_old_style.exists()
 
 
 def test_cli_exit_code_and_warnings_on_a_hostile_tree(tmp_path, capsys):

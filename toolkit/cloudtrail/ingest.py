@@ -530,8 +530,9 @@ def save_index(lake: lakes.Lake, entries: dict[str, dict]) -> None:
         lake.write_text(index_url(lake, folder), json.dumps(merged, indent=1, sort_keys=True) + "\n")
 
 
-def clean_stale_scratch(tmp: str | None = None) -> list[str]:
-    """Remove scratch folders of ingest runs that were killed (their process is gone)."""
+def clean_stale_scratch(tmp: str | None = None, max_age_days: float = 1.0) -> list[str]:
+    """Remove scratch folders of ingest runs that were killed: named with a process id that is
+    gone, or (folders of older versions, without a pid) untouched for ``max_age_days``."""
     tmp = tmp or tempfile.gettempdir()
     removed = []
     for name in os.listdir(tmp):
@@ -540,7 +541,10 @@ def clean_stale_scratch(tmp: str | None = None) -> list[str]:
         pid = name[len(SCRATCH_PREFIX):].split("-", 1)[0]
         if pid.isdigit() and _alive(int(pid)):
             continue
-        shutil.rmtree(os.path.join(tmp, name), ignore_errors=True)
+        path = os.path.join(tmp, name)
+        if not pid.isdigit() and time.time() - os.path.getmtime(path) < max_age_days * 86400:
+            continue
+        shutil.rmtree(path, ignore_errors=True)
         removed.append(name)
     if removed:
         log.info("removed %d scratch folder(s) of killed ingest runs", len(removed))
