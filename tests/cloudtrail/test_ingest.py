@@ -134,3 +134,18 @@ def test_pretty_printed_delivery_exports_byte_for_byte(tmp_path, real_cloudtrail
     assert b"\n" in texts[0]
     exported = [t.encode() for t in export_records(str(tmp_path / "lake"), "2017-12-11", "2017-12-11")]
     assert sorted(exported) == sorted(texts)
+
+
+def test_partition_of_an_older_version_asks_for_a_rebuild(tmp_path):
+    import pyarrow as pa
+
+    from toolkit.errors import UsageError
+
+    raw, lake = tmp_path / "raw", tmp_path / "lake"
+    Lake.at(str(lake)).write_parquet("events", "2025-03-06", pa.table({"event_id": ["x"], "extra": [None]}))
+    write_delivery(raw, [event("n1", "2025-03-06T10:00:00Z")],
+                   name="111122223333_CloudTrail_us-east-1_20250306T1005Z_aaaaaaaaaaaaaaaa.json.gz")
+    with pytest.raises(UsageError, match="--rebuild"):
+        ingest_day(str(raw), str(lake), "2025-03-06")
+    m = ingest_day(str(raw), str(lake), "2025-03-06", rebuild=True)
+    assert m["days_written"]["2025-03-06"]["rows"] == 1

@@ -423,6 +423,7 @@ def _merge_days(con, lake: lakes.Lake, scratch: str, run: Run, replace_day: dt.d
         new = sorted(os.path.join(scratch, f"dt={day}", n) for n in os.listdir(os.path.join(scratch, f"dt={day}")))
         replace = replace_day is not None and day == replace_day.isoformat()
         existing = [] if replace else lake.files("events", day)
+        _check_current_format(lake, existing, day)
         before = _count_rows(con, existing)
         losers = _duplicate_copies(con, existing + new)
         with lake.replacing_partition("events", day) as staging:
@@ -437,6 +438,21 @@ def _merge_days(con, lake: lakes.Lake, scratch: str, run: Run, replace_day: dt.d
     if replace_day is not None and replace_day.isoformat() not in run.days:
         with lake.replacing_partition("events", replace_day):
             pass  # the rebuilt day holds no events now
+
+
+def _check_current_format(lake: lakes.Lake, files: list[str], day: str) -> None:
+    """A partition written before events kept the record text cannot take a merge."""
+    import pyarrow.parquet as pq
+
+    from toolkit.errors import UsageError
+
+    if not files:
+        return
+    with lake.fs.open(files[0], "rb") as fh:
+        names = pq.read_schema(fh).names
+    if "record" not in names:
+        raise UsageError(f"events partition dt={day} was written by an older trailwatch (no record "
+                         f"column): rebuild it first with `trailwatch ingest --date {day} --rebuild`")
 
 
 def _count_rows(con, files: list[str]) -> int:
