@@ -14,9 +14,8 @@ import pytest
 
 from tests.cloudtrail.conftest import delivered_texts, event, write_delivery
 from toolkit.cli import main
-from toolkit.cloudtrail import check_manifest, export_records, ingest_day
+from toolkit.cloudtrail import check_manifest, export_records, ingest_day, split
 from toolkit.cloudtrail import ingest as ingest_mod
-from toolkit.cloudtrail import split
 from toolkit.cloudtrail.export import write_export
 
 DAY = "2025-03-06"
