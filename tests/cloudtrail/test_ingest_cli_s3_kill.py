@@ -102,3 +102,18 @@ def test_sigkill_mid_write_leaves_previous_partition_readable(messy_raw, tmp_pat
     ingest_day(str(messy_raw), str(lake), "2025-03-06")  # the next run picks up the late file
     after = sorted(json.loads(r)["eventID"] for r in export_records(str(lake), "2025-03-06", "2025-03-06"))
     assert after == sorted([*before, "late"])
+
+
+def test_cli_export_with_source(messy_raw, tmp_path):
+    lake = str(tmp_path / "lake")
+    assert main(["ingest", "--raw", str(messy_raw), "--lake", lake, "--date", "2025-03-06"]) == 0
+    nd, ct = tmp_path / "src.ndjson", tmp_path / "src.json"
+    common = ["export", "--lake", lake, "--start", "2025-03-06", "--end", "2025-03-06", "--with-source"]
+    assert main([*common, "--format", "ndjson", "--filter", "event_id=c1", "--out", str(nd)]) == 0
+    (line,) = [json.loads(x) for x in nd.read_text().splitlines()]
+    assert line["record"]["eventID"] == "c1"
+    assert line["source"]["source_file"].endswith("f3.json.gz") and line["source"]["record_index"] == 0
+    assert len(line["source"]["file_sha256"]) == 64 and line["source"]["listed_in_digest"] is False
+    assert main([*common, "--format", "cloudtrail", "--out", str(ct)]) == 0
+    doc = json.loads(ct.read_text())
+    assert len(doc["Records"]) == len(doc["Sources"]) == 23
