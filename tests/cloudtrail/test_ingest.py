@@ -149,3 +149,16 @@ def test_partition_of_an_older_version_asks_for_a_rebuild(tmp_path):
         ingest_day(str(raw), str(lake), "2025-03-06")
     m = ingest_day(str(raw), str(lake), "2025-03-06", rebuild=True)
     assert m["days_written"]["2025-03-06"]["rows"] == 1
+
+
+def test_redelivered_file_is_counted_as_duplicates_without_flattening(tmp_path):
+    raw, lake = tmp_path / "raw", tmp_path / "lake"
+    first = write_delivery(raw, [event("r1", "2025-03-06T10:00:00Z"), event("r2", "2025-03-06T10:01:00Z")],
+                           name="111122223333_CloudTrail_us-east-1_20250306T1005Z_aaaaaaaaaaaaaaaa.json.gz")
+    again = first.with_name("111122223333_CloudTrail_us-east-1_20250306T1020Z_bbbbbbbbbbbbbbbb.json.gz")
+    again.write_bytes(first.read_bytes())  # CloudTrail delivers at least once: same bytes, new name
+    m = ingest_day(str(raw), str(lake), "2025-03-06")
+    check_manifest(m)
+    assert (m["records_in"], m["records_written"], m["duplicates_dropped"], m["duplicate_files"]) == (4, 2, 2, 1)
+    assert {r["source_file"] for r in read_events(lake, "2025-03-06").to_pylist()} == \
+        {first.relative_to(raw).as_posix()}

@@ -50,6 +50,9 @@ BATCH_JSON_BYTES = 32 * 1024**2       # decompressed record bytes flattened per 
 MEMORY_LIMIT = "320MB"                # DuckDB's share of the run's ~600 MB budget (spills beyond)
 SCRATCH_PREFIX = "trailwatch-ingest-"
 ROW_GROUP_ROWS = 100_000
+# Inside a data file (one batch: a narrow window of delivery time, so row-group statistics on
+# event_time stay tight), similar records sit together: the record text compresses ~20% better.
+CLUSTER_BY = "event_source, event_name, principal_arn, event_time"
 
 
 @dataclass
@@ -80,7 +83,7 @@ class Run:
         "files_seen", "files_read", "files_quarantined", "files_already_read", "records_in",
         "records_written", "duplicates_dropped", "records_quarantined", "records_other_days",
         "bytes_raw", "bytes_json", "digest_files_skipped", "insight_files",
-        "insight_records_written", "files_not_in_digest"), 0))
+        "insight_records_written", "files_not_in_digest", "duplicate_files"), 0))
     quarantined: list[Quarantined] = field(default_factory=list)
     index: dict[str, dict] = field(default_factory=dict)       # key -> file index entry
     not_in_digest: list[dict] = field(default_factory=list)
@@ -133,7 +136,8 @@ def ingest_day(raw: str, lake: str | lakes.Lake, day: str | dt.date, lookback_da
     try:
         con = _connect(workdir, raw_fs, lake, memory_limit, threads)
         scratch = os.path.join(workdir, "days")
-        _read_all(con, raw_fs, todo, listing, run, scratch, batch_bytes, progress)
+        _read_all(con, raw_fs, todo, listing, run, scratch, batch_bytes, progress,
+                  {} if rebuild else known)
         t = time.perf_counter()
         _count_scratch(con, scratch, run)
         _merge_days(con, lake, scratch, run, day if rebuild else None)
@@ -266,13 +270,14 @@ class Batch:
 
 
 def _read_all(con, raw_fs, files, listing, run: Run, scratch: str, batch_bytes: int,
-              progress) -> None:
+              progress, known: dict) -> None:
     q: queue.Queue = queue.Queue(maxsize=4)
     stop = threading.Event()
     reader = threading.Thread(target=_produce, args=(raw_fs, files, q, stop), daemon=True)
     reader.start()
     total, done = sum(f.size for f in files), 0
-    batch, provisional = Batch(), {}
+    batch, provisional, held = Batch(), {}, []
+    seen = {e["sha256"]: k for k, e in sorted(known.items(), reverse=True) if e.get("sha256")}
     t = time.perf_counter()
     try:
         while (msg := q.get()) is not _DONE:
@@ -283,14 +288,26 @@ def _read_all(con, raw_fs, files, listing, run: Run, scratch: str, batch_bytes: 
                 _, f, piece = msg
                 listed = listing.status(f.key, None)[0]
                 provisional[f.key] = listed
-                batch.add(f.key, piece, listed)
-                if batch.nbytes >= 2 * batch_bytes:  # a long file: flush before it ends
+                held.append((f.key, piece, listed))  # until the file's hash is known
+                if sum(int((p.ends - p.starts).sum()) for _, p, _ in held) >= batch_bytes:
+                    for part in held:  # a long file: flush before it ends
+                        batch.add(*part)
+                    held = []
                     _flush(con, batch, run, scratch)
                     batch = Batch()
                 t = run.timed("batch_and_flatten", t)
                 continue
             _, f, digest, problem = msg
-            _file_done(f, digest, problem, listing, run, provisional.get(f.key))
+            copy_of = seen.get(digest.sha256) if not problem and digest.sha256 else None
+            if copy_of is not None and copy_of < f.key and held and held[0][1].first == 0:
+                _duplicate_file(f, digest, copy_of, listing, run)  # a re-delivery: same bytes
+            else:
+                for part in held:
+                    batch.add(*part)
+                _file_done(f, digest, problem, listing, run, provisional.get(f.key))
+                if digest.sha256 and not problem:
+                    seen.setdefault(digest.sha256, f.key)
+            held = []
             done += f.size
             if batch.nbytes >= batch_bytes:
                 _flush(con, batch, run, scratch)
@@ -309,6 +326,25 @@ def _read_all(con, raw_fs, files, listing, run: Run, scratch: str, batch_bytes: 
             except queue.Empty:
                 pass
         reader.join()
+
+
+def _duplicate_file(f: RawFile, digest: split.Digest, copy_of: str, listing, run: Run) -> None:
+    """A file with the same content as one read before (CloudTrail delivers at least once):
+    every record is a duplicate of the copy in ``copy_of``, which has the smaller key and so
+    wins the dedupe rule; nothing is flattened."""
+    run.counts["records_in"] += digest.records
+    run.counts["bytes_json"] += digest.json_bytes
+    run.counts["bytes_raw"] += f.size
+    run.counts["files_read"] += 1
+    run.counts["duplicates_dropped"] += digest.records
+    run.counts["duplicate_files"] += 1
+    listed, why = listing.status(f.key, digest.sha256)
+    run.index[f.key] = {"size": f.size, "records": digest.records, "days": {}, "sha256": digest.sha256,
+                        "duplicate_of": copy_of, "listed": listed, "run": run.day.isoformat()}
+    if listed is False:
+        run.counts["files_not_in_digest"] += 1
+        run.not_in_digest.append({"source_file": f.key, "reason": why})
+        run.warnings.append(f"{f.key}: not in any digest: {why}")
 
 
 def _file_done(f: RawFile, digest: split.Digest, problem, listing, run: Run, provisional) -> None:
@@ -386,7 +422,7 @@ def _load(con, table, run: Run, scratch: str) -> None:
     try:
         written = con.execute(f"""COPY (SELECT {cols}, strftime(event_time, '%Y-%m-%d') AS dt
             FROM ({flatten.flatten_sql(source)}) WHERE bad_reason IS NULL
-            ORDER BY event_time, principal_arn) TO {flatten.sql_literal(scratch)}
+            ORDER BY {CLUSTER_BY}) TO {flatten.sql_literal(scratch)}
             (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (dt), ROW_GROUP_SIZE {ROW_GROUP_ROWS},
              FILENAME_PATTERN '{run.run_id}-{n:05d}-{{i}}', OVERWRITE_OR_IGNORE true)""").fetchone()[0]
         bad = [] if written == table.num_rows else con.execute(
@@ -510,7 +546,7 @@ def rewrite_aside(con, src: str, target: str, drop, relisted: dict) -> None:
     try:
         con.execute(f"""COPY (SELECT {', '.join(cols)} FROM read_parquet({flatten.sql_literal(src)})
             WHERE (source_file, record_index) NOT IN (SELECT (k, i) FROM drop_in)
-            ORDER BY event_time, principal_arn) TO {flatten.sql_literal(target)}
+            ORDER BY {CLUSTER_BY}) TO {flatten.sql_literal(target)}
             (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP_ROWS})""")
     finally:
         con.unregister("drop_in")
