@@ -162,3 +162,13 @@ def test_redelivered_file_is_counted_as_duplicates_without_flattening(tmp_path):
     assert (m["records_in"], m["records_written"], m["duplicates_dropped"], m["duplicate_files"]) == (4, 2, 2, 1)
     assert {r["source_file"] for r in read_events(lake, "2025-03-06").to_pylist()} == \
         {first.relative_to(raw).as_posix()}
+
+
+def test_manifest_records_which_days_each_file_holds(messy_raw, tmp_path):
+    m = ingest_day(str(messy_raw), str(tmp_path / "lake"), "2025-03-06")
+    days = {k.rsplit("/", 1)[-1]: v for k, v in m["file_days"].items()}
+    assert days["f1.json.gz"] == {"2025-03-06": 1, "2025-03-05": 1}
+    assert days["f2.json.gz"] == {"2025-03-06": 1, "2025-03-07": 1}
+    assert days["corrupt.json.gz"] == {}  # quarantined: indexed, not read again
+    index = json.loads((tmp_path / "lake/cloudtrail/_runs/files/2025-03-06.json").read_text())
+    assert index[next(k for k in index if k.endswith("f3.json.gz"))]["days"] == {"2025-03-06": 1}

@@ -658,6 +658,8 @@ def _write_manifest(lake, raw_root, day, lookback_days, run: Run, started: float
         "rebuild": rebuild, **counts,
         "partition": lake.partition("events", day),
         "days_written": {d: run.days[d] for d in sorted(run.days)},
+        # the file-level index of this run: records per day of every file it read
+        "file_days": {k: e.get("days", {}) for k, e in sorted(run.index.items()) if "size" in e},
         "quarantine": lake.partition("quarantine", day),
         "quarantined_files": files_q,
         "files_not_in_digest_list": run.not_in_digest,
