@@ -458,7 +458,7 @@ def _merge_days(con, lake: lakes.Lake, scratch: str, run: Run, replace_day: dt.d
     for day in sorted(run.days):
         new = sorted(os.path.join(scratch, f"dt={day}", n) for n in os.listdir(os.path.join(scratch, f"dt={day}")))
         replace = replace_day is not None and day == replace_day.isoformat()
-        existing = [] if replace else lake.files("events", day)
+        existing = [] if replace else [_plain(u) for u in lake.files("events", day)]
         _check_current_format(lake, existing, day)
         before = _count_rows(con, existing)
         losers = _duplicate_copies(con, existing + new)
@@ -474,6 +474,11 @@ def _merge_days(con, lake: lakes.Lake, scratch: str, run: Run, replace_day: dt.d
     if replace_day is not None and replace_day.isoformat() not in run.days:
         with lake.replacing_partition("events", replace_day):
             pass  # the rebuilt day holds no events now
+
+
+def _plain(url: str) -> str:
+    """A data file URL as DuckDB and shutil take it (``file://`` dropped)."""
+    return url[len("file://"):] if url.startswith("file://") else url
 
 
 def _check_current_format(lake: lakes.Lake, files: list[str], day: str) -> None:
