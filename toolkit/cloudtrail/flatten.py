@@ -1,6 +1,7 @@
 """Flatten CloudTrail records into ``events`` rows with DuckDB — the one SQL for every path.
 
-Each record is parsed once (``from_json`` with an explicit structure from ``schema``): typed
+Each record is parsed once (``from_json`` with an explicit structure from ``schema``, in a
+materialized CTE: DuckDB would otherwise repeat the parse for every use of its result): typed
 query columns, free-form objects (``requestParameters``, ...) as compact JSON text, and the
 record's original text kept untouched in ``record``. The typed columns serve queries; the
 ``record`` column is the evidence (the export writes it byte for byte), so a value of an odd
@@ -82,7 +83,7 @@ def flatten_sql(source: str = "recs") -> str:
     cols = ", ".join(f"{_column(name)} AS {name}" for name in schema.EVENT_COLUMNS)
     user_identity = _snake('s."userIdentity"', schema.USER_IDENTITY, "user_identity")
     return f"""
-WITH parsed AS (
+WITH parsed AS MATERIALIZED (
     SELECT source_file, record_index, source_listed, r,
            CASE WHEN starts_with(r, '{{') THEN from_json(r, {_q(record_structure())}) END AS s
     FROM {source}
