@@ -213,6 +213,7 @@ def _produce(raw_fs, files: list[RawFile], out: queue.Queue, stop: threading.Eve
             try:
                 with raw_fs.open(f.url, "rb") as fh:
                     for piece in split.split_stream(fh, digest, chunk_bytes=split.CHUNK_BYTES):
+                        piece.pack()  # here, on the reader's core, not the main thread's
                         out.put(("piece", f, piece))
             except split.SplitError as exc:
                 problem = exc.reason
@@ -248,7 +249,7 @@ class Batch:
         import pyarrow as pa
 
         keys = list(dict.fromkeys(k for k, _, _ in self.parts))
-        packed = [p.packed() for _, p, _ in self.parts]
+        packed = [p.pack() for _, p, _ in self.parts]
         lengths = np.concatenate([n for _, n in packed]) if packed else np.zeros(0, np.int64)
         offsets = np.zeros(lengths.size + 1, np.int64)
         np.cumsum(lengths, out=offsets[1:])

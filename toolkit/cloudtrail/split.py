@@ -47,20 +47,30 @@ class Piece:
     starts: np.ndarray
     ends: np.ndarray
     first: int
+    packed: tuple[np.ndarray, np.ndarray] | None = None
 
     def __len__(self) -> int:
         return len(self.starts)
 
     def texts(self) -> list[bytes]:
+        if self.packed is not None:
+            data, lengths = self.packed
+            bounds = np.r_[0, np.cumsum(lengths)].tolist()
+            raw = data.tobytes()
+            return [raw[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
         return [self.data[s:e] for s, e in zip(self.starts.tolist(), self.ends.tolist(), strict=True)]
 
-    def packed(self) -> tuple[np.ndarray, np.ndarray]:
-        """The records back to back (bytes as uint8) and their lengths."""
-        a = np.frombuffer(self.data, np.uint8)
-        mark = np.zeros(a.size + 1, np.int8)
-        mark[self.starts] = 1
-        mark[self.ends] -= 1
-        return a[np.cumsum(mark[:-1], dtype=np.int8).astype(np.bool_)], self.ends - self.starts
+    def pack(self) -> tuple[np.ndarray, np.ndarray]:
+        """The records back to back (bytes as uint8) and their lengths; computed once, after
+        which the piece no longer holds the decompressed buffer."""
+        if self.packed is None:
+            a = np.frombuffer(self.data, np.uint8)
+            mark = np.zeros(a.size + 1, np.int8)
+            mark[self.starts] = 1
+            mark[self.ends] -= 1
+            self.packed = (a[np.cumsum(mark[:-1], dtype=np.int8).astype(np.bool_)], self.ends - self.starts)
+            self.data = b""
+        return self.packed
 
 
 @dataclass
