@@ -6,7 +6,7 @@
 Builds (or reuses, under benchmarks/.corpus/) a sample account with ``toolkit.sample`` — realistic
 records of ~1-2 KB, many services, both eventVersion families, delivered as AWS does in small
 ~5-minute files (layout ``small``); layout ``large`` repacks the same records into one file per
-account, region and hour (12x fewer, larger files). For each corpus it runs, each in its own child
+account, region and hour (12x fewer, larger files; re-delivered duplicate files left out). For each corpus it runs, each in its own child
 process and in the same run: (1) the baseline, ``read_json_objects`` + ``from_json`` with an
 explicit structure (free-form fields as VARCHAR) -> zstd Parquet (the ingest's codec, so the
 comparison is fair), no day filter, no dedupe, no quarantine, no record text, over exactly the
@@ -86,10 +86,14 @@ def repack_hourly(corpus: Path) -> Path:
         m = re.search(r"/CloudTrail/[^/]+/\d{4}/\d{2}/\d{2}/(\d+)_CloudTrail_([a-z0-9-]+)_(\d{8}T\d{2})\d{2}Z_", key)
         if m:
             groups[(key.rsplit("/", 1)[0], m[1], m[2], m[3])].append(path)
+    seen = set()  # a re-delivered file (same bytes) is left out: AWS re-delivers whole files
     for (folder, account, region, hour), paths in groups.items():
         records = []
         for p in paths:
-            records += json.loads(gzip.decompress(p.read_bytes()))["Records"]
+            body = gzip.decompress(p.read_bytes())
+            if body not in seen:
+                seen.add(body)
+                records += json.loads(body)["Records"]
         out = target / "raw" / folder / f"{account}_CloudTrail_{region}_{hour}00Z_{'H' * 16}.json.gz"
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes(gzip.compress(json.dumps({"Records": records}, separators=(",", ":")).encode(), 6))
