@@ -50,6 +50,7 @@ BATCH_JSON_BYTES = 32 * 1024**2       # decompressed record bytes flattened per 
 MEMORY_LIMIT = "320MB"                # DuckDB's share of the run's ~600 MB budget (spills beyond)
 SCRATCH_PREFIX = "trailwatch-ingest-"
 ROW_GROUP_ROWS = 100_000
+ARROW_CHUNK_ROWS = 4096
 # Inside a data file (one batch: a narrow window of delivery time, so row-group statistics on
 # event_time stay tight), similar records sit together: the record text compresses ~20% better.
 CLUSTER_BY = "event_source, event_name, principal_arn, event_time"
@@ -262,12 +263,14 @@ class Batch:
         starts = np.repeat(np.cumsum([0, *sizes[:-1]]), sizes) if sizes else np.zeros(0, np.int64)
         listed = pa.array([v for _, p, v in self.parts for v in [v] * len(p)], pa.bool_()) \
             if any(v is not None for _, _, v in self.parts) else pa.nulls(lengths.size, pa.bool_())
-        return pa.table({
+        table = pa.table({
             "source_file": pa.DictionaryArray.from_arrays(pa.array(file_no), pa.array(keys, pa.string())),
             "record_index": pa.array(first + np.arange(lengths.size) - starts),
             "source_listed": listed,
             "r": r,
         })
+        # several record batches: DuckDB scans (and so parses) one Arrow batch per thread
+        return pa.Table.from_batches(table.to_batches(max_chunksize=ARROW_CHUNK_ROWS))
 
 
 def _read_all(con, raw_fs, files, listing, run: Run, scratch: str, batch_bytes: int,
