@@ -98,7 +98,7 @@ def export_records(lake: str | lakes.Lake, start, end, filters=None,
 def _source(lake: lakes.Lake, files_index: dict, key: str, index: int, listed) -> dict:
     """Provenance of one record, from the ingest's file index (loaded once per folder)."""
     from toolkit.cloudtrail import logfiles
-    from toolkit.cloudtrail.ingest import load_index
+    from toolkit.cloudtrail.fileindex import load_index
 
     folder = logfiles.folder_day(key)
     if folder not in files_index:
