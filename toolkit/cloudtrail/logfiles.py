@@ -5,7 +5,7 @@ AWS writes log files under ``AWSLogs/[o-org/]<account>/CloudTrail/<region>/YYYY/
 digest under ``CloudTrail-Digest/`` listing the log files delivered in that hour with the
 SHA-256 of their uncompressed content. Reference (seen 2026-11-29):
 https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-log-file-validation-digest-file-structure.html
-https://docs.aws.amazon.com/awscloudtrail/latest/userguide/get-and-view-cloudtrail-log-files.html
+https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-log-file-examples.html (log file name format)
 
 Every file in a trail's ``CloudTrail/<region>/YYYY/MM/DD/`` folder is ingested, but one whose
 name does not follow that format, or that no digest lists once the digests have passed its
