@@ -159,7 +159,10 @@ def bench(raw: Path, day: dt.date, label: str, before: Path | None, cache: Path)
         base_size = Path(f"{tmp}/baseline.parquet").stat().st_size
         runs = [("ingest", *run_ingest(REPO, raw, Path(tmp) / "lake", day))]
         if before:
-            runs.append(("before", *run_ingest(before, raw, Path(tmp) / "lake-before", day)))
+            try:
+                runs.append(("before", *run_ingest(before, raw, Path(tmp) / "lake-before", day)))
+            except SystemExit as exc:  # the older ingest may fail (e.g. out of memory): say so
+                runs.append(("before", None, 0, {"failed": str(exc)}, 0))
     records = int(base_out.strip().splitlines()[-1])
     print(f"\n== {label}: {len(files)} files, {mb:,.1f} MB JSON, {records:,} records; "
           f"{os.cpu_count()} cores; all write zstd Parquet")
@@ -168,6 +171,9 @@ def bench(raw: Path, day: dt.date, label: str, before: Path | None, cache: Path)
     print(f"{'baseline':10} {base_s:8.1f} {mb / base_s:8.1f} {records / base_s:11,.0f} "
           f"{base_rss / 1e6:8.0f} MB {1.0:6.2f} {base_size / records * 1e6 / 1e6:13,.1f} MB")
     for name, s, rss, manifest, size in runs:
+        if s is None:
+            print(f"{name:10} FAILED ({manifest['failed'][:80]})")
+            continue
         events = sum(v.get("rows", 0) for v in manifest.get("days_written", {}).values()) \
             or manifest["records_written"]
         print(f"{name:10} {s:8.1f} {mb / s:8.1f} {records / s:11,.0f} {rss / 1e6:8.0f} MB "
