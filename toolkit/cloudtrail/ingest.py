@@ -53,6 +53,7 @@ BATCH_JSON_BYTES = 32 * 1024**2       # decompressed record bytes flattened per 
 MEMORY_LIMIT = "256MB"                # DuckDB's share of the run's 600 MB budget (spills beyond)
 SCRATCH_PREFIX = "trailwatch-ingest-"
 ARROW_CHUNK_ROWS = 4096
+READERS = 2                           # reader threads (decompress, hash, split) beside DuckDB
 
 
 @dataclass
@@ -203,11 +204,15 @@ def _screen(files: list[RawFile], known: dict, run: Run, max_file_bytes: int,
 _DONE = object()
 
 
-def _produce(raw_fs, files: list[RawFile], out: queue.Queue, stop: threading.Event) -> None:
-    """Reader thread: (file, piece) for each stretch of records, then (file, digest, problem)."""
+def _produce(raw_fs, files: queue.Queue, out: queue.Queue, stop: threading.Event) -> None:
+    """Reader thread: (file, piece) for each stretch of records, then (file, digest, problem).
+
+    Decompression, hashing and the numpy scan release the GIL, so readers overlap DuckDB."""
     try:
-        for f in files:
-            if stop.is_set():
+        while not stop.is_set():
+            try:
+                f = files.get_nowait()
+            except queue.Empty:
                 break
             digest, problem = split.Digest(), None
             try:
@@ -274,33 +279,44 @@ class Batch:
 
 def _read_all(con, raw_fs, files, listing, run: Run, scratch: str, batch_bytes: int,
               progress, known: dict) -> None:
-    q: queue.Queue = queue.Queue(maxsize=3)
+    q: queue.Queue = queue.Queue(maxsize=2 * READERS)
+    todo: queue.Queue = queue.Queue()
+    for f in files:
+        todo.put(f)
     stop = threading.Event()
-    reader = threading.Thread(target=_produce, args=(raw_fs, files, q, stop), daemon=True)
-    reader.start()
-    total, done = sum(f.size for f in files), 0
-    batch, provisional, held = Batch(), {}, []
+    readers = [threading.Thread(target=_produce, args=(raw_fs, todo, q, stop), daemon=True)
+               for _ in range(READERS)]
+    for reader in readers:
+        reader.start()
+    total, done, running = sum(f.size for f in files), 0, READERS
+    batch, provisional, holding = Batch(), {}, {}
     seen = {e["sha256"]: k for k, e in sorted(known.items(), reverse=True) if e.get("sha256")}
     t = time.perf_counter()
     try:
-        while (msg := q.get()) is not _DONE:
+        while running:
+            msg = q.get()
             t = run.timed("wait_for_reader", t)
+            if msg is _DONE:
+                running -= 1
+                continue
             if msg[0] == "error":
                 raise msg[1]
             if msg[0] == "piece":
                 _, f, piece = msg
                 listed = listing.status(f.key, None)[0]
                 provisional[f.key] = listed
+                held = holding.setdefault(f.key, [])
                 held.append((f.key, piece, listed))  # until the file's hash is known
                 if sum(int((p.ends - p.starts).sum()) for _, p, _ in held) >= batch_bytes:
                     for part in held:  # a long file: flush before it ends
                         batch.add(*part)
-                    held = []
+                    held.clear()
                     _flush(con, batch, run, scratch)
                     batch = Batch()
                 t = run.timed("batch_and_flatten", t)
                 continue
             _, f, digest, problem = msg
+            held = holding.pop(f.key, [])
             copy_of = seen.get(digest.sha256) if not problem and digest.sha256 else None
             if copy_of is not None and copy_of < f.key and held and held[0][1].first == 0:
                 _duplicate_file(f, digest, copy_of, listing, run)  # a re-delivery: same bytes
@@ -310,7 +326,6 @@ def _read_all(con, raw_fs, files, listing, run: Run, scratch: str, batch_bytes: 
                 _file_done(f, digest, problem, listing, run, provisional.get(f.key))
                 if digest.sha256 and not problem:
                     seen.setdefault(digest.sha256, f.key)
-            held = []
             done += f.size
             if batch.nbytes >= batch_bytes:
                 _flush(con, batch, run, scratch)
@@ -323,12 +338,13 @@ def _read_all(con, raw_fs, files, listing, run: Run, scratch: str, batch_bytes: 
         run.timed("batch_and_flatten", t)
     finally:
         stop.set()
-        while reader.is_alive():  # unblock the reader if it waits on a full queue
+        while any(r.is_alive() for r in readers):  # unblock readers waiting on a full queue
             try:
                 q.get(timeout=0.1)
             except queue.Empty:
                 pass
-        reader.join()
+        for reader in readers:
+            reader.join()
 
 
 def _duplicate_file(f: RawFile, digest: split.Digest, copy_of: str, listing, run: Run) -> None:
