@@ -4,8 +4,9 @@ A run for day D lists the delivery folders D-lookback .. D+1 (literally: no name
 pattern), skips the files an earlier run already read (the *file index*, one JSON per delivery
 folder beside the run manifests), and streams the others:
 
-1. a reader thread decompresses each file and cuts it into the exact text of every record
-   (``split``), hashing the file (SHA-256, as CloudTrail digests do) on the way;
+1. two reader threads decompress each file and cut it into the exact text of every record
+   (``split``), hashing the file (SHA-256, as CloudTrail digests do) on the way; a file with
+   the same hash as one read before (a re-delivery) only counts its records as duplicates;
 2. records are batched by decompressed bytes (``BATCH_JSON_BYTES``) and DuckDB flattens each
    batch once (``flatten.flatten_sql``) into one scratch Parquet file (rows clustered by
    source, name and principal); at the end each file goes to its records' day (the few that
@@ -20,8 +21,8 @@ Bad input never stops the run and is never dropped silently: unreadable, truncat
 files, dangling links, files that vanish between listing and reading, and records that are not
 events are quarantined with their reason (the file's bytes or the record's text are kept). The
 run manifest adds up: ``records_in == records_written + duplicates_dropped +
-records_quarantined + records_other_days`` (``records_other_days`` is 0 since records are routed
-to their own day; ``rebuild`` runs count there what they leave to other days' partitions).
+records_quarantined + records_other_days`` (``records_other_days`` is always 0 now that every
+record goes to its own day; it stays so older manifests still check).
 """
 
 from __future__ import annotations

@@ -16,8 +16,9 @@ def check_manifest(manifest: dict) -> dict:
     ``records_in == records_written + duplicates_dropped + records_quarantined +
     records_other_days``: every record read by the run (in the files it read, including the
     records a damaged file yielded before its damage) was added to its day's partition, dropped
-    as a duplicate of an event already there, or quarantined; ``records_other_days`` counts
-    what a ``rebuild`` left to other days (0 otherwise). Every file seen was read,
+    as a duplicate of an event already there, or quarantined; ``records_other_days`` is 0 since
+    the ingest routes every record to its own day (older manifests counted records of other
+    days there). Every file seen was read,
     quarantined, skipped as a digest, or skipped because an earlier run read it
     (``files_already_read``).
     """
