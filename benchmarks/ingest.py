@@ -194,7 +194,13 @@ def main() -> None:
     for events in (int(x) for x in args.events.split(",")):
         corpus = build_corpus(events, day)
         for layout in args.layouts.split(","):
-            raw = corpus / "raw" if layout == "small" else repack_hourly(corpus)
+            if layout == "large" and not (corpus / "large" / "done.json").exists():
+                # in a child: a parent that grew while repacking would inflate every later
+                # child's peak RSS (a forked child's maxrss counts the parent's pages)
+                subprocess.run([sys.executable, "-c", "import sys; sys.path.insert(0, sys.argv[1]); "
+                                "import ingest; from pathlib import Path; ingest.repack_hourly(Path(sys.argv[2]))",
+                                str(HERE), str(corpus)], check=True, cwd=REPO)
+            raw = corpus / "raw" if layout == "small" else corpus / "large" / "raw"
             bench(raw, day, f"{events:,} events, {layout} files", args.before,
                   corpus / f"json-bytes-{layout}-{day}.json")
     print("\nratio = baseline seconds / ingest seconds on the same files (>= 1.0: ingest as fast)")
