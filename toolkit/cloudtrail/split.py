@@ -24,7 +24,7 @@ import numpy as np
 
 MAX_RECORD_BYTES = 32 * 1024**2      # one record's JSON text (AWS records are far below 1 MB)
 MAX_FILE_JSON_BYTES = 8 * 1024**3    # decompressed bytes of one file (zip bomb guard)
-CHUNK_BYTES = 16 * 1024**2           # decompressed bytes scanned at a time
+CHUNK_BYTES = 8 * 1024**2           # decompressed bytes scanned at a time
 HEAD_BYTES = 64 * 1024               # "Records" must open within the file's first bytes
 
 _WS = b" \t\r\n"
