@@ -53,8 +53,8 @@ log = logging.getLogger(__name__)
 # MEMORY_LIMIT + per reader one decompressed chunk (split.CHUNK_BYTES) and its leftover + the
 # queue (2 pieces per reader) + the batch and its Arrow copy (each <= 2 * BATCH_JSON_BYTES).
 MAX_FILE_BYTES = 2 * 1024**3          # raw (compressed) object size above which a file is refused
-BATCH_JSON_BYTES = 24 * 1024**2       # decompressed record bytes flattened per DuckDB batch
-MEMORY_LIMIT = "224MB"                # DuckDB's share of the run's 600 MB budget (spills beyond)
+BATCH_JSON_BYTES = 16 * 1024**2       # decompressed record bytes flattened per DuckDB batch
+MEMORY_LIMIT = "192MB"                # DuckDB's share of the run's 600 MB budget (spills beyond)
 SCRATCH_PREFIX = "trailwatch-ingest-"
 ARROW_CHUNK_ROWS = 4096
 READERS = 2                           # reader threads (decompress, hash, split) beside DuckDB
