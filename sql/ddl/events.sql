@@ -1,10 +1,11 @@
 -- The curated CloudTrail events table written by `trailwatch ingest` (toolkit/cloudtrail/ingest.py)
 -- or by `sql/models/events_from_raw.sql` on Athena. Columns = toolkit/cloudtrail/schema.py
--- EVENTS_SCHEMA (a test checks they are equal). Rows are sorted by event_time, principal_arn
--- inside each dt partition, so filters on time and principal prune Parquet row groups.
--- Free-form objects (request_parameters, ...) are exact JSON text ('null' when the record had an
--- explicit null); `extra` holds top-level fields kept verbatim (unknown keys, and known keys whose
--- value the typed columns cannot reproduce exactly). Partition projection on dt: no MSCK needed.
+-- EVENTS_SCHEMA (a test checks they are equal). Each data file holds a narrow window of delivery
+-- time (tight row-group statistics on event_time); inside it rows are clustered by event_source,
+-- event_name, principal_arn, event_time (the record text compresses ~20% better).
+-- Free-form objects (request_parameters, ...) are compact JSON text; `record` holds each record
+-- exactly as delivered (the evidence export writes it), `source_file`/`record_index` where it was,
+-- `source_listed` whether a digest lists that file. Partition projection on dt: no MSCK needed.
 create external table if not exists {{ database }}.events (
   `event_id` string,
   `event_time` timestamp,
@@ -44,8 +45,10 @@ create external table if not exists {{ database }}.events (
   `additional_event_data` string,
   `service_event_details` string,
   `resources` array<struct<arn:string,account_id:string,type:string>>,
-  `extra` string,
-  `source_file` string
+  `source_file` string,
+  `record_index` bigint,
+  `source_listed` boolean,
+  `record` string
 )
 partitioned by (dt string)
 stored as parquet

@@ -4,10 +4,10 @@
 -- DuckDB over the raw fixtures): the day's records from the delivery folders day-1..day+1, one
 -- row per eventID (the copy with the smallest source key, then the first in its file).
 -- GENERATED from toolkit/cloudtrail/schema.py by toolkit.cloudtrail.raw_sql.events_from_raw_sql;
--- edit the generator, not this file. Difference from the Python ingest: records whose known
--- fields have non-AWS JSON types (e.g. readOnly as a string) keep only their unknown keys in
--- `extra` here; the Python ingest also keeps such values verbatim. Records without eventID or
--- eventTime are dropped here (the Python ingest quarantines them).
+-- edit the generator, not this file. Differences from the Python ingest: `record` holds the
+-- record as Athena re-serializes it (same JSON value, not the delivered bytes: use the Python
+-- ingest for byte-exact evidence exports), `source_listed` is NULL (no digest check), and
+-- records without eventID or eventTime are dropped here (the Python ingest quarantines them).
 with files as (
   -- delivery folders are dated by delivery: events of :day sit in day-1 .. day+1
   select "$path" as path, line
@@ -28,8 +28,7 @@ records as (
 timed as (
   select
     *,
-    cast(from_iso8601_timestamp(json_extract_scalar(rec, '$.eventTime')) as timestamp) as event_time,
-    filter(map_keys(cast(rec as map(varchar, json))), k -> not contains(array['eventID', 'eventTime', 'eventVersion', 'eventSource', 'eventName', 'awsRegion', 'sourceIPAddress', 'userAgent', 'errorCode', 'errorMessage', 'readOnly', 'eventType', 'eventCategory', 'managementEvent', 'recipientAccountId', 'requestID', 'sharedEventID', 'vpcEndpointId', 'apiVersion', 'sessionCredentialFromConsole', 'userIdentity', 'tlsDetails', 'requestParameters', 'responseElements', 'additionalEventData', 'serviceEventDetails', 'resources'], k)) as extra_keys
+    cast(from_iso8601_timestamp(json_extract_scalar(rec, '$.eventTime')) as timestamp) as event_time
   from records
 ),
 
@@ -61,11 +60,11 @@ typed as (
     json_format(json_extract(rec, '$.additionalEventData')) as additional_event_data,
     json_format(json_extract(rec, '$.serviceEventDetails')) as service_event_details,
     transform(cast(json_extract(rec, '$.resources') as array(json)), x -> case when json_extract(x, '$') is null then null else cast(row(json_extract_scalar(x, '$.ARN'), json_extract_scalar(x, '$.accountId'), json_extract_scalar(x, '$.type')) as row(arn varchar, account_id varchar, type varchar)) end) as resources,
-    case when cardinality(extra_keys) = 0 then null else json_format(cast(
-      map(extra_keys, transform(extra_keys, k -> element_at(cast(rec as map(varchar, json)), k))) as json)) end as extra,
     event_time,
     source_file,
-    record_index
+    record_index,
+    cast(null as boolean) as source_listed,
+    json_format(rec) as record
   from timed
   where json_extract_scalar(rec, '$.eventID') is not null
     and date(event_time) = date(:day)
@@ -118,8 +117,10 @@ final as (
     additional_event_data,
     service_event_details,
     resources,
-    extra,
-    source_file
+    source_file,
+    record_index,
+    source_listed,
+    record
   from deduped
   where copy_n = 1
 )

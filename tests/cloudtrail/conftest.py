@@ -14,6 +14,34 @@ def read_records(path: Path) -> list[dict]:
         return json.load(fh)["Records"]
 
 
+def delivered_texts(data: bytes) -> list[bytes]:
+    """The exact bytes of each element of ``Records`` in a delivered file (gzip or plain).
+
+    An independent reader for tests: plain Python tokens (a regex skips whole strings; the
+    ingest uses numpy), checked against ``json`` so it cannot drift from what the JSON means.
+    """
+    import re
+
+    text = gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
+    doc = json.loads(text)
+    i = text.index(b"[", text.index(b'"Records"'))
+    out, depth, start = [], 0, i + 1
+    for m in re.compile(rb'"(?:[^"\\]|\\.)*"|[{}\[\],]', re.S).finditer(text, i + 1):
+        c = m.group()
+        if c in (b"{", b"["):
+            depth += 1
+        elif c in (b"}", b"]") and depth:
+            depth -= 1
+        elif c in (b",", b"]") and depth == 0:
+            if text[start:m.start()].strip():
+                out.append(text[start:m.start()].strip())
+            start = m.end()
+            if c == b"]":
+                break
+    assert [json.loads(t) for t in out] == doc["Records"]
+    return out
+
+
 @pytest.fixture(scope="session")
 def real_records(real_cloudtrail_dir) -> list[dict]:
     """Every record of the real public deliveries (eventVersion 1.05-1.11, both layouts)."""

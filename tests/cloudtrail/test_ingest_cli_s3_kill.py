@@ -21,8 +21,9 @@ def test_cli_ingest_warns_but_succeeds_on_bad_files(messy_raw, tmp_path, capsys)
     code = main(["ingest", "--raw", str(messy_raw), "--lake", str(tmp_path / "lake"), "--date", "2025-03-06"])
     out, err = capsys.readouterr()
     assert code == 0
-    assert "23 events written" in out and "quarantined" in out
-    assert "4 file(s) quarantined" in err
+    assert "25 new events written (days: 2025-03-05 +1, 2025-03-06 +23, 2025-03-07 +1)" in out
+    assert "quarantined 4" in out and "zero-byte file" in out
+    assert "problem(s)" in err
     assert "\r" not in err  # no progress bar when stderr is not a terminal
 
 
@@ -43,7 +44,8 @@ def test_cli_export_formats(messy_raw, tmp_path, capsys):
                  "--format", "ndjson", "--out", str(nd)]) == 0
     decrypts = json.loads(ct.read_text())["Records"]
     assert decrypts and all(r["eventName"] == "Decrypt" for r in decrypts)
-    assert len(nd.read_text().splitlines()) == 23
+    lines = nd.read_text().splitlines()
+    assert len(lines) == 23 and all(json.loads(line)["eventID"] for line in lines)
     assert main(["export", "--lake", lake, "--start", "2025-03-06", "--end", "2025-03-06",
                  "--filter", "eventName;drop=x", "--out", str(nd)]) == 2
 
@@ -62,7 +64,7 @@ def test_ingest_from_s3_raw_to_s3_lake(moto_reset, real_cloudtrail_dir):
     assert "tw/cloudtrail/_runs/dt=2025-03-06.json" in keys
     assert not any("_staging" in k for k in keys)
     exported = list(export_records(Lake.at("s3://lake/tw", moto_reset), "2025-03-06", "2025-03-06"))
-    assert len(exported) == 21 and exported[0]["eventID"]
+    assert len(exported) == 21 and json.loads(exported[0])["eventID"]
 
 
 KILLED_RUN = """
@@ -84,7 +86,7 @@ def test_sigkill_mid_write_leaves_previous_partition_readable(messy_raw, tmp_pat
 
     lake = tmp_path / "lake"
     ingest_day(str(messy_raw), str(lake), "2025-03-06")
-    before = sorted(r["eventID"] for r in export_records(str(lake), "2025-03-06", "2025-03-06"))
+    before = sorted(json.loads(r)["eventID"] for r in export_records(str(lake), "2025-03-06", "2025-03-06"))
     write_delivery(messy_raw, [event("late", "2025-03-06T05:00:00Z")], name="late.json.gz")
     marker = tmp_path / "marker"
     proc = subprocess.Popen([sys.executable, "-c", KILLED_RUN, str(messy_raw), str(lake), str(marker)],
@@ -98,7 +100,22 @@ def test_sigkill_mid_write_leaves_previous_partition_readable(messy_raw, tmp_pat
     assert staged  # killed with a complete staged copy written aside
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=10)
-    assert sorted(r["eventID"] for r in export_records(str(lake), "2025-03-06", "2025-03-06")) == before
+    assert sorted(json.loads(r)["eventID"] for r in export_records(str(lake), "2025-03-06", "2025-03-06")) == before
     ingest_day(str(messy_raw), str(lake), "2025-03-06")  # the next run picks up the late file
-    after = sorted(r["eventID"] for r in export_records(str(lake), "2025-03-06", "2025-03-06"))
+    after = sorted(json.loads(r)["eventID"] for r in export_records(str(lake), "2025-03-06", "2025-03-06"))
     assert after == sorted([*before, "late"])
+
+
+def test_cli_export_with_source(messy_raw, tmp_path):
+    lake = str(tmp_path / "lake")
+    assert main(["ingest", "--raw", str(messy_raw), "--lake", lake, "--date", "2025-03-06"]) == 0
+    nd, ct = tmp_path / "src.ndjson", tmp_path / "src.json"
+    common = ["export", "--lake", lake, "--start", "2025-03-06", "--end", "2025-03-06", "--with-source"]
+    assert main([*common, "--format", "ndjson", "--filter", "event_id=c1", "--out", str(nd)]) == 0
+    (line,) = [json.loads(x) for x in nd.read_text().splitlines()]
+    assert line["record"]["eventID"] == "c1"
+    assert line["source"]["source_file"].endswith("f3.json.gz") and line["source"]["record_index"] == 0
+    assert len(line["source"]["file_sha256"]) == 64 and line["source"]["listed_in_digest"] is False
+    assert main([*common, "--format", "cloudtrail", "--out", str(ct)]) == 0
+    doc = json.loads(ct.read_text())
+    assert len(doc["Records"]) == len(doc["Sources"]) == 23

@@ -157,7 +157,7 @@ def test_cli_exit_codes_and_json(sample, capsys):
     assert main(args) == 0
     assert "OK: no problems found" in capsys.readouterr().out
     _logs(sample)[0].unlink()
-    assert main(args + ["--format", "json"]) == 1
+    assert main(args + ["--format", "json"]) == 5  # toolkit.errors.EXIT_INTEGRITY
     out = json.loads(capsys.readouterr().out)
     assert out["ok"] is False and out["problem_counts"] == {"deleted": 1}
     assert main(["verify", "--raw", str(sample / "nowhere"), "--start", DAY, "--end", DAY,
@@ -187,3 +187,52 @@ def test_verify_on_s3_with_object_metadata(tmp_path, moto_reset):
     s3.delete_object(Bucket="trail-bucket", Key=victim)
     report = verify("s3://trail-bucket", DAY, DAY, _keys(small), endpoint_url=moto_reset)
     assert report.counts() == {"deleted": 1}
+
+
+# AWS: "CloudTrail log file integrity validation" and "CloudTrail digest file structure"
+# https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-log-file-validation-digest-file-structure.html
+# (seen 2026-11-29): each hourly digest lists the log files delivered in its hour with the
+# SHA-256 of their uncompressed content, and is signed over a string that includes its own hash.
+
+
+def test_file_not_named_as_aws_names_log_files_is_unlisted(sample):
+    src = _logs(sample)[4]
+    src.with_name(src.name.replace(".json.gz", "_INJECT.json.gz")).write_bytes(src.read_bytes())
+    report = verify(sample / "raw", DAY, DAY, _keys(sample))
+    assert _kinds(report) == {"unlisted": 1}
+    assert report.problems[0]["key"].endswith("_INJECT.json.gz")
+
+
+def test_chain_that_stops_before_the_end_of_the_range(sample):
+    digests = sorted((sample / "raw").glob("AWSLogs/*/CloudTrail-Digest/us-east-1/*/*/*/*.json.gz"))
+    account_digests = [d for d in digests if d.name.startswith(digests[0].name[:12])]
+    newest = sorted(account_digests, key=lambda p: p.name)[-4:]  # the name ends with its end time
+    for victim in newest:
+        doc = json.loads(gzip.decompress(victim.read_bytes()))
+        for entry in doc["logFiles"]:  # the attacker removes the logs these digests list too
+            (sample / "raw" / entry["s3Object"][entry["s3Object"].find("AWSLogs/"):]).unlink()
+        victim.unlink()
+    report = verify(sample / "raw", DAY, DAY, _keys(sample))
+    assert _kinds(report) == {"chain_ends_early": 1}
+    assert "missing after it" in report.problems[0]["detail"]
+
+
+def test_log_edited_together_with_its_digest_entry_is_named(sample):
+    path = _logs(sample)[7]
+    key = path.relative_to(sample / "raw").as_posix()
+    body = json.loads(gzip.decompress(path.read_bytes()))
+    body["Records"][0]["eventName"] = "Harmless"
+    edited = json.dumps(body).encode()
+    path.write_bytes(gzip.compress(edited))
+    for d in _digests(sample):
+        doc = json.loads(gzip.decompress(d.read_bytes()))
+        for entry in doc["logFiles"]:
+            if entry["s3Object"].endswith(key):
+                entry["hashValue"] = dg.sha256_hex(edited)  # the digest entry rewritten to match
+                d.write_bytes(gzip.compress(json.dumps(doc).encode()))
+    report = verify(sample / "raw", DAY, DAY, _keys(sample))
+    kinds = _kinds(report)
+    assert kinds.get("bad_signature") == 1 and not report.ok
+    unverified = [p["key"] for p in report.problems if p["kind"] == "unverified"]
+    assert any(k.endswith(path.name) for k in unverified)
+    assert report.log_files_valid < report.log_files_checked

@@ -1,7 +1,7 @@
-"""CloudTrail: raw deliveries -> the lossless, deduplicated ``events`` table, and back.
+"""CloudTrail: raw deliveries -> the deduplicated ``events`` table (records kept as delivered), and back.
 
 Public API (imported lazily so ``import toolkit.cloudtrail`` stays light):
-``ingest_day``, ``events_from_records``, ``export_records``, ``record_from_row``.
+``ingest_day``, ``events_from_records``, ``export_records``, ``check_manifest``.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ _EXPORTS = {
     "ingest_day": "toolkit.cloudtrail.ingest",
     "events_from_records": "toolkit.cloudtrail.flatten",
     "export_records": "toolkit.cloudtrail.export",
-    "record_from_row": "toolkit.cloudtrail.records",
     "check_manifest": "toolkit.cloudtrail.manifest",
 }
 __all__ = sorted(_EXPORTS)

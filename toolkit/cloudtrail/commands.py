@@ -15,14 +15,17 @@ def register(subparsers) -> None:
     p = subparsers.add_parser(
         "ingest", help="raw CloudTrail deliveries -> the lake's events table, one day at a time",
         description="Read every account and region under RAW/AWSLogs/ (account and organization "
-                    "layouts) for the delivery folders that can hold the day's events, and replace "
-                    "<lake>/cloudtrail/events/dt=DAY/ with the day's deduplicated events. Bad files "
-                    "are quarantined with their reason; a manifest is written per day.")
+                    "layouts) in the delivery folders DAY-lookback..DAY+1, skipping files an earlier "
+                    "run read, and merge each record into its own day's partition "
+                    "(<lake>/cloudtrail/events/dt=D/), deduplicated by eventID. Bad files and records "
+                    "are quarantined with their reason; a manifest is written per run.")
     p.add_argument("--raw", help="raw root holding AWSLogs/ (path or s3://; default $TRAILWATCH_RAW)")
     cli_args.add_lake(p, "write")
     cli_args.add_days(p, what="day to ingest")
     p.add_argument("--lookback-days", type=int, default=1,
                    help="delivery folders before the day to read (default 1)")
+    p.add_argument("--rebuild", action="store_true",
+                   help="re-read every file of the folders and replace DAY's partition with what they hold")
     p.add_argument("--engine", choices=("duckdb", "athena"),
                    help="duckdb: ingest here; athena: run sql/models/events_from_raw.sql in Athena")
     cli_args.add_format(p)
@@ -30,9 +33,10 @@ def register(subparsers) -> None:
     p.set_defaults(func=run_ingest)
 
     e = subparsers.add_parser(
-        "export", help="rebuild original CloudTrail records from the events table (evidence export)",
-        description="Write the original records of the days START..END as CloudTrail JSON "
-                    "({\"Records\": [...]}) or NDJSON; .gz output is gzipped. Filters are field=value, "
+        "export", help="write original CloudTrail records, byte for byte as delivered (evidence export)",
+        description="Write the original records of the days START..END, exactly as AWS delivered "
+                    "them, as CloudTrail JSON ({\"Records\": [...]}) or NDJSON; .gz output is gzipped. "
+                    "Filters are field=value, "
                     "repeatable (same field: OR, different fields: AND); values are bound as "
                     f"parameters. Fields: {', '.join(FILTER_FIELDS)}.")
     cli_args.add_lake(e, "read")
@@ -42,6 +46,10 @@ def register(subparsers) -> None:
     e.add_argument("--format", choices=("cloudtrail", "ndjson"), default="cloudtrail")
     cli_args.add_out(e, "file", required=True, help="output file (.gz to compress)")
     cli_args.add_allow_empty(e)
+    e.add_argument("--with-source", action="store_true",
+                   help="add each record's provenance: source file key, record index, the file's "
+                        "SHA-256 and the digest listing it (a parallel \"Sources\" array, or "
+                        "{\"source\":..,\"record\":..} lines in NDJSON)")
     e.set_defaults(func=run_export)
 
 
@@ -64,7 +72,8 @@ def run_ingest(args) -> int:
     warnings, manifests = 0, []
     for day in days:
         manifest = ingest_day(settings.raw, settings.lake, day, args.lookback_days,
-                              endpoint_url=settings.endpoint_url, progress=progress(f"ingest {day}"))
+                              endpoint_url=settings.endpoint_url, progress=progress(f"ingest {day}"),
+                              rebuild=args.rebuild)
         if args.format == "table" and not args.out:
             print(summary(manifest))  # as each day lands
         manifests.append(manifest)
@@ -73,8 +82,8 @@ def run_ingest(args) -> int:
         emit_rows([summary_row(m) for m in manifests], args.format, args.out,
                   table=lambda rows: "\n".join(summary(m) for m in manifests) + "\n")
     if warnings:
-        print(f"warning: {warnings} file(s) quarantined; see the manifests' quarantined_files",
-              file=sys.stderr)
+        print(f"warning: {warnings} problem(s) (quarantined files, files no digest lists); "
+              "see the manifests' warnings", file=sys.stderr)
     return 0
 
 
@@ -89,11 +98,13 @@ def _ingest_athena(settings, days) -> int:
 
 def summary(m: dict) -> str:
     """A one-screen summary of a run manifest."""
+    days = ", ".join(f"{d} +{v['added']:,}" for d, v in m.get("days_written", {}).items()) or "none"
     lines = [
-        f"ingest {m['day']}: {m['records_written']:,} events written to {m['partition']}",
-        f"  files   seen {m['files_seen']:,}  read {m['files_read']:,}  quarantined "
-        f"{m['files_quarantined']:,}  digests skipped {m['digest_files_skipped']:,}  insights "
-        f"{m['insight_files']:,}",
+        f"ingest {m['day']}: {m['records_written']:,} new events written (days: {days})",
+        f"  files   seen {m['files_seen']:,}  read {m['files_read']:,}  already read "
+        f"{m.get('files_already_read', 0):,}  quarantined {m['files_quarantined']:,}  digests "
+        f"{m['digest_files_skipped']:,}  insights {m['insight_files']:,}  not in a digest "
+        f"{m.get('files_not_in_digest', 0):,}",
         f"  records in {m['records_in']:,} = written {m['records_written']:,} + duplicates "
         f"{m['duplicates_dropped']:,} + quarantined {m['records_quarantined']:,} + other days "
         f"{m['records_other_days']:,}",
@@ -101,7 +112,7 @@ def summary(m: dict) -> str:
         f"{m['seconds']:.1f} s",
     ]
     for w in m["warnings"][:10]:
-        lines.append(f"  quarantined: {w}")
+        lines.append(f"  warning: {w}")
     if len(m["warnings"]) > 10:
         lines.append(f"  ... and {len(m['warnings']) - 10} more (see {m['quarantine']})")
     return "\n".join(lines)
@@ -128,7 +139,8 @@ def run_export(args) -> int:
     filters = parse_filters(args.filter)
     coverage.check(Lake.at(settings.lake, settings.endpoint_url),
                    {"events": coverage.window(args.start, args.end)}, allow_empty=args.allow_empty)
-    count = write_export(export_records(settings.lake, args.start, args.end, filters),
+    count = write_export(export_records(settings.lake, args.start, args.end, filters,
+                                        with_source=args.with_source),
                          args.out, args.format)
     print(f"exported {count:,} records ({args.format}) to {args.out}")
     return 0

@@ -1,15 +1,28 @@
-"""Ingest one day of raw CloudTrail deliveries into the lake's ``events`` partition.
+"""Ingest raw CloudTrail deliveries into the lake's ``events`` table, reading each file once.
 
-DuckDB does the work, streaming batches of raw files into an on-disk scratch database (bounded
-memory, spills to disk): split each file's ``Records``, keep the day's records (cheap text
-pre-filter, exact check after parsing), flatten them with ``flatten.flatten_sql``. Then one
-query dedupes by ``eventID`` (the copy from the smallest source key wins, then the first in
-that file), sorts by time and principal for row-group pruning, and COPYs zstd Parquet (about one
-file per million rows) into a staging dir that ``Lake.replacing_partition`` swaps in atomically.
+A run for day D lists the delivery folders D-lookback .. D+1 (literally: no name is ever a
+pattern), skips the files an earlier run already read (the *file index*, one JSON per delivery
+folder beside the run manifests), and streams the others:
 
-Bad input never stops the run: a batch that DuckDB cannot read is retried file by file to name
-the bad file, which is quarantined with its reason and its raw bytes; so are zero-byte and
-oversized files, files without ``Records``, and records without eventID/eventTime.
+1. two reader threads decompress each file and cut it into the exact text of every record
+   (``split``), hashing the file (SHA-256, as CloudTrail digests do) on the way; a file with
+   the same hash as one read before (a re-delivery) only counts its records as duplicates;
+2. records are batched by decompressed bytes (``BATCH_JSON_BYTES``) and DuckDB flattens each
+   batch once (``flatten.flatten_sql``) into one scratch Parquet file (rows clustered by
+   source, name and principal); at the end each file goes to its records' day (the few that
+   span two days are split). A batch DuckDB cannot take (bad JSON, memory) is
+   bisected until the bad records are isolated and quarantined: nothing is read twice;
+3. every day that received records is merged into its partition in one atomic replacement:
+   the existing files are kept as they are, the new ones added, and only the event ids that
+   occur more than once are looked at to drop duplicates (the copy from the smallest source
+   key wins, then the first in that file). Late records for a day already written land there.
+
+Bad input never stops the run and is never dropped silently: unreadable, truncated or oversized
+files, dangling links, files that vanish between listing and reading, and records that are not
+events are quarantined with their reason (the file's bytes or the record's text are kept). The
+run manifest adds up: ``records_in == records_written + duplicates_dropped +
+records_quarantined + records_other_days`` (``records_other_days`` is always 0 now that every
+record goes to its own day; it stays so older manifests still check).
 """
 
 from __future__ import annotations
@@ -17,29 +30,34 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
+import queue
 import shutil
 import tempfile
+import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from toolkit import lake as lakes
-from toolkit.cloudtrail import flatten, insights
-from toolkit.cloudtrail.discover import RawFile, find_raw_files
+from toolkit.cloudtrail import flatten, insights, logfiles, split
+from toolkit.cloudtrail.discover import RawFile, delivery_days, list_folders
+from toolkit.cloudtrail.fileindex import load_index, save_index
 from toolkit.cloudtrail.manifest import check_manifest
+from toolkit.cloudtrail.merge import CLUSTER_BY, ROW_GROUP_ROWS, merge_days
 
 log = logging.getLogger(__name__)
 
-MAX_FILE_BYTES = 32 * 1024**2         # raw object size above which a file is quarantined
-# Largest decompressed JSON file DuckDB reads; it reserves twice this per thread, so it bounds
-# memory (AWS delivers every ~5 minutes, files are far smaller). Larger: quarantined as oversized.
-MAX_JSON_BYTES = 64 * 1024**2
-BATCH_BYTES = 8 * 1024**2             # raw (compressed) bytes per DuckDB batch (~80 MB JSON)
-# Row groups of 30k rows (~40 MB of wide rows before compression) keep the sorted COPY within the
-# memory limit; 33 of them make a file of ~1M rows.
-ROWS_PER_GROUP = 30_000
-SCRATCH_ROW_GROUP = 8_192             # row groups of the on-disk scratch tables
-GROUPS_PER_FILE = 33
+# Memory budget (peak RSS <= 600 MB by design): ~150 MB interpreter and libraries + DuckDB's
+# MEMORY_LIMIT + per reader one decompressed chunk (split.CHUNK_BYTES) and its leftover + the
+# queue (2 pieces per reader) + the batch and its Arrow copy (each <= 2 * BATCH_JSON_BYTES).
+MAX_FILE_BYTES = 2 * 1024**3          # raw (compressed) object size above which a file is refused
+BATCH_JSON_BYTES = 16 * 1024**2       # decompressed record bytes flattened per DuckDB batch
+MEMORY_LIMIT = "192MB"                # DuckDB's share of the run's 600 MB budget (spills beyond)
+SCRATCH_PREFIX = "trailwatch-ingest-"
+ARROW_CHUNK_ROWS = 4096
+READERS = 2                           # reader threads (decompress, hash, split) beside DuckDB
 
 
 @dataclass
@@ -55,7 +73,7 @@ class Quarantined:
         out = {"kind": kind, "source_file": self.key, "reason": self.reason}
         if kind == "record":
             out.update(record_index=self.record_index, record=self.record)
-        else:
+        elif self.url is not None:
             out["copy"] = "files/" + self.key
         return out
 
@@ -65,275 +83,503 @@ class Run:
     """Counters and findings of one ingest run."""
 
     day: dt.date
+    run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
     counts: dict = field(default_factory=lambda: dict.fromkeys((
-        "files_seen", "files_read", "files_quarantined", "records_in", "records_written",
-        "duplicates_dropped", "records_quarantined", "records_other_days", "bytes_raw",
-        "bytes_json", "digest_files_skipped", "insight_files", "insight_records_written"), 0))
+        "files_seen", "files_read", "files_quarantined", "files_already_read", "records_in",
+        "records_written", "duplicates_dropped", "records_quarantined", "records_other_days",
+        "bytes_raw", "bytes_json", "digest_files_skipped", "insight_files",
+        "insight_records_written", "files_not_in_digest", "duplicate_files"), 0))
     quarantined: list[Quarantined] = field(default_factory=list)
+    index: dict[str, dict] = field(default_factory=dict)       # key -> file index entry
+    not_in_digest: list[dict] = field(default_factory=list)
+    days: dict[str, dict] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)   # time per step (profile)
 
-    def quarantine_file(self, f: RawFile, reason: str) -> None:
+    def timed(self, step: str, since: float) -> float:
+        now = time.perf_counter()
+        self.seconds[step] = round(self.seconds.get(step, 0.0) + now - since, 3)
+        return now
+
+    def quarantine_file(self, f: RawFile, reason: str, keep_copy: bool = True) -> None:
+        """Quarantine a whole file; it is indexed as read unless it may come back."""
         log.warning("quarantined %s: %s", f.key, reason)
         self.counts["files_quarantined"] += 1
-        self.quarantined.append(Quarantined(f.key, reason, url=f.url))
+        self.quarantined.append(Quarantined(f.key, reason, url=f.url if keep_copy else None))
+        self.warnings.append(f"{f.key}: {reason}")
+        entry = self.index.setdefault(f.key, {"days": {}, "records": 0})
+        entry.update(size=f.size, quarantined=reason, run=self.day.isoformat())
 
 
 def ingest_day(raw: str, lake: str | lakes.Lake, day: str | dt.date, lookback_days: int = 1, *,
-               endpoint_url: str | None = None, max_file_bytes: int = MAX_FILE_BYTES,
-               batch_bytes: int = BATCH_BYTES, memory_limit: str = "800MB",
-               threads: int | None = None,
+               endpoint_url: str | None = None, rebuild: bool = False,
+               max_file_bytes: int = MAX_FILE_BYTES, batch_bytes: int = BATCH_JSON_BYTES,
+               memory_limit: str = MEMORY_LIMIT, threads: int | None = None,
                progress: Callable[[int, int], None] | None = None) -> dict:
-    """Ingest the events of ``day`` from the raw root ``raw`` into ``lake``; return the manifest.
+    """Ingest the new deliveries of ``day``'s folders into ``lake``; return the run manifest.
 
-    Idempotent (re-running gives the same rows) and atomic per partition. Raises
-    FileNotFoundError if the raw location has no readable ``AWSLogs/``.
+    Files read by an earlier run are skipped (their records are already in their days);
+    ``rebuild=True`` re-reads every file and replaces ``day``'s partition with what they hold.
+    Idempotent and atomic per partition. Raises FileNotFoundError if the raw location has no
+    readable ``AWSLogs/``.
     """
-    started = time.time()
+    started, t = time.time(), time.perf_counter()
     day = lakes.parse_day(day)
     lake = lake if isinstance(lake, lakes.Lake) else lakes.Lake.at(lake, endpoint_url)
     raw_root = lakes.normalize(raw)
     raw_fs = lakes.filesystem(raw_root, endpoint_url or lake.endpoint_url)
-    files = find_raw_files(raw_fs, raw_root, day, lookback_days)
+    folders = delivery_days(day, lookback_days)
+    files = list_folders(raw_fs, raw_root, folders)
+    known = load_index(lake, folders)
     run = Run(day)
     run.counts["files_seen"] = len(files)
-    event_files = _screen(files, run, max_file_bytes)
-    workdir = tempfile.mkdtemp(prefix="trailwatch-ingest-")
+    listing = _read_digests(raw_fs, [f for f in files if f.kind == "digest"], run)
+    todo = _screen(files, known, run, max_file_bytes, rebuild)
+    t = run.timed("list", t)
+    clean_stale_scratch()
+    workdir = tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-")
     try:
         con = _connect(workdir, raw_fs, lake, memory_limit, threads)
-        _prepare(con)
-        _load_batches(con, event_files, run, raw_root, day, batch_bytes, progress)
-        _write_events(con, lake, day, run)
+        scratch = os.path.join(workdir, "days")
+        _read_all(con, raw_fs, todo, listing, run, scratch, batch_bytes, progress,
+                  {} if rebuild else known)
+        t = time.perf_counter()
+        _route_scratch(con, scratch, run)
+        merge_days(con, lake, scratch, run, day if rebuild else None)
+        t = run.timed("merge_days", t)
         con.close()
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     insights.ingest_insights(raw_fs, [f for f in files if f.kind == "insights"], lake, day, run)
     _write_quarantine(raw_fs, lake, day, run)
-    return _write_manifest(lake, raw_root, day, lookback_days, run, started)
+    save_index(lake, run.index)
+    run.timed("insights_quarantine_index", t)
+    return _write_manifest(lake, raw_root, day, lookback_days, run, started, rebuild)
 
 
-def _screen(files: list[RawFile], run: Run, max_file_bytes: int) -> list[RawFile]:
-    """Count digests, quarantine empty/oversized files; return the event files to read."""
-    keep = []
+# --- listing -------------------------------------------------------------------------------
+
+def _read_digests(raw_fs, digests: list[RawFile], run: Run) -> logfiles.Listing:
+    """What the digests in the folders list (for flagging files no digest lists)."""
+    import gzip
+
+    listing = logfiles.Listing()
+    for f in digests:
+        run.counts["digest_files_skipped"] += 1
+        try:
+            with raw_fs.open(f.url, "rb") as fh:
+                doc = json.loads(gzip.decompress(fh.read()))
+            listing.add(f.key, doc if isinstance(doc, dict) else {})
+        except (OSError, EOFError, ValueError) as exc:
+            run.warnings.append(f"{f.key}: unreadable digest file ({exc})")
+    return listing
+
+
+def _screen(files: list[RawFile], known: dict, run: Run, max_file_bytes: int,
+            rebuild: bool) -> list[RawFile]:
+    """Event files to read now, in delivery order; refuse what cannot be read."""
+    todo = []
     for f in files:
-        if f.kind == "digest":
-            run.counts["digest_files_skipped"] += 1
+        if f.kind != "events":
+            continue
+        before = known.get(f.key)
+        if before is not None and not rebuild:
+            if before.get("size") == f.size:
+                run.counts["files_already_read"] += 1
+                continue
+            run.warnings.append(f"{f.key}: changed since it was ingested "
+                                f"({before.get('size')} -> {f.size} bytes); read again")
+        if f.problem:
+            run.quarantine_file(f, f.problem, keep_copy=False)
+            run.index[f.key].pop("size")  # a link may be repaired: look again next run
         elif f.size == 0:
             run.quarantine_file(f, "zero-byte file")
         elif f.size > max_file_bytes:
             run.quarantine_file(f, f"oversized: {f.size} bytes > limit {max_file_bytes}")
-        elif f.kind == "events":
-            keep.append(f)
-    return keep
+        else:
+            todo.append(f)
+    # delivery time first (the name's stamp), so batches advance in time across accounts and
+    # regions and each batch's sorted rows give tight row-group statistics
+    return sorted(todo, key=lambda f: (f.key.rsplit("_", 2)[-2] if f.key.count("_") >= 2 else "", f.key))
 
+
+# --- reading -------------------------------------------------------------------------------
+
+_DONE = object()
+
+
+def _produce(raw_fs, files: queue.Queue, out: queue.Queue, stop: threading.Event) -> None:
+    """Reader thread: (file, piece) for each stretch of records, then (file, digest, problem).
+
+    Decompression, hashing and the numpy scan release the GIL, so readers overlap DuckDB."""
+    try:
+        while not stop.is_set():
+            try:
+                f = files.get_nowait()
+            except queue.Empty:
+                break
+            digest, problem = split.Digest(), None
+            try:
+                with raw_fs.open(f.url, "rb") as fh:
+                    for piece in split.split_stream(fh, digest, chunk_bytes=split.CHUNK_BYTES):
+                        piece.pack()  # here, on the reader's core, not the main thread's
+                        out.put(("piece", f, piece))
+            except split.SplitError as exc:
+                problem = exc.reason
+            except FileNotFoundError:
+                problem = "vanished between listing and reading"
+            except OSError as exc:
+                problem = f"unreadable: {exc}"
+            out.put(("done", f, digest, problem))
+    except BaseException as exc:  # noqa: BLE001 - handed to the main thread, which re-raises
+        out.put(("error", exc))
+    finally:
+        out.put(_DONE)
+
+
+class Batch:
+    """Records waiting to be flattened: texts plus their file, index and digest status."""
+
+    def __init__(self) -> None:
+        self.parts: list[tuple[str, split.Piece, bool | None]] = []
+        self.nbytes = 0
+
+    def add(self, key: str, piece: split.Piece, listed: bool | None) -> None:
+        self.parts.append((key, piece, listed))
+        self.nbytes += int((piece.ends - piece.starts).sum())
+
+    def __bool__(self) -> bool:
+        return bool(self.parts)
+
+    def table(self):
+        """An Arrow table (source_file, record_index, source_listed, r) built from the pieces'
+        buffers with numpy: no Python object per record. ``r`` is binary (UTF-8 checked later)."""
+        import numpy as np
+        import pyarrow as pa
+
+        keys = list(dict.fromkeys(k for k, _, _ in self.parts))
+        packed = [p.pack() for _, p, _ in self.parts]
+        lengths = np.concatenate([n for _, n in packed]) if packed else np.zeros(0, np.int64)
+        offsets = np.zeros(lengths.size + 1, np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        data = np.concatenate([d for d, _ in packed]) if packed else np.zeros(0, np.uint8)
+        r = pa.LargeBinaryArray.from_buffers(pa.large_binary(), lengths.size,
+                                             [None, pa.py_buffer(offsets), pa.py_buffer(data)])
+        sizes = [len(p) for _, p, _ in self.parts]
+        file_no = np.repeat(np.array([keys.index(k) for k, _, _ in self.parts], np.int32), sizes)
+        first = np.repeat(np.array([p.first for _, p, _ in self.parts], np.int64), sizes)
+        starts = np.repeat(np.cumsum([0, *sizes[:-1]]), sizes) if sizes else np.zeros(0, np.int64)
+        listed = pa.array([v for _, p, v in self.parts for v in [v] * len(p)], pa.bool_()) \
+            if any(v is not None for _, _, v in self.parts) else pa.nulls(lengths.size, pa.bool_())
+        table = pa.table({
+            "source_file": pa.DictionaryArray.from_arrays(pa.array(file_no), pa.array(keys, pa.string())),
+            "record_index": pa.array(first + np.arange(lengths.size) - starts),
+            "source_listed": listed,
+            "r": r,
+        })
+        # several record batches: DuckDB scans (and so parses) one Arrow batch per thread
+        return pa.Table.from_batches(table.to_batches(max_chunksize=ARROW_CHUNK_ROWS))
+
+
+def _read_all(con, raw_fs, files, listing, run: Run, scratch: str, batch_bytes: int,
+              progress, known: dict) -> None:
+    q: queue.Queue = queue.Queue(maxsize=2 * READERS)
+    todo: queue.Queue = queue.Queue()
+    for f in files:
+        todo.put(f)
+    stop = threading.Event()
+    readers = [threading.Thread(target=_produce, args=(raw_fs, todo, q, stop), daemon=True)
+               for _ in range(READERS)]
+    for reader in readers:
+        reader.start()
+    total, done, running = sum(f.size for f in files), 0, READERS
+    batch, provisional, holding = Batch(), {}, {}
+    seen = {e["sha256"]: k for k, e in sorted(known.items(), reverse=True) if e.get("sha256")}
+    t = time.perf_counter()
+    try:
+        while running:
+            msg = q.get()
+            t = run.timed("wait_for_reader", t)
+            if msg is _DONE:
+                running -= 1
+                continue
+            if msg[0] == "error":
+                raise msg[1]
+            if msg[0] == "piece":
+                _, f, piece = msg
+                listed = listing.status(f.key, None)[0]
+                provisional[f.key] = listed
+                held = holding.setdefault(f.key, [])
+                held.append((f.key, piece, listed))  # until the file's hash is known
+                if sum(int((p.ends - p.starts).sum()) for _, p, _ in held) >= batch_bytes:
+                    for part in held:  # a long file: flush before it ends
+                        batch.add(*part)
+                    held.clear()
+                    _flush(con, batch, run, scratch)
+                    batch = Batch()
+                t = run.timed("batch_and_flatten", t)
+                continue
+            _, f, digest, problem = msg
+            held = holding.pop(f.key, [])
+            copy_of = seen.get(digest.sha256) if not problem and digest.sha256 else None
+            if copy_of is not None and copy_of < f.key and held and held[0][1].first == 0:
+                _duplicate_file(f, digest, copy_of, listing, run)  # a re-delivery: same bytes
+            else:
+                for part in held:
+                    batch.add(*part)
+                _file_done(f, digest, problem, listing, run, provisional.get(f.key))
+                if digest.sha256 and not problem:
+                    seen.setdefault(digest.sha256, f.key)
+            done += f.size
+            if batch.nbytes >= batch_bytes:
+                _flush(con, batch, run, scratch)
+                batch = Batch()
+            if progress:
+                progress(done, total)
+            t = run.timed("batch_and_flatten", t)
+        if batch:
+            _flush(con, batch, run, scratch)
+        run.timed("batch_and_flatten", t)
+    finally:
+        stop.set()
+        while any(r.is_alive() for r in readers):  # unblock readers waiting on a full queue
+            try:
+                q.get(timeout=0.1)
+            except queue.Empty:
+                pass
+        for reader in readers:
+            reader.join()
+
+
+def _duplicate_file(f: RawFile, digest: split.Digest, copy_of: str, listing, run: Run) -> None:
+    """A file with the same content as one read before (CloudTrail delivers at least once):
+    every record is a duplicate of the copy in ``copy_of``, which has the smaller key and so
+    wins the dedupe rule; nothing is flattened."""
+    run.counts["records_in"] += digest.records
+    run.counts["bytes_json"] += digest.json_bytes
+    run.counts["bytes_raw"] += f.size
+    run.counts["files_read"] += 1
+    run.counts["duplicates_dropped"] += digest.records
+    run.counts["duplicate_files"] += 1
+    listed, why = listing.status(f.key, digest.sha256)
+    run.index[f.key] = {"size": f.size, "records": digest.records, "days": {}, "sha256": digest.sha256,
+                        "duplicate_of": copy_of, "listed": listed, "run": run.day.isoformat()}
+    if listed is False:
+        run.counts["files_not_in_digest"] += 1
+        run.not_in_digest.append({"source_file": f.key, "reason": why})
+        run.warnings.append(f"{f.key}: not in any digest: {why}")
+
+
+def _file_done(f: RawFile, digest: split.Digest, problem, listing, run: Run, provisional) -> None:
+    """Count a finished file, flag it if no digest lists it, enter it in the file index."""
+    run.counts["records_in"] += digest.records
+    run.counts["bytes_json"] += digest.json_bytes
+    entry = run.index.setdefault(f.key, {})  # "days" may already hold flushed batches' counts
+    entry.setdefault("days", {})
+    if problem:
+        reason = problem if not digest.records else f"{problem} (after {digest.records} records, kept)"
+        run.quarantine_file(f, reason, keep_copy="vanished" not in problem)
+        entry["records"] = digest.records
+        if "vanished" in problem:
+            entry.pop("size")  # not indexed: read it if it comes back
+        return
+    entry.update(size=f.size, records=digest.records, run=run.day.isoformat())
+    run.counts["files_read"] += 1
+    run.counts["bytes_raw"] += f.size
+    listed, why = listing.status(f.key, digest.sha256)
+    entry.update(sha256=digest.sha256, listed=listed, digest=listing.digest_of(f.key))
+    if listed is False:
+        run.counts["files_not_in_digest"] += 1
+        run.not_in_digest.append({"source_file": f.key, "reason": why})
+        run.warnings.append(f"{f.key}: not in any digest: {why}")
+    if digest.records and listed != provisional:
+        entry["relisted"] = listed  # rows already flushed carry the provisional flag
+
+
+# --- flattening a batch --------------------------------------------------------------------
 
 def _connect(workdir: str, raw_fs, lake: lakes.Lake, memory_limit: str, threads: int | None):
-    # The staged day goes to a scratch database on local disk (it need not fit in memory), with
-    # small row groups (measured: the whole run takes 90 s with DuckDB's default, 65 s with these
-    # on a 1M-event day). One batch's documents and record texts stay in an in-memory database:
-    # writing them to disk and reading them back cost more than the flatten itself.
     con = flatten.connect(threads=threads, memory_limit=memory_limit, temp_dir=f"{workdir}/spill")
-    con.execute(f"ATTACH {flatten.sql_literal(f'{workdir}/scratch.duckdb')} AS scratch "
-                f"(ROW_GROUP_SIZE {SCRATCH_ROW_GROUP})")
-    con.execute("ATTACH ':memory:' AS batch")
-    con.execute("USE scratch")
-    for fs in (raw_fs, lake.fs):
-        if "s3" in (fs.protocol if isinstance(fs.protocol, tuple) else (fs.protocol,)):
-            con.register_filesystem(fs)
-            break
+    if lake.is_s3:
+        con.register_filesystem(lake.fs)
     return con
 
 
-def _prepare(con) -> None:
-    """``staged`` holds every flattened candidate row of the run (bad ones with their reason)."""
-    con.execute("CREATE TABLE batch.docs (filename VARCHAR, nbytes BIGINT, records VARCHAR[])")
-    con.execute(f"CREATE TABLE staged AS SELECT * FROM ({flatten.flatten_sql(_recs_sql(0))}) WHERE false")
-
-
-def _recs_sql(prefix_len: int) -> str:
-    """Records of the batch in ``docs`` as (source_file, record_index, r)."""
-    return (f"(SELECT substr(filename, {prefix_len + 1}) AS source_file, "
-            f"generate_subscripts(records, 1) - 1 AS record_index, unnest(records) AS r "
-            f"FROM batch.docs WHERE records IS NOT NULL)")
-
-
-def _batches(files: list[RawFile], batch_bytes: int) -> list[list[RawFile]]:
-    batches, current, size = [], [], 0
-    for f in files:
-        if current and size + f.size > batch_bytes:
-            batches.append(current)
-            current, size = [], 0
-        current.append(f)
-        size += f.size
-    return batches + ([current] if current else [])
-
-
-def _load_batches(con, files, run, raw_root, day, batch_bytes, progress) -> None:
-    total, done = sum(f.size for f in files), 0
-    for batch in _batches(files, batch_bytes):
-        try:
-            _load(con, batch, run, day)
-        except _data_errors() as exc:  # DuckDB names no file reliably: isolate the bad one(s)
-            log.info("batch of %d files failed (%s); retrying file by file", len(batch), exc)
-            for f in batch:
-                try:
-                    _load(con, [f], run, day)
-                except _data_errors() as file_exc:
-                    run.quarantine_file(f, _reason(file_exc))
-        done += sum(f.size for f in batch)
-        if progress:
-            progress(done, total)
-
-
 def _data_errors() -> tuple[type[Exception], ...]:
-    """DuckDB errors caused by a file's content (not memory or bugs, which must stop the run)."""
+    """DuckDB errors caused by the records (bad JSON, too big for memory): bisect them out."""
     import duckdb
 
-    return (duckdb.IOException, duckdb.InvalidInputException, duckdb.ConversionException)
+    return (duckdb.InvalidInputException, duckdb.ConversionException,
+            duckdb.OutOfMemoryException)
 
 
-def _reason(exc: Exception) -> str:
-    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    lowered = text.lower()
-    if "gzip" in lowered or "zlib" in lowered or "compress" in lowered:
-        return f"corrupt gzip: {text}"
-    if "maximum_object_size" in lowered:
-        return f"oversized JSON document: {text}"
-    if "json" in lowered:
-        return f"invalid or truncated JSON: {text}"
-    return f"unreadable: {text}"
+def _flush(con, batch: Batch, run: Run, scratch: str) -> None:
+    _load_or_bisect(con, batch.table(), run, scratch)
 
 
-def _load(con, batch: list[RawFile], run: Run, day: dt.date) -> None:
-    """Read one batch into ``staged``; raise (changing nothing) if DuckDB cannot read it."""
-    by_url = {f.url: f for f in batch}
-    url_list = "[" + ", ".join(flatten.sql_literal(u) for u in by_url) + "]"
-    con.execute(f"""
-        CREATE OR REPLACE TABLE batch.docs AS
-        SELECT filename, length(json) AS nbytes,
-               from_json(json, '{{"Records":["VARCHAR"]}}').Records AS records
-        FROM read_json_objects({url_list}, filename=true, maximum_object_size={MAX_JSON_BYTES})""")
-    per_file = {u: (n, nb, bad, nrec) for u, n, nb, bad, nrec in con.execute(
-        "SELECT filename, count(*), sum(nbytes), bool_or(records IS NULL), sum(len(records)) "
-        "FROM batch.docs GROUP BY filename").fetchall()}
-    good, bad, counts = [], [], dict.fromkeys(("bytes_json", "bytes_raw", "records_in"), 0)
-    for url, f in by_url.items():
-        n, nbytes, no_records, n_records = per_file.get(url, (0, 0, True, 0))
-        reason = ("no JSON document in file" if n == 0 else
-                  f"{n} JSON documents in one file (expected one {{\"Records\": [...]}})" if n > 1 else
-                  "JSON without a Records array" if no_records else None)
-        if reason:
-            bad.append((f, reason))
+def _load_or_bisect(con, table, run: Run, scratch: str) -> None:
+    """Flatten ``table`` into scratch; on a data error split it in halves until the bad
+    records are single and quarantined (log2(n) extra passes over the bad batch only)."""
+    try:
+        _load(con, table, run, scratch)
+    except _data_errors() as exc:
+        if table.num_rows == 1:
+            row = table.to_pylist()[0]
+            reason = f"record cannot be parsed: {str(exc).splitlines()[0][:200]}"
+            run.quarantined.append(Quarantined(row["source_file"], reason, record_index=row["record_index"],
+                                               record=row["r"].decode("utf-8", "replace")))
+            run.counts["records_quarantined"] += 1
+            return
+        half = table.num_rows // 2
+        _load_or_bisect(con, table.slice(0, half), run, scratch)
+        _load_or_bisect(con, table.slice(half), run, scratch)
+
+
+def _load(con, table, run: Run, scratch: str) -> None:
+    """One batch: flatten once and write its events to one scratch file (sorted into clusters);
+    only when fewer rows were written than came in, look for the records that are not events
+    (a second parse of this batch)."""
+    source = ("(SELECT source_file, record_index, source_listed, decode(r) AS r FROM batch_in)")
+    cols = ", ".join(flatten.EVENT_COLUMNS)
+    run.counts["batches"] = n = run.counts.get("batches", 0) + 1
+    con.register("batch_in", table)
+    try:
+        os.makedirs(os.path.join(scratch, "batches"), exist_ok=True)
+        target = os.path.join(scratch, "batches", f"{run.run_id}-{n:05d}.parquet")
+        written = con.execute(f"""COPY (SELECT {cols} FROM ({flatten.flatten_sql(source)})
+            WHERE bad_reason IS NULL ORDER BY {CLUSTER_BY}) TO {flatten.sql_literal(target)}
+            (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP_ROWS})""").fetchone()[0]
+        bad = [] if written == table.num_rows else con.execute(
+            f"SELECT source_file, record_index, bad_reason, record FROM ({flatten.flatten_sql(source)}) "
+            "WHERE bad_reason IS NOT NULL").fetchall()
+    finally:
+        con.unregister("batch_in")
+    for key, index, reason, record in bad:
+        run.quarantined.append(Quarantined(key, reason, record_index=index, record=record))
+    run.counts["records_quarantined"] += len(bad)
+
+
+def _route_scratch(con, scratch: str, run: Run) -> None:
+    """Put each batch file under its day (``scratch/dt=D/``) and count records per file and day.
+
+    Batches are written unpartitioned (a partitioned write costs ~30% more per batch); most hold
+    one day and are just moved. The few that span days (midnight, late records) are split.
+    """
+    folder = os.path.join(scratch, "batches")
+    files = sorted(os.path.join(folder, n) for n in os.listdir(folder)) if os.path.isdir(folder) else []
+    if not files:
+        return
+    rows = con.execute("SELECT filename, source_file, strftime(event_time, '%Y-%m-%d'), count(*) "
+                       "FROM read_parquet(?, filename = true) GROUP BY ALL", [files]).fetchall()
+    days_of: dict[str, set] = {}
+    for filename, key, day, count in rows:
+        days_of.setdefault(filename, set()).add(day)
+        days = run.index.setdefault(key, {}).setdefault("days", {})
+        days[day] = days.get(day, 0) + count
+        run.days.setdefault(day, {"new": 0})["new"] += count
+    cols = ", ".join(flatten.EVENT_COLUMNS)
+    for filename, days in days_of.items():
+        for day in days:
+            os.makedirs(os.path.join(scratch, f"dt={day}"), exist_ok=True)
+        name = os.path.basename(filename)
+        if len(days) == 1:
+            os.replace(filename, os.path.join(scratch, f"dt={next(iter(days))}", name))
             continue
-        good.append(url)
-        counts["bytes_json"] += int(nbytes)
-        counts["bytes_raw"] += f.size
-        counts["records_in"] += int(n_records or 0)
-    con.execute("DELETE FROM batch.docs WHERE filename NOT IN (SELECT unnest(?::VARCHAR[]))", [good])
-    # every URL is <raw root>/<key>: one prefix length turns a URL into its key
-    prefix = {len(u) - len(by_url[u].key) for u in good} or {0}
-    assert len(prefix) == 1, "raw files under one root share one URL prefix"
-    con.execute(f"CREATE OR REPLACE TABLE batch.recs AS SELECT * FROM {_recs_sql(prefix.pop())}")
-    con.execute(f"INSERT INTO staged {flatten.flatten_sql(_day_candidates('batch.recs', day))}")
-    con.execute("DROP TABLE batch.recs")
-    # counted only once the batch is in: a failed batch is retried file by file
-    for f, reason in bad:
-        run.quarantine_file(f, reason)
-    for name, value in counts.items():
-        run.counts[name] += value
-    run.counts["files_read"] += len(good)
+        for day in sorted(days):
+            target = os.path.join(scratch, f"dt={day}", f"{day}-{name}")
+            con.execute(f"""COPY (SELECT {cols} FROM read_parquet({flatten.sql_literal(filename)})
+                WHERE strftime(event_time, '%Y-%m-%d') = ? ORDER BY {CLUSTER_BY})
+                TO {flatten.sql_literal(target)} (FORMAT parquet, COMPRESSION zstd,
+                ROW_GROUP_SIZE {ROW_GROUP_ROWS})""", [day])
+        os.remove(filename)
 
 
-def _day_candidates(source: str, day: dt.date) -> str:
-    """Records that may fall on ``day``: a cheap text test, exact parse for the rest.
+# --- quarantine, manifest, scratch ----------------------------------------------------------
 
-    Only these are flattened. A record left out has a valid eventTime of another day and an
-    eventID, so it is simply counted as another day's; a record without eventID/eventTime is
-    always flattened and so quarantined with its reason.
-    """
-    pattern = flatten.sql_literal(f'"eventTime":"{day.isoformat()}T')
-    return f"""(SELECT * FROM {source}
-        WHERE contains(r, {pattern}) OR coalesce(
-            CAST(try_cast(json_extract_string(r, '$.eventTime') AS TIMESTAMPTZ) AS DATE) = DATE '{day}'
-            OR json_extract_string(r, '$.eventID') IS NULL, true))"""
-
-
-def _count_staged(con, run: Run, day: dt.date) -> None:
-    """Fill the record counters from ``staged`` and collect the quarantined records."""
-    on_day = _ON_DAY.format(day=day)
-    n_day, n_distinct = con.execute(
-        f"SELECT count(*), count(DISTINCT event_id) FROM staged WHERE {on_day}").fetchone()
-    bad = con.execute("SELECT source_file, record_index, bad_reason, bad_record FROM staged "
-                      "WHERE bad_reason IS NOT NULL ORDER BY source_file, record_index").fetchall()
-    run.quarantined += [Quarantined(k, why, record_index=i, record=r) for k, i, why, r in bad]
-    run.counts["records_quarantined"] = len(bad)
-    run.counts["records_written"] = n_distinct
-    run.counts["duplicates_dropped"] = n_day - n_distinct
-    run.counts["records_other_days"] = run.counts["records_in"] - n_day - len(bad)
+def clean_stale_scratch(tmp: str | None = None, max_age_days: float = 1.0) -> list[str]:
+    """Remove scratch folders of ingest runs that were killed: named with a process id that is
+    gone, or (folders of older versions, without a pid) untouched for ``max_age_days``."""
+    tmp = tmp or tempfile.gettempdir()
+    removed = []
+    for name in os.listdir(tmp):
+        if not name.startswith(SCRATCH_PREFIX):
+            continue
+        pid = name[len(SCRATCH_PREFIX):].split("-", 1)[0]
+        if pid.isdigit() and _alive(int(pid)):
+            continue
+        path = os.path.join(tmp, name)
+        if not pid.isdigit() and time.time() - os.path.getmtime(path) < max_age_days * 86400:
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(name)
+    if removed:
+        log.info("removed %d scratch folder(s) of killed ingest runs", len(removed))
+    return removed
 
 
-def _drop_duplicates(con, day: dt.date) -> None:
-    """Keep one row per eventID: the copy from the smallest source key, then the first in it.
-
-    Duplicates are few, so the window runs over the duplicated ids' narrow columns only (a
-    window over every wide row would not fit in memory for a big day).
-    """
-    con.execute(f"""
-        DELETE FROM staged WHERE rowid IN (
-            SELECT rowid FROM (
-                SELECT rowid, row_number() OVER (
-                    PARTITION BY event_id ORDER BY source_file, record_index) AS copy_n
-                FROM staged
-                WHERE {_ON_DAY.format(day=day)} AND event_id IN (
-                    SELECT event_id FROM staged WHERE {_ON_DAY.format(day=day)}
-                    GROUP BY event_id HAVING count(*) > 1))
-            WHERE copy_n > 1)""")
-
-
-_ON_DAY = "bad_reason IS NULL AND CAST(event_time AS DATE) = DATE '{day}'"
-
-
-def events_sql(day: dt.date) -> str:
-    """The day's rows in schema order, sorted so filters on time and principal prune row groups."""
-    return (f"SELECT {', '.join(flatten.EVENT_COLUMNS)} FROM staged WHERE {_ON_DAY.format(day=day)} "
-            f"ORDER BY event_time, principal_arn, event_id")
-
-
-def _write_events(con, lake: lakes.Lake, day: dt.date, run: Run) -> None:
-    _count_staged(con, run, day)
-    _drop_duplicates(con, day)
-    with lake.replacing_partition("events", day) as staging:
-        con.execute(f"""COPY ({events_sql(day)}) TO {flatten.sql_literal(staging)}
-            (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROWS_PER_GROUP},
-             ROW_GROUPS_PER_FILE {GROUPS_PER_FILE}, OVERWRITE_OR_IGNORE true)""")
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _write_quarantine(raw_fs, lake: lakes.Lake, day: dt.date, run: Run) -> None:
-    """Replace the day's quarantine partition: reasons (NDJSON) and the bad files' raw bytes."""
+    """Replace the run day's quarantine partition: earlier entries of files not read again
+    now, plus this run's (reasons as NDJSON and the bad files' raw bytes)."""
+    old_dir = lake.partition("quarantine", day)
+    old_url = lakes.join(old_dir, "quarantine.ndjson")
+    reread = set(run.index) | {q.key for q in run.quarantined}
+    kept = []
+    if lake.fs.exists(old_url):
+        kept = [x for x in map(json.loads, lake.fs.cat_file(old_url).decode().splitlines())
+                if x["source_file"] not in reread]
+    if not kept and not run.quarantined and not lake.fs.exists(old_url):
+        return
     with lake.replacing_partition("quarantine", day) as staging:
-        lines = "".join(json.dumps(q.as_json(), ensure_ascii=False) + "\n" for q in run.quarantined)
+        lines = kept + [q.as_json() for q in run.quarantined]
         with lake.fs.open(lakes.join(staging, "quarantine.ndjson"), "w") as fh:
-            fh.write(lines)
+            fh.write("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines))
+        for x in kept:
+            if x.get("copy"):
+                _copy(lake.fs, lakes.join(old_dir, x["copy"]), lake.fs, lakes.join(staging, x["copy"]))
         for q in run.quarantined:
             if q.url is not None:
-                target = lakes.join(staging, "files", q.key)
-                lake.fs.makedirs(target.rsplit("/", 1)[0], exist_ok=True)
-                with raw_fs.open(q.url, "rb") as src, lake.fs.open(target, "wb") as dst:
-                    shutil.copyfileobj(src, dst, 1024 * 1024)
+                try:
+                    _copy(raw_fs, q.url, lake.fs, lakes.join(staging, "files", q.key))
+                except FileNotFoundError:
+                    pass  # gone since it was read; its reason says what it was
+
+
+def _copy(src_fs, src: str, dst_fs, dst: str) -> None:
+    dst_fs.makedirs(dst.rsplit("/", 1)[0], exist_ok=True)
+    with src_fs.open(src, "rb") as a, dst_fs.open(dst, "wb") as b:
+        shutil.copyfileobj(a, b, 1024 * 1024)
 
 
 def manifest_url(lake: lakes.Lake, day: dt.date) -> str:
     return lakes.join(lake.table("ingest_runs"), f"dt={day.isoformat()}.json")
 
 
-def _write_manifest(lake, raw_root, day, lookback_days, run: Run, started: float) -> dict:
+def _write_manifest(lake, raw_root, day, lookback_days, run: Run, started: float, rebuild: bool) -> dict:
     files_q = [q.as_json() for q in run.quarantined if q.record_index is None]
+    counts = {k: v for k, v in run.counts.items() if k != "batches"}
     manifest = {
         "day": day.isoformat(), "raw": raw_root, "lake": lake.root, "lookback_days": lookback_days,
-        **run.counts,
+        "rebuild": rebuild, **counts,
         "partition": lake.partition("events", day),
         "snapshot_id": lake.last_commit("events"),  # the Iceberg snapshot holding this day's rows
+        "days_written": {d: run.days[d] for d in sorted(run.days)},
+        # the file-level index of this run: records per day of every file it read
+        "file_days": {k: e.get("days", {}) for k, e in sorted(run.index.items()) if "size" in e},
         "quarantine": lake.partition("quarantine", day),
         "quarantined_files": files_q,
-        "warnings": [f"{q['source_file']}: {q['reason']}" for q in files_q],
+        "files_not_in_digest_list": run.not_in_digest,
+        "warnings": run.warnings,
+        "step_seconds": run.seconds,
         "started_at": dt.datetime.fromtimestamp(started, dt.UTC).isoformat(timespec="seconds"),
         "seconds": round(time.time() - started, 3),
     }

@@ -14,7 +14,13 @@ def check_manifest(manifest: dict) -> dict:
     """Raise ManifestError unless the counters are complete, non-negative and add up.
 
     ``records_in == records_written + duplicates_dropped + records_quarantined +
-    records_other_days``, and every file seen was read, quarantined or skipped by kind.
+    records_other_days``: every record read by the run (in the files it read, including the
+    records a damaged file yielded before its damage) was added to its day's partition, dropped
+    as a duplicate of an event already there, or quarantined; ``records_other_days`` is 0 since
+    the ingest routes every record to its own day (older manifests counted records of other
+    days there). Every file seen was read,
+    quarantined, skipped as a digest, or skipped because an earlier run read it
+    (``files_already_read``).
     """
     missing = [c for c in COUNTERS if not isinstance(manifest.get(c), int)]
     if missing:
@@ -29,9 +35,9 @@ def check_manifest(manifest: dict) -> dict:
             f"manifest for {manifest.get('day')}: records_in={manifest['records_in']} but "
             f"written+duplicates+quarantined+other_days={accounted}")
     files = (manifest["files_read"] + manifest["files_quarantined"]
-             + manifest.get("digest_files_skipped", 0))
+             + manifest.get("digest_files_skipped", 0) + manifest.get("files_already_read", 0))
     if manifest["files_seen"] != files:
         raise ManifestError(
             f"manifest for {manifest.get('day')}: files_seen={manifest['files_seen']} but "
-            f"read+quarantined+digest_skipped={files}")
+            f"read+quarantined+digest_skipped+already_read={files}")
     return manifest

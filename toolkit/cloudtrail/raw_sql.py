@@ -22,10 +22,10 @@ HEADER = """\
 -- DuckDB over the raw fixtures): the day's records from the delivery folders day-1..day+1, one
 -- row per eventID (the copy with the smallest source key, then the first in its file).
 -- GENERATED from toolkit/cloudtrail/schema.py by toolkit.cloudtrail.raw_sql.events_from_raw_sql;
--- edit the generator, not this file. Difference from the Python ingest: records whose known
--- fields have non-AWS JSON types (e.g. readOnly as a string) keep only their unknown keys in
--- `extra` here; the Python ingest also keeps such values verbatim. Records without eventID or
--- eventTime are dropped here (the Python ingest quarantines them).
+-- edit the generator, not this file. Differences from the Python ingest: `record` holds the
+-- record as Athena re-serializes it (same JSON value, not the delivered bytes: use the Python
+-- ingest for byte-exact evidence exports), `source_listed` is NULL (no digest check), and
+-- records without eventID or eventTime are dropped here (the Python ingest quarantines them).
 """
 
 
@@ -77,7 +77,6 @@ def _column(name: str) -> str:
 def events_from_raw_sql() -> str:
     """The Athena SQL of the events_from_raw model (one ``:day`` parameter)."""
     direct = schema.record_columns()
-    known = ", ".join(f"'{k}'" for k in schema.RECORD_KEYS)
     typed = ",\n    ".join(f"{_column(c)} as {c}" for c in direct if c != "event_time")
     flat = schema.FLAT_IDENTITY_COLUMNS
     final_cols = ",\n    ".join(
@@ -103,19 +102,18 @@ records as (
 timed as (
   select
     *,
-    cast(from_iso8601_timestamp(json_extract_scalar(rec, '$.eventTime')) as timestamp) as event_time,
-    filter(map_keys(cast(rec as map(varchar, json))), k -> not contains(array[{known}], k)) as extra_keys
+    cast(from_iso8601_timestamp(json_extract_scalar(rec, '$.eventTime')) as timestamp) as event_time
   from records
 ),
 
 typed as (
   select
     {typed},
-    case when cardinality(extra_keys) = 0 then null else json_format(cast(
-      map(extra_keys, transform(extra_keys, k -> element_at(cast(rec as map(varchar, json)), k))) as json)) end as extra,
     event_time,
     source_file,
-    record_index
+    record_index,
+    cast(null as boolean) as source_listed,
+    json_format(rec) as record
   from timed
   where json_extract_scalar(rec, '$.eventID') is not null
     and date(event_time) = date(:day)

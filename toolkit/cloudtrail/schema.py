@@ -1,8 +1,9 @@
 """The curated ``events`` table: its columns and Parquet schema (the one source of truth).
 
 DDL (``sql/ddl/events.sql``), the ingest, the export and the tests all derive from this module.
-Top-level CloudTrail keys map to snake_case columns; free-form objects are kept as exact JSON
-text; any top-level key not listed here lands in ``extra`` so fields AWS adds later survive.
+Top-level CloudTrail keys map to snake_case query columns (free-form objects as compact JSON
+text); ``record`` keeps each record's original text, so nothing AWS sends (fields added later,
+odd types, key order) is lost and the export writes exactly what AWS delivered.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ USER_IDENTITY = pa.struct([
     ("identity_provider", _str), ("credential_id", _str),
     ("session_context", SESSION_CONTEXT),
     ("on_behalf_of", pa.struct([("user_id", _str), ("identity_store_arn", _str)])),
-    ("in_scope_of", _str),  # exact JSON text of inScopeOf (rare, shape varies)
+    ("in_scope_of", _str),  # JSON text of inScopeOf (rare, shape varies)
 ])
 TLS_DETAILS = pa.struct([
     ("tls_version", _str), ("cipher_suite", _str), ("client_provided_host_header", _str),
@@ -75,8 +76,14 @@ EVENTS_SCHEMA = pa.schema([
     ("additional_event_data", _str),
     ("service_event_details", _str),
     ("resources", pa.list_(RESOURCE)),
-    ("extra", _str),
+    # Provenance: the delivered file (key under the raw root), the record's position in its
+    # Records array, and whether a digest lists that file with its SHA-256 (NULL: no digest
+    # for its hour was delivered yet when it was ingested; false: unlisted or not AWS's name).
     ("source_file", _str),
+    ("record_index", pa.int64()),
+    ("source_listed", pa.bool_()),
+    # The record exactly as delivered (its bytes inside the file): the evidence export writes it.
+    ("record", _str),
 ])
 
 EVENT_COLUMNS = tuple(EVENTS_SCHEMA.names)
@@ -106,9 +113,9 @@ FLAT_IDENTITY_COLUMNS = {
 }
 FREE_FORM_COLUMNS = ("request_parameters", "response_elements", "additional_event_data",
                      "service_event_details")
-# Struct fields typed string that hold an object, kept as its exact JSON text.
+# Struct fields typed string that hold an object, kept as its JSON text.
 JSON_TEXT_FIELDS = {"user_identity.in_scope_of", "user_identity.session_context.web_id_federation_data.attributes"}
-BOOKKEEPING_COLUMNS = ("extra", "source_file")
+BOOKKEEPING_COLUMNS = ("source_file", "record_index", "source_listed", "record")
 
 
 def json_key(path: str) -> str:

@@ -14,7 +14,8 @@ def register(subparsers) -> None:
         "verify", help="validate CloudTrail log files against signed digest files (offline)",
         description="Check digest signatures (RSA-SHA256 over AWS's documented string to sign), the "
                     "digest chain and every log file's SHA-256; report modified, deleted and unlisted "
-                    "files. Exit 1 when anything fails.")
+                    "files, digest chains that stop before the end of the range, and logs listed only by a digest "
+                    "that failed. Exit 5 when anything fails.")
     p.add_argument("--raw", required=True, help="raw location holding AWSLogs/ (path or s3://bucket/prefix)")
     cli_args.add_days(p, what="delivery day")
     p.add_argument("--public-keys", required=True,
@@ -39,7 +40,9 @@ def run(args) -> int:
         print(json.dumps(report.as_dict(), indent=2))
     else:
         _print_table(report)
-    return 0 if report.ok else 1
+    from toolkit.errors import EXIT_INTEGRITY
+
+    return 0 if report.ok else EXIT_INTEGRITY
 
 
 def _print_table(report) -> None:

@@ -1,10 +1,14 @@
 """Validate CloudTrail log files against their digest files, offline, on local disk or S3.
 
 For each account/region digest chain in the date range: every digest's RSA signature (string
-to sign in ``toolkit.integrity.digest``), the chain (previous digest's hash and signature), and
-every listed log file's SHA-256. Log files in the range that no digest lists are reported as
-unlisted. A digest's own signature is read from the object's S3 user metadata, from the
-``_s3_object_metadata/`` sidecar a local copy keeps, or from the next digest in the chain.
+to sign in ``toolkit.integrity.digest``), the chain (previous digest's hash and signature), that
+the chain reaches the end of the range, and every listed log file's SHA-256. A log file counts
+as valid only when a digest that passed these checks lists it with its hash: a log listed only
+by a failed digest (e.g. a log edited together with its digest entry) is reported as
+``unverified``. Files in a log folder that no digest lists, or whose name is not AWS's log file
+format (what ``toolkit.cloudtrail.logfiles`` defines, the same rule the ingest flags), are
+reported as unlisted. A digest's own signature is read from the object's S3 user metadata, from
+the ``_s3_object_metadata/`` sidecar a local copy keeps, or from the next digest in the chain.
 """
 
 from __future__ import annotations
@@ -16,13 +20,14 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 
+from toolkit.cloudtrail import logfiles
+from toolkit.cloudtrail.logfiles import DIGEST_RE, LOG_RE
 from toolkit.integrity import digest as dg
 
 SIDECAR_DIR = "_s3_object_metadata"
-LOG_RE = re.compile(r"AWSLogs/(?:o-[a-z0-9]+/)?\d{12}/CloudTrail/[a-z0-9-]+/(\d{4})/(\d{2})/(\d{2})/"
-                    r"\d{12}_CloudTrail_[a-z0-9-]+_\d{8}T\d{4}Z_[A-Za-z0-9]{16}\.json\.gz$")
-DIGEST_RE = re.compile(r"AWSLogs/(?:o-[a-z0-9]+/)?\d{12}/CloudTrail-Digest/[a-z0-9-]+/(\d{4})/(\d{2})/(\d{2})/"
-                       r"\d{12}_CloudTrail-Digest_.+_\d{8}T\d{6}Z(?:_backfill)?\.json\.gz$")
+# How late the newest digest may end before the range's end (AWS delivers each hourly digest
+# within about an hour after its period).
+CHAIN_END_SLACK = dt.timedelta(hours=2)
 
 
 @dataclass
@@ -102,13 +107,10 @@ class Store:
 
 
 def _key_day(match: re.Match) -> dt.date:
-    return dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    return dt.date(int(match["y"]), int(match["m"]), int(match["d"]))
 
 
-def _relative(s3_object: str) -> str:
-    """A digest's s3Object as a key relative to the raw root (trail prefixes dropped)."""
-    at = s3_object.find("AWSLogs/")
-    return s3_object[at:] if at >= 0 else s3_object
+_relative = logfiles.relative
 
 
 def verify(raw: str, start, end, public_keys: dict, endpoint_url: str | None = None) -> Report:
@@ -127,10 +129,35 @@ def verify(raw: str, start, end, public_keys: dict, endpoint_url: str | None = N
             logs[key] = True
         elif (m := DIGEST_RE.search(key)) and first <= _key_day(m) <= last + dt.timedelta(days=1):
             digest_keys.append(key)
+        elif (m := logfiles.FOLDER_RE.search(key)) and m["kind"] == "CloudTrail" \
+                and (day := logfiles.folder_day(key)) and first <= day <= last:
+            report.add("unlisted", key, "in a log folder but not named as AWS names log files "
+                                        "(ingest reads it and flags its events: source_listed = false)")
     digests = _load_digests(store, digest_keys, first, last, report)
-    listed = _check_chains(store, digests, keys_by_fp, first, report)
-    _check_logs(store, digests, listed, logs, first, last, report)
+    listed, trusted = _check_chains(store, digests, keys_by_fp, first, report)
+    _check_chain_ends(digests, logs, last, report)
+    _check_logs(store, digests, trusted, listed, logs, first, last, report)
     return report
+
+
+def _check_chain_ends(digests: dict, logs: dict, last: dt.date, report: Report) -> None:
+    """Each trail's newest digest must reach the end of the range (or now, for today)."""
+    end = min(dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), dt.UTC),
+              dt.datetime.now(dt.UTC))
+    newest: dict[tuple, tuple] = {}
+    for key, d in digests.items():
+        trail = logfiles.trail_of(key)
+        stamp = d["doc"].get("digestEndTime") or ""
+        if trail and stamp > newest.get(trail, ("", ""))[0]:
+            newest[trail] = (stamp, key)
+    for trail in {logfiles.trail_of(k) for k in logs} - set(newest):
+        report.add("chain_ends_early", f"{trail[0]}/{trail[1]}", "log files but no digest in the range")
+    for (stamp, key) in newest.values():
+        ends = logfiles._utc(stamp)
+        if ends is None or ends < end - CHAIN_END_SLACK:
+            report.add("chain_ends_early", key,
+                       f"the newest digest ends at {stamp}, the range at {end:%Y-%m-%dT%H:%M:%SZ}: "
+                       "digests (and the log files they list) are missing after it")
 
 
 def _load_digests(store: Store, keys: list[str], first, last, report: Report) -> dict[str, dict]:
@@ -154,14 +181,16 @@ def _load_digests(store: Store, keys: list[str], first, last, report: Report) ->
     return found
 
 
-def _check_chains(store: Store, digests: dict[str, dict], keys_by_fp: dict, first, report) -> set[str]:
-    """Signatures and chain links; returns the log-file keys listed by trustworthy digests."""
+def _check_chains(store: Store, digests: dict[str, dict], keys_by_fp: dict, first, report) -> tuple[set[str], set[str]]:
+    """Signatures and chain links; returns the log-file keys listed by any digest, and the
+    digests that passed (only their hashes are trusted)."""
     by_signature = {}
     for d in digests.values():
         prev = d["doc"].get("previousDigestS3Object")
         if prev and d["doc"].get("previousDigestSignature"):
             by_signature[_relative(prev)] = d["doc"]["previousDigestSignature"]
     listed: set[str] = set()
+    trusted: set[str] = set()
     for key in sorted(digests, key=lambda k: digests[k]["doc"]["digestEndTime"]):
         d = digests[key]
         doc = d["doc"]
@@ -170,9 +199,10 @@ def _check_chains(store: Store, digests: dict[str, dict], keys_by_fp: dict, firs
         good = _link_ok(store, key, doc, digests, first, report) and good
         if good:
             report.digests_valid += 1
+            trusted.add(key)
         for entry in doc.get("logFiles") or []:
             listed.add(_relative(entry["s3Object"]))
-    return listed
+    return listed, trusted
 
 
 def _signature_ok(key: str, d: dict, chained_signature: str | None, keys_by_fp: dict, report) -> bool:
@@ -226,9 +256,11 @@ def _link_ok(store: Store, key: str, doc: dict, digests: dict, first, report) ->
     return True
 
 
-def _check_logs(store: Store, digests: dict, listed: set, logs: dict, first, last, report) -> None:
-    """Hash every listed log file delivered in the range; name the deleted and the unlisted."""
-    for d in digests.values():
+def _check_logs(store: Store, digests: dict, trusted: set, listed: set, logs: dict, first, last,
+                report) -> None:
+    """Hash every listed log file delivered in the range; name the deleted and the unlisted,
+    and those whose only listing is in a digest that failed its checks."""
+    for digest_key, d in digests.items():
         for entry in d["doc"].get("logFiles") or []:
             key = _relative(entry["s3Object"])
             m = LOG_RE.search(key)
@@ -245,6 +277,10 @@ def _check_logs(store: Store, digests: dict, listed: set, logs: dict, first, las
                 actual = "not-gzip"
             if actual != entry.get("hashValue"):
                 report.add("modified", key, "SHA-256 differs from the digest")
+            elif digest_key not in trusted:
+                report.add("unverified", key, f"listed only by digest {digest_key}, which failed its "
+                                              "signature or chain check: the log or its digest entry "
+                                              "may have been rewritten")
             else:
                 report.log_files_valid += 1
     for key in logs:
