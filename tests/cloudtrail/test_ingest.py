@@ -68,7 +68,7 @@ def test_messy_day_counts_add_up_and_bad_input_is_quarantined(messy_raw, tmp_pat
 
 def test_rerun_reads_nothing_again_and_export_is_byte_identical(messy_raw, tmp_path):
     lake = tmp_path / "lake"
-    ingest_day(str(messy_raw), str(lake), "2025-03-06")
+    first = ingest_day(str(messy_raw), str(lake), "2025-03-06")
     before = read_events(lake, "2025-03-06")
     second = ingest_day(str(messy_raw), str(lake), "2025-03-06")
     assert read_events(lake, "2025-03-06").equals(before)
@@ -143,7 +143,7 @@ def test_partition_of_an_older_version_asks_for_a_rebuild(tmp_path):
     from toolkit.errors import UsageError
 
     raw, lake = tmp_path / "raw", tmp_path / "lake"
-    Lake.at(str(lake)).write_parquet("events", "2025-03-06", pa.table({"event_id": ["x"], "extra": [None]}))
+    Lake.at(str(lake)).write_parquet("events", "2025-03-06", pa.table({"event_id": ["x"], "extra": pa.array([None], pa.string())}))
     write_delivery(raw, [event("n1", "2025-03-06T10:00:00Z")],
                    name="111122223333_CloudTrail_us-east-1_20250306T1005Z_aaaaaaaaaaaaaaaa.json.gz")
     with pytest.raises(UsageError, match="--rebuild"):

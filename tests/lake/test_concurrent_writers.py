@@ -40,7 +40,9 @@ def test_two_ingests_of_the_same_day_keep_exactly_its_rows(snitch_raw, tmp_path)
     for i in range(ROUNDS):
         first, both = ORDERINGS[i % len(ORDERINGS)]
         order = Interleaving("events", first, both)
-        manifests = run_pair(lambda: ingest_day(snitch_raw, lake, DAY), order)
+        # rebuild: each run re-reads every file (a plain rerun reads nothing it read before), so
+        # both writers carry the whole day and race to replace it
+        manifests = run_pair(lambda: ingest_day(snitch_raw, lake, DAY, rebuild=True), order)
         rows = _day_rows(lake, "events")
         assert len(rows) == 21 and len({r["event_id"] for r in rows}) == 21, (i, first, both)
         assert all(m["records_written"] == 21 for m in manifests)

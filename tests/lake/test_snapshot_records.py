@@ -17,7 +17,8 @@ def test_ingest_manifest_names_the_snapshot_holding_the_day(snitch_raw, tmp_path
     on_disk = json.loads(open(lake.partition("ingest_runs", DAY) + ".json").read())
     assert on_disk["snapshot_id"] == manifest["snapshot_id"] == lake.snapshot_id("events")
     assert len(lake.files("events", DAY, snapshot_id=manifest["snapshot_id"])) >= 1
-    ingest_day(snitch_raw, lake, DAY)  # a later run: the old snapshot still reads the same rows
+    assert ingest_day(snitch_raw, lake, DAY)["snapshot_id"] == manifest["snapshot_id"]  # nothing new
+    ingest_day(snitch_raw, lake, DAY, rebuild=True)  # a later commit: the old snapshot still reads the same rows
     assert lake.snapshot_id("events") != manifest["snapshot_id"]
     assert lake.files("events", DAY, snapshot_id=manifest["snapshot_id"]) != lake.files("events", DAY)
 

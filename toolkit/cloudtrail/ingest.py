@@ -571,7 +571,9 @@ def _write_manifest(lake, raw_root, day, lookback_days, run: Run, started: float
         "day": day.isoformat(), "raw": raw_root, "lake": lake.root, "lookback_days": lookback_days,
         "rebuild": rebuild, **counts,
         "partition": lake.partition("events", day),
-        "snapshot_id": lake.last_commit("events"),  # the Iceberg snapshot holding this day's rows
+        # the Iceberg snapshot holding this day's rows after the run (this run's commit, or the
+        # current one when the run had nothing new to commit)
+        "snapshot_id": lake.snapshot_id("events"),
         "days_written": {d: run.days[d] for d in sorted(run.days)},
         # the file-level index of this run: records per day of every file it read
         "file_days": {k: e.get("days", {}) for k, e in sorted(run.index.items()) if "size" in e},
