@@ -28,9 +28,12 @@ def connect() -> duckdb.DuckDBPyConnection:
 def load_events(con: duckdb.DuckDBPyConnection, events: pa.Table) -> None:
     """Make ``events`` = exactly these rows plus their ``dt`` (UTC day of eventTime)."""
     # A view over the registered Arrow table: no copy per load (rule tests load ~600 tables).
+    from toolkit.engines import staging
+
     con.register("events_rows", events)
     con.execute("create or replace view events as "
                 "select *, strftime(event_time, '%Y-%m-%d') as dt from events_rows")
+    staging.create_views(con.execute)  # stg_events: the concepts rules read (outcome, ...)
 
 
 def query(con: duckdb.DuckDBPyConnection, athena_sql: str, params: dict[str, Any]) -> pl.DataFrame:

@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from toolkit import sqlfiles
-from toolkit.engines import catalog
+from toolkit.engines import catalog, staging
 from toolkit.engines.guard import enforce, estimate_scan_bytes, human_bytes
 from toolkit.lake import Lake, join, parse_day
 
@@ -133,6 +133,8 @@ class AthenaEngine:
             ddl = sqlfiles.render_ddl(table, database=database, lake=self.lake.root,
                                       raw=self.settings.raw)
             self._execute(ddl, fetch=False)
+        for view in staging.VIEWS:  # the stg_* views over `events`
+            self._execute(staging.athena_view_ddl(view, database), fetch=False)
 
     def run_model(self, model: str, day: str | dt.date, *, allow_scan: bool = False) -> str:
         """UNLOAD one day of ``model`` to a staging prefix, then swap it in as the partition."""
