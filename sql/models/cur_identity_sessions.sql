@@ -26,8 +26,10 @@ credential_calls as (
         session_issuer_arn,
         source_identity,
         request_parameters,
-        response_elements
-    from events
+        response_elements,
+        principal,
+        outcome
+    from stg_events
     where dt = :day
         and event_source = 'sts.amazonaws.com'
         and event_name in (
@@ -74,7 +76,7 @@ final as (
         aws_region,
         event_name,
         -- who asked for the credentials
-        coalesce(principal_arn, invoked_by, user_name, principal_id, 'unknown') as caller_principal,
+        principal as caller_principal,
         principal_arn as caller_principal_arn,
         identity_type as caller_identity_type,
         access_key_id as caller_access_key_id,
@@ -99,7 +101,7 @@ final as (
         coalesce(assumed_role_id, federated_user_id) as session_principal_id,
         expiration as credentials_expiration,
         error_code,
-        error_code is null as succeeded
+        outcome = 'succeeded' as succeeded
     from parsed
 
 )
