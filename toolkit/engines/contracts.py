@@ -66,6 +66,9 @@ class Check:
     severity: str = "error"
     condition: str | None = None
     unique: tuple[str, ...] = ()
+    #: the model's keys: a null is a value there (two rows with null resource_id collide);
+    #: other unique checks follow SQL UNIQUE (rows with a null in the columns never collide)
+    is_key: bool = False
 
 
 def conform(model: Model, table: pa.Table) -> pa.Table:
@@ -81,7 +84,7 @@ def conform(model: Model, table: pa.Table) -> pa.Table:
 def contract_checks(model: Model) -> list[Check]:
     """Every check the contract declares, with its severity (``error`` unless stated)."""
     name = model.output_table or model.name
-    checks = [Check(f"unique({', '.join(model.keys)})", unique=tuple(model.keys))]
+    checks = [Check(f"unique({', '.join(model.keys)})", unique=tuple(model.keys), is_key=True)]
     for column in model.contract["columns"]:
         for check in column.get("checks") or []:
             checks.append(_column_check(name, column["name"], check))
@@ -113,7 +116,7 @@ def check_queries(model: Model) -> list[tuple[list[Check], str]]:
     """
     name, where = model.output_table or model.name, "where dt = :day"
     checks = contract_checks(model)
-    queries = [([c], _unique_sql(name, list(c.unique), where)) for c in checks if c.unique]
+    queries = [([c], _unique_sql(name, c, where)) for c in checks if c.unique]
     row_checks = [c for c in checks if c.condition]
     if row_checks:
         counts = ", ".join(f"count_if({c.condition}) as check_{i}" for i, c in enumerate(row_checks))
@@ -121,15 +124,17 @@ def check_queries(model: Model) -> list[tuple[list[Check], str]]:
     return queries
 
 
-def _duplicates_sql(name: str, cols: list[str], where: str) -> str:
+def _duplicates_sql(name: str, check: Check, where: str) -> str:
+    cols = list(check.unique)
     keys = ", ".join(cols)
-    nulls = " and ".join(f"{c} is not null" for c in cols) if len(cols) == 1 else "true"
+    skip_nulls = len(cols) == 1 or not check.is_key
+    nulls = " and ".join(f"{c} is not null" for c in cols) if skip_nulls else "true"
     return (f"select {keys} from {name} {where} and {nulls} "  # noqa: S608
             f"group by {keys} having count(*) > 1")
 
 
-def _unique_sql(name: str, cols: list[str], where: str) -> str:
-    return f"select count(*) as failures from ({_duplicates_sql(name, cols, where)}) as duplicates"  # noqa: S608
+def _unique_sql(name: str, check: Check, where: str) -> str:
+    return f"select count(*) as failures from ({_duplicates_sql(name, check, where)}) as duplicates"  # noqa: S608
 
 
 def sample_sql(model: Model, check: Check) -> str:
@@ -144,7 +149,7 @@ def sample_sql(model: Model, check: Check) -> str:
     if check.unique:
         on = " and ".join(f"t.{c} = d.{c}" for c in check.unique)
         return (f"select distinct {shown('t.')} as sample "  # noqa: S608
-                f"from {name} as t join ({_duplicates_sql(name, list(check.unique), where)}) as d "
+                f"from {name} as t join ({_duplicates_sql(name, check, where)}) as d "
                 f"on {on} where t.dt = :day order by 1 limit {SAMPLE_SIZE}")
     return (f"select {shown('')} as sample from {name} {where} and ({check.condition}) "  # noqa: S608
             f"order by 1 limit {SAMPLE_SIZE}")
