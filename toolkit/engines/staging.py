@@ -2,7 +2,7 @@
 
 Each concept the curated models, detections, forensic pivots and reports share (principal,
 session, outcome, service, read/write, resources touched and their canonical ``resource_id``)
-is defined once, in these views' SQL. They are views over ``events`` (see ``stg_events.sql``
+is defined once, in these views' SQL (and credential issuance in ``stg_credential_issuance``). They are views over ``events`` (see ``stg_events.sql``
 for why), so every engine exposes them: DuckDB creates them next to its table views
 (``create_views``), Athena runs ``athena_view_ddl`` in ``create_tables``. Their YAML contracts
 (``stg_*.yml``) are checked per day like a model's (``contract``).
@@ -17,8 +17,8 @@ from toolkit import sqlfiles
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-#: the views in dependency order (stg_event_resources reads stg_events)
-VIEWS = ("stg_events", "stg_event_resources")
+#: the views in dependency order (the others read stg_events)
+VIEWS = ("stg_events", "stg_event_resources", "stg_credential_issuance")
 #: the lake table each view reads (the cost guard and coverage map a view to it)
 BASE_TABLE = "events"
 
