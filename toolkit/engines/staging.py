@@ -56,3 +56,25 @@ def athena_view_ddl(name: str, database: str) -> str:
     """``create or replace view`` DDL of a staging view for Athena (database validated)."""
     sqlfiles.render_template("{{ database }}", {"database": database})  # validates the name
     return f"create or replace view {database}.{name} as\n{view_sql(name)}"
+
+
+def source_columns(column: str, view: str = "stg_events") -> set[str]:
+    """The ``events`` columns a staging column is computed from (itself if it is one), read
+    from the view's SQL: what Athena scans for it (the cost report's column bytes)."""
+    import sqlglot
+    from sqlglot import exp
+
+    defined = {}
+    for alias in sqlglot.parse_one(view_sql(view), read="athena").find_all(exp.Alias):
+        defined.setdefault(alias.alias, alias.this)
+    seen, todo, found = set(), [column], set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        if name not in defined:
+            found.add(name)
+            continue
+        todo += [c.name for c in defined[name].find_all(exp.Column)]
+    return found
