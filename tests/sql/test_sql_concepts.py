@@ -13,7 +13,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from tests.detections.conftest import ACCOUNT, record, user_identity, write_lake
+from tests.detections.conftest import ACCOUNT, record, write_lake
 
 DAY = "2025-03-04"
 KEY = "AKIAIOSFODNN7EXAMPLE"
