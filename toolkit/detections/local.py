@@ -33,7 +33,11 @@ def load_events(con: duckdb.DuckDBPyConnection, events: pa.Table) -> None:
     con.register("events_rows", events)
     con.execute("create or replace view events as "
                 "select *, strftime(event_time, '%Y-%m-%d') as dt from events_rows")
-    staging.create_views(con.execute)  # stg_events: the concepts rules read (outcome, ...)
+    # The staging views rules read (stg_events' outcome, ...; sequence rules inline curated
+    # models that read the others). A DuckDB view binds `events` by name when queried, so they
+    # are created once per connection (the events schema is fixed).
+    if not con.execute("select 1 from duckdb_views() where view_name = 'stg_events'").fetchall():
+        staging.create_views(con.execute)
 
 
 def query(con: duckdb.DuckDBPyConnection, athena_sql: str, params: dict[str, Any]) -> pl.DataFrame:
