@@ -35,6 +35,7 @@ touched as (
     select event_id, resource_id, resource_type, resource_arn, found_in
     from stg_event_resources
     where dt = :day
+        and mutating  -- the view extracts resources of these events only (filter pushed down)
 
 ),
 

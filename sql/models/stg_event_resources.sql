@@ -6,6 +6,7 @@
 -- resource_id. Sources: the event's resources[] ARNs, then request/response fields that name a
 -- resource (the list below, as data), then EC2 instancesSet items.
 -- A VIEW over stg_events (see stg_events.sql for why); events naming no resource have no row.
+-- `mutating` (stg_events) is carried along so `where mutating` prunes before the extraction.
 
 with
 
@@ -14,6 +15,7 @@ called as (
     select
         dt,
         event_id,
+        mutating,
         event_source,
         request_parameters,
         response_elements,
@@ -71,6 +73,7 @@ listed_resources as (
     select
         c.dt,
         c.event_id,
+        c.mutating,
         t.resource_arn as raw_value,
         element_at(c.resources, t.position).type as resource_type,
         'resources' as found_in
@@ -84,6 +87,7 @@ parameter_resources as (
     select
         c.dt,
         c.event_id,
+        c.mutating,
         json_extract_scalar(
             case p.document when 'request' then c.request_parameters else c.response_elements end,
             p.json_path
@@ -101,7 +105,7 @@ parameter_resources as (
 -- response; RunInstances has the new ids only in the response).
 instance_set_items as (
 
-    select c.dt, c.event_id, t.item, 'request_parameters' as found_in
+    select c.dt, c.event_id, c.mutating, t.item, 'request_parameters' as found_in
     from called as c
     cross join unnest(
         try_cast(json_extract(c.request_parameters, '$.instancesSet.items') as array(json))
@@ -109,7 +113,7 @@ instance_set_items as (
 
     union all
 
-    select c.dt, c.event_id, t.item, 'response_elements' as found_in
+    select c.dt, c.event_id, c.mutating, t.item, 'response_elements' as found_in
     from called as c
     cross join unnest(
         try_cast(json_extract(c.response_elements, '$.instancesSet.items') as array(json))
@@ -122,6 +126,7 @@ instance_resources as (
     select
         dt,
         event_id,
+        mutating,
         json_extract_scalar(item, '$.instanceId') as raw_value,
         'AWS::EC2::Instance' as resource_type,
         found_in
@@ -144,6 +149,7 @@ identified as (
     select
         dt,
         event_id,
+        mutating,
         resource_type,
         found_in,
         case when raw_value like 'arn:%' then raw_value end as resource_arn,
@@ -163,6 +169,7 @@ resolved as (
     select
         dt,
         event_id,
+        mutating,
         case
             when resource_arn is null then raw_value
             when arn_service = 's3' then arn_resource
@@ -182,12 +189,13 @@ final as (
     select
         dt,
         event_id,
+        mutating,
         resource_id,
         min(resource_type) as resource_type,
         max(resource_arn) as resource_arn,
         min(found_in) as found_in
     from resolved
-    group by dt, event_id, resource_id
+    group by dt, event_id, mutating, resource_id
 
 )
 
