@@ -17,10 +17,10 @@ failed_calls as (
         error_message,
         recipient_account_id,
         identity_type,
-        principal_id,
         principal_arn,
-        invoked_by
-    from events
+        principal,
+        outcome
+    from stg_events
     where dt = :day
         and error_code is not null
 
@@ -30,13 +30,14 @@ categorized as (
 
     select
         *,
-        -- same principal rule as cur_principal_activity_daily
-        coalesce(principal_arn, invoked_by, principal_id, identity_type, 'unknown') as principal,
+        -- denied calls are stg_events' outcome 'denied' (the one definition); the split into
+        -- unauthorized (EC2/SNS/Cognito wording) and access_denied only names them
         case
-            when error_code like '%AccessDenied%' or error_code like '%Forbidden%'
-                then 'access_denied'
-            when error_code like '%Unauthorized%' or error_code like '%NotAuthorized%'
+            when outcome = 'denied' and (error_code like '%Unauthorized%'
+                                         or error_code like '%NotAuthorized%')
                 then 'unauthorized'
+            when outcome = 'denied'
+                then 'access_denied'
             when error_code like '%Throttl%' or error_code like '%RequestLimitExceeded%'
                 or error_code like '%TooManyRequests%' or error_code like '%RateExceeded%'
                 or error_code = 'SlowDown'

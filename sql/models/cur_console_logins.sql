@@ -19,8 +19,9 @@ sign_ins as (
         user_name,
         session_issuer_arn,
         response_elements,
-        additional_event_data
-    from events
+        additional_event_data,
+        outcome
+    from stg_events
     where dt = :day
         and event_name = 'ConsoleLogin'
 
@@ -49,7 +50,8 @@ final as (
         user_name,
         session_issuer_arn,
         login_result,
-        login_result = 'Success' as succeeded,
+        -- stg_events.outcome: a sign-in answered 'Failure' (no errorCode) is 'failed'
+        outcome = 'succeeded' as succeeded,
         mfa_used_flag = 'Yes' as mfa_used,
         coalesce(identity_type = 'Root', false) as is_root,
         coalesce(principal_arn like '%:assumed-role/AWSReservedSSO_%', false) as is_sso,

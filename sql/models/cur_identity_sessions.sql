@@ -2,6 +2,8 @@
 -- issued, so an access key seen anywhere in the trail can be followed back to its origin:
 -- issued_access_key_id (responseElements.credentials.accessKeyId) -> the caller's principal
 -- and caller_access_key_id -> that key's own session row, and so on up the role chain.
+-- Which calls issue credentials and what they issued is stg_credential_issuance's definition
+-- (the forensic identity chain reads it too); this model adds the STS request details.
 
 with
 
@@ -26,42 +28,50 @@ credential_calls as (
         session_issuer_arn,
         source_identity,
         request_parameters,
-        response_elements
-    from events
+        response_elements,
+        principal,
+        outcome
+    from stg_events
     where dt = :day
         and event_source = 'sts.amazonaws.com'
-        and event_name in (
-            'AssumeRole', 'AssumeRoleWithSAML', 'AssumeRoleWithWebIdentity',
-            'GetSessionToken', 'GetFederationToken'
-        )
+
+),
+
+issuance as (
+
+    select event_id, role_arn, requested_source_identity, issued_access_key_id, issued_arn
+    from stg_credential_issuance
+    where dt = :day
+        and event_source = 'sts.amazonaws.com'
 
 ),
 
 parsed as (
 
     select
-        *,
-        json_extract_scalar(request_parameters, '$.roleArn') as requested_role_arn,
+        c.*,
+        i.role_arn as requested_role_arn,
+        i.requested_source_identity,
+        i.issued_access_key_id as issued_key,
+        i.issued_arn,
         json_extract_scalar(request_parameters, '$.roleSessionName') as requested_session_name,
         -- GetFederationToken names the federated user in "name"
         json_extract_scalar(request_parameters, '$.name') as federated_user_name,
-        json_extract_scalar(request_parameters, '$.sourceIdentity') as requested_source_identity,
         json_extract_scalar(request_parameters, '$.durationSeconds') as requested_duration,
         json_extract_scalar(request_parameters, '$.principalArn') as saml_provider_arn,
         json_extract_scalar(request_parameters, '$.serialNumber') as mfa_serial_number,
-        json_extract_scalar(response_elements, '$.credentials.accessKeyId') as issued_key,
         json_extract_scalar(response_elements, '$.credentials.expiration') as expiration,
         json_extract_scalar(response_elements, '$.sourceIdentity') as issued_source_identity,
-        json_extract_scalar(response_elements, '$.assumedRoleUser.arn') as assumed_role_arn,
         json_extract_scalar(response_elements, '$.assumedRoleUser.assumedRoleId') as assumed_role_id,
-        json_extract_scalar(response_elements, '$.federatedUser.arn') as federated_user_arn,
         json_extract_scalar(response_elements, '$.federatedUser.federatedUserId') as federated_user_id,
         json_extract_scalar(response_elements, '$.provider') as web_identity_provider,
         coalesce(
             json_extract_scalar(response_elements, '$.subjectFromWebIdentityToken'),
             json_extract_scalar(response_elements, '$.subject')
         ) as federated_subject
-    from credential_calls
+    from credential_calls as c
+    join issuance as i
+        on i.event_id = c.event_id
 
 ),
 
@@ -74,7 +84,7 @@ final as (
         aws_region,
         event_name,
         -- who asked for the credentials
-        coalesce(principal_arn, invoked_by, user_name, principal_id, 'unknown') as caller_principal,
+        principal as caller_principal,
         principal_arn as caller_principal_arn,
         identity_type as caller_identity_type,
         access_key_id as caller_access_key_id,
@@ -95,11 +105,11 @@ final as (
         mfa_serial_number,
         -- what they got
         issued_key as issued_access_key_id,
-        coalesce(assumed_role_arn, federated_user_arn) as session_arn,
+        issued_arn as session_arn,
         coalesce(assumed_role_id, federated_user_id) as session_principal_id,
         expiration as credentials_expiration,
         error_code,
-        error_code is null as succeeded
+        outcome = 'succeeded' as succeeded
     from parsed
 
 )

@@ -10,15 +10,12 @@ day_events as (
         event_source,
         aws_region,
         error_code,
-        read_only,
+        read_write,
         event_category,
         management_event,
         recipient_account_id,
-        principal_arn,
-        invoked_by,
-        principal_id,
-        identity_type
-    from events
+        principal
+    from stg_events
     where dt = :day
 
 ),
@@ -32,11 +29,8 @@ classified as (
             event_category,
             case when management_event = false then 'Data' else 'Management' end
         ) as category,
-        case
-            when read_only then 'read'
-            when not read_only then 'write'
-            else 'unknown'
-        end as read_write
+        -- stg_events.read_write is null where readOnly was not logged
+        coalesce(read_write, 'unknown') as read_write_billed
     from day_events
 
 ),
@@ -48,13 +42,12 @@ final as (
         aws_region,
         event_source,
         category as event_category,
-        read_write,
+        read_write_billed as read_write,
         count(*) as events,
         count_if(error_code is not null) as error_events,
-        count(distinct coalesce(principal_arn, invoked_by, principal_id, identity_type, 'unknown'))
-            as distinct_principals
+        count(distinct principal) as distinct_principals
     from classified
-    group by recipient_account_id, aws_region, event_source, category, read_write
+    group by recipient_account_id, aws_region, event_source, category, read_write_billed
 
 )
 

@@ -1,7 +1,8 @@
 -- cur_principal_activity_daily: what each principal did on one day, in one row.
--- "principal" is the ARN when CloudTrail records one; AWS services acting on their own
--- (userIdentity.type AWSService) have no ARN, so their invokedBy name stands in, then the
--- principal id: every event is counted under exactly one principal.
+-- "principal", "denied" and read/write are stg_events' definitions: every event is counted
+-- under exactly one principal. readOnly is absent on some real records: such calls count in
+-- neither read_calls nor write_calls (count_if over coalesce: DuckDB's count_if over only
+-- nulls is null, Athena's is 0).
 
 with
 
@@ -15,16 +16,17 @@ day_events as (
         source_ip_address,
         user_agent,
         error_code,
-        read_only,
         recipient_account_id,
         identity_type,
-        principal_id,
         principal_arn,
         access_key_id,
         user_name,
         invoked_by,
-        session_issuer_arn
-    from events
+        session_issuer_arn,
+        principal,
+        outcome,
+        read_write
+    from stg_events
     where dt = :day
 
 ),
@@ -33,10 +35,10 @@ attributed as (
 
     select
         *,
-        coalesce(principal_arn, invoked_by, principal_id, identity_type, 'unknown') as principal,
         error_code is not null as is_error,
-        coalesce(error_code like '%AccessDenied%' or error_code like '%UnauthorizedOperation%',
-                 false) as is_access_denied
+        outcome = 'denied' as is_access_denied,
+        coalesce(read_write = 'read', false) as is_read,
+        coalesce(read_write = 'write', false) as is_write
     from day_events
 
 ),
@@ -54,8 +56,8 @@ final as (
         count(*) as calls,
         count_if(is_error) as errors,
         count_if(is_access_denied) as access_denied,
-        count_if(read_only) as read_calls,
-        count_if(not read_only) as write_calls,
+        count_if(is_read) as read_calls,
+        count_if(is_write) as write_calls,
         count(distinct event_source) as distinct_services,
         count(distinct aws_region) as distinct_regions,
         count(distinct source_ip_address) as distinct_source_ips,

@@ -1,8 +1,9 @@
 -- cur_resource_changes: every mutating API call of the day with the resource(s) it changed,
 -- for "what changed right before it broke". One row per call and resource; a call whose
 -- resource cannot be identified keeps one row with a null resource_id.
--- resource_id is the id CloudWatch uses in its dimensions (i-..., DB identifier, function
--- name, app/<lb>/<id>, sg-..., bucket), so changes join to metrics on resource_id.
+-- "Mutating" (readOnly false, or a non-read API verb when readOnly is absent) and the
+-- resources a call touched with their canonical, CloudWatch-joinable resource_id are defined
+-- once, in stg_events and stg_event_resources.
 
 with
 
@@ -17,184 +18,24 @@ change_events as (
         source_ip_address,
         user_agent,
         error_code,
+        outcome,
         recipient_account_id,
         identity_type,
         principal_arn,
         access_key_id,
-        request_parameters,
-        response_elements,
-        resources
-    from events
+        request_parameters
+    from stg_events
     where dt = :day
-        and event_type = 'AwsApiCall'
-        -- readOnly is missing before eventVersion 1.06: fall back on the API verb
-        and coalesce(
-            read_only = false,
-            not regexp_like(event_name, '^(Get|List|Describe|Head|Lookup|Search|Query|Scan|BatchGet|Check|Test|Validate|Preview|Estimate|View|Select)')
-        )
+        and mutating
 
 ),
 
--- Request/response fields that name a resource, as data: (service or '*', document, path, type).
-parameter_paths as (
+touched as (
 
-    select * from (
-        values
-            ('*', 'request', '$.instanceId', 'AWS::EC2::Instance'),
-            ('*', 'request', '$.groupId', 'AWS::EC2::SecurityGroup'),
-            ('*', 'response', '$.groupId', 'AWS::EC2::SecurityGroup'),
-            ('*', 'request', '$.volumeId', 'AWS::EC2::Volume'),
-            ('*', 'response', '$.volumeId', 'AWS::EC2::Volume'),
-            ('*', 'request', '$.snapshotId', 'AWS::EC2::Snapshot'),
-            ('*', 'response', '$.snapshotId', 'AWS::EC2::Snapshot'),
-            ('*', 'request', '$.imageId', 'AWS::EC2::Image'),
-            ('*', 'request', '$.vpcId', 'AWS::EC2::VPC'),
-            ('*', 'request', '$.subnetId', 'AWS::EC2::Subnet'),
-            ('*', 'request', '$.routeTableId', 'AWS::EC2::RouteTable'),
-            ('*', 'request', '$.networkAclId', 'AWS::EC2::NetworkAcl'),
-            ('*', 'request', '$.internetGatewayId', 'AWS::EC2::InternetGateway'),
-            ('*', 'request', '$.dBInstanceIdentifier', 'AWS::RDS::DBInstance'),
-            ('*', 'request', '$.dBClusterIdentifier', 'AWS::RDS::DBCluster'),
-            ('*', 'request', '$.dBSnapshotIdentifier', 'AWS::RDS::DBSnapshot'),
-            ('*', 'request', '$.functionName', 'AWS::Lambda::Function'),
-            ('*', 'request', '$.loadBalancerArn', 'AWS::ElasticLoadBalancingV2::LoadBalancer'),
-            ('*', 'response', '$.loadBalancers[0].loadBalancerArn', 'AWS::ElasticLoadBalancingV2::LoadBalancer'),
-            ('*', 'request', '$.loadBalancerName', 'AWS::ElasticLoadBalancing::LoadBalancer'),
-            ('*', 'request', '$.targetGroupArn', 'AWS::ElasticLoadBalancingV2::TargetGroup'),
-            ('*', 'request', '$.bucketName', 'AWS::S3::Bucket'),
-            ('*', 'request', '$.userName', 'AWS::IAM::User'),
-            ('*', 'request', '$.roleName', 'AWS::IAM::Role'),
-            ('*', 'request', '$.policyArn', 'AWS::IAM::ManagedPolicy'),
-            ('*', 'request', '$.keyId', 'AWS::KMS::Key'),
-            ('iam.amazonaws.com', 'request', '$.accessKeyId', 'AWS::IAM::AccessKey'),
-            ('iam.amazonaws.com', 'response', '$.accessKey.accessKeyId', 'AWS::IAM::AccessKey'),
-            ('cloudtrail.amazonaws.com', 'request', '$.name', 'AWS::CloudTrail::Trail'),
-            ('cloudtrail.amazonaws.com', 'request', '$.trailName', 'AWS::CloudTrail::Trail'),
-            ('ssm.amazonaws.com', 'request', '$.name', 'AWS::SSM::Parameter'),
-            ('secretsmanager.amazonaws.com', 'request', '$.secretId', 'AWS::SecretsManager::Secret'),
-            ('guardduty.amazonaws.com', 'request', '$.detectorId', 'AWS::GuardDuty::Detector'),
-            ('logs.amazonaws.com', 'request', '$.logGroupName', 'AWS::Logs::LogGroup'),
-            ('config.amazonaws.com', 'request', '$.configurationRecorderName', 'AWS::Config::ConfigurationRecorder')
-    ) as paths (event_source, document, json_path, resource_type)
-
-),
-
-listed_resources as (
-
-    select
-        c.event_id,
-        t.resource_arn as raw_value,
-        element_at(c.resources, t.position).type as resource_type,
-        'resources' as found_in
-    from change_events as c
-    cross join unnest(transform(c.resources, r -> r.arn)) with ordinality as t (resource_arn, position)
-
-),
-
-parameter_resources as (
-
-    select
-        c.event_id,
-        json_extract_scalar(
-            case p.document when 'request' then c.request_parameters else c.response_elements end,
-            p.json_path
-        ) as raw_value,
-        p.resource_type,
-        case p.document when 'request' then 'request_parameters' else 'response_elements' end
-            as found_in
-    from change_events as c
-    cross join parameter_paths as p
-    where p.event_source in ('*', c.event_source)
-
-),
-
--- EC2 calls on several instances at once list them in instancesSet.items (request and
--- response; RunInstances has the new ids only in the response).
-instance_set_items as (
-
-    select c.event_id, t.item, 'request_parameters' as found_in
-    from change_events as c
-    cross join unnest(
-        try_cast(json_extract(c.request_parameters, '$.instancesSet.items') as array(json))
-    ) as t (item)
-
-    union all
-
-    select c.event_id, t.item, 'response_elements' as found_in
-    from change_events as c
-    cross join unnest(
-        try_cast(json_extract(c.response_elements, '$.instancesSet.items') as array(json))
-    ) as t (item)
-
-),
-
-instance_resources as (
-
-    select
-        event_id,
-        json_extract_scalar(item, '$.instanceId') as raw_value,
-        'AWS::EC2::Instance' as resource_type,
-        found_in
-    from instance_set_items
-
-),
-
-candidates as (
-
-    select * from listed_resources
-    union all
-    select * from parameter_resources
-    union all
-    select * from instance_resources
-
-),
-
-identified as (
-
-    select
-        event_id,
-        resource_type,
-        found_in,
-        case when raw_value like 'arn:%' then raw_value end as resource_arn,
-        raw_value,
-        regexp_extract(raw_value, '^arn:[^:]*:([^:]*):', 1) as arn_service,
-        regexp_extract(raw_value, '^arn:[^:]*:[^:]*:[^:]*:[^:]*:(.*)$', 1) as arn_resource
-    from candidates
-    where raw_value is not null
-        and raw_value <> ''
-
-),
-
--- An ARN's resource part becomes the id CloudWatch uses: instance/i-1 -> i-1,
--- function:f -> f, db:d -> d; S3 keeps bucket[/key]; an ALB keeps app/<name>/<id>.
-resolved as (
-
-    select
-        event_id,
-        case
-            when resource_arn is null then raw_value
-            when arn_service = 's3' then arn_resource
-            when arn_service = 'elasticloadbalancing'
-                then regexp_replace(arn_resource, '^loadbalancer/', '')
-            else regexp_replace(arn_resource, '^[^/:]+[/:]', '')
-        end as resource_id,
-        resource_type,
-        resource_arn,
-        found_in
-    from identified
-
-),
-
-per_resource as (
-
-    select
-        event_id,
-        resource_id,
-        min(resource_type) as resource_type,
-        max(resource_arn) as resource_arn,
-        min(found_in) as found_in
-    from resolved
-    group by event_id, resource_id
+    select event_id, resource_id, resource_type, resource_arn, found_in
+    from stg_event_resources
+    where dt = :day
+        and mutating  -- the view extracts resources of these events only (filter pushed down)
 
 ),
 
@@ -213,14 +54,14 @@ final as (
         c.source_ip_address,
         c.user_agent,
         c.error_code,
-        c.error_code is null as succeeded,
+        c.outcome = 'succeeded' as succeeded,
         r.resource_id,
         r.resource_type,
         r.resource_arn,
         r.found_in,
         c.request_parameters
     from change_events as c
-    left join per_resource as r
+    left join touched as r
         on r.event_id = c.event_id
 
 )

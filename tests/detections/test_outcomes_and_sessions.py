@@ -35,7 +35,6 @@ OUTCOMES = {
 
 def test_outcome_is_classified_once_in_sql_from_the_error_code():
     from toolkit.detections import local
-    from toolkit.detections.derived import expression
     from toolkit.detections.testing import records_to_events
 
     records = [record("DescribeInstances", "ec2.amazonaws.com", "2025-03-04T10:00:00Z", error=code)
@@ -44,8 +43,8 @@ def test_outcome_is_classified_once_in_sql_from_the_error_code():
     failed_login.update(responseElements={"ConsoleLogin": "Failure"}, errorMessage="Failed authentication")
     con = local.connect()
     local.load_events(con, records_to_events([*records, failed_login]))
-    got = local.query(con, f"select error_code, {expression('outcome')} as outcome from events "  # noqa: S608
-                           "where dt = :day", {"day": "2025-03-04"})
+    got = local.query(con, "select error_code, outcome from stg_events where dt = :day",
+                      {"day": "2025-03-04"})
     by_code = {r["error_code"]: r["outcome"] for r in got.iter_rows(named=True) if r["error_code"]}
     assert by_code == {k: v for k, v in OUTCOMES.items() if k}
     assert sorted(got.filter(pl.col("error_code").is_null())["outcome"].to_list()) == ["failed", "succeeded"]
@@ -55,8 +54,13 @@ def test_every_rule_states_its_outcome_clause_and_python_reads_the_sql():
     rules = load_rules()
     assert {r.outcome for r in rules} <= {"any", "succeeded", "denied", "unsuccessful"}
     assert not any("error_code is null" in r.filter for r in rules if r.source == "native")
-    text = (RULES_DIR.parent / "derived" / "outcome.sql").read_text()
+    from toolkit.detections.derived import events_with_derived
+    from toolkit.engines.staging import view_sql
+
+    text = view_sql("stg_events")
     assert "'denied'" in text and "UnauthorizedOperation" in text
+    assert "from stg_events" in events_with_derived("true")  # rules read the staging view
+    assert not (RULES_DIR.parent / "derived" / "outcome.sql").exists()  # no copy left behind
 
 
 @pytest.fixture

@@ -28,9 +28,16 @@ def connect() -> duckdb.DuckDBPyConnection:
 def load_events(con: duckdb.DuckDBPyConnection, events: pa.Table) -> None:
     """Make ``events`` = exactly these rows plus their ``dt`` (UTC day of eventTime)."""
     # A view over the registered Arrow table: no copy per load (rule tests load ~600 tables).
+    from toolkit.engines import staging
+
     con.register("events_rows", events)
     con.execute("create or replace view events as "
                 "select *, strftime(event_time, '%Y-%m-%d') as dt from events_rows")
+    # The staging views rules read (stg_events' outcome, ...; sequence rules inline curated
+    # models that read the others). A DuckDB view binds `events` by name when queried, so they
+    # are created once per connection (the events schema is fixed).
+    if not con.execute("select 1 from duckdb_views() where view_name = 'stg_events'").fetchall():
+        staging.create_views(con.execute)
 
 
 def query(con: duckdb.DuckDBPyConnection, athena_sql: str, params: dict[str, Any]) -> pl.DataFrame:

@@ -37,7 +37,7 @@ LOGIC_KINDS = ("filter", "aggregate", "first_seen", "sequence")
 TOP_LEVEL_KEYS = {"id", "title", "description", "severity", "tactic", "technique", "references",
                   "outcome", "attempted_severity", "logic", "details", "suppress", "stratus",
                   "sigma", "hunting", "tests"}
-# Which call outcomes (toolkit/detections/derived/outcome.sql) a rule matches. With ``any``, a
+# Which call outcomes (sql/models/stg_events.sql: outcome) a rule matches. With ``any``, a
 # finding none of whose calls succeeded is titled "Attempted" at ``attempted_severity`` (default:
 # one step below the rule's severity).
 OUTCOME_CLAUSES = {

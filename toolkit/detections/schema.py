@@ -31,8 +31,8 @@ FINDINGS_SCHEMA = pa.schema([
     ("last_seen", pa.timestamp("us", tz="UTC")),
     ("event_count", pa.int64()),
     ("details", pa.string()),
-    ("outcome", pa.string()),      # succeeded | denied | failed (derived/outcome.sql, rolled up)
-    ("session_key", pa.string()),  # the actor session grouped on (derived/session_key.sql)
+    ("outcome", pa.string()),      # succeeded | denied | failed (stg_events.outcome, rolled up)
+    ("session_key", pa.string()),  # the actor session grouped on (stg_events.session_key)
     ("rule_source", pa.string()),  # native | sequence | sigma
 ])
 

@@ -7,7 +7,7 @@ denied_count, failed_count, event_ids, event_names, user_agents, source_ips, reg
 ``detail_<name>`` per rule detail (lists as ``LIST_SEP``-joined strings); aggregations add
 ``measure`` and first-seen rules ``entity``. A group's ``outcome`` is ``succeeded`` when any of
 its calls succeeded, else ``denied`` when any was denied, else ``failed`` (each call's outcome is
-``toolkit/detections/derived/outcome.sql``). Key columns a group does not share hold the value
+``sql/models/stg_events.sql: outcome``). Key columns a group does not share hold the value
 of its first event (``source_ip_address``, ``region``) or null; ``source_ips`` lists them all.
 
 SQL text is assembled only from rule files (reviewed data, each expression parsed by sqlglot,
@@ -15,7 +15,7 @@ checked to name only events columns, with no subquery or second statement); run-
 (days) are always bound parameters. Parameters (bound by the engine, never pasted):
 ``:start`` and ``:end`` (days, ``YYYY-MM-DD``) and, for first-seen rules, ``:baseline_start``.
 
-- filter: matching events grouped per actor session (``derived/session_key.sql``: the access
+- filter: matching events grouped per actor session (``stg_events.session_key``: the access
   key, else the principal), account and day - not per source IP, so a session rotating IPs is
   one finding whose evidence lists its IPs, user agents and counts;
 - aggregate: matching events per ``group_by`` keys and (hopping) window, kept when the count

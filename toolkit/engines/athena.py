@@ -28,7 +28,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from toolkit import sqlfiles
-from toolkit.engines import catalog
+from toolkit.engines import catalog, staging
 from toolkit.engines.guard import enforce, estimate_scan_bytes, human_bytes
 from toolkit.lake import join, parse_day
 
@@ -170,6 +170,8 @@ class AthenaEngine:
             log.warning("skipping %s: no raw location (TRAILWATCH_RAW)", catalog.RAW_TABLE)
         for table in catalog.lake_tables():
             catalog.ensure_iceberg_table(self.lake, table)
+        for view in staging.VIEWS:  # the stg_* views over `events`
+            self._execute(staging.athena_view_ddl(view, database), fetch=False)
 
     def run_model(self, model: str, day: str | dt.date, *, allow_scan: bool = False) -> str:
         """UNLOAD one day of ``model`` to a staging prefix, then swap it in as the partition."""

@@ -85,6 +85,7 @@ def run_build(args) -> int:
             rows.append({"day": day, "model": model,
                          "status": "ok" if not result["failed_checks"] else "FAILED",
                          "failed_checks": ", ".join(result["failed_checks"]),
+                         "check_details": "; ".join(result["check_details"]),
                          "partition": result["url"], "scan_bytes": result["scan_bytes"]})
     emit_rows(rows, args.format, args.out, table=_build_lines)
     return EXIT_CHECKS_FAILED if any(r["failed_checks"] for r in rows) else 0
@@ -94,6 +95,8 @@ def _build_lines(rows: list[dict]) -> str:
     lines = []
     for r in rows:
         status = "ok" if r["status"] == "ok" else "FAILED " + r["failed_checks"]
+        if r["check_details"]:  # every violated check, warn ones too, with sample event ids
+            status += f"  ({r['check_details']})"
         scanned = f"  scanned {r['scan_bytes']} B" if r["scan_bytes"] is not None else ""
         lines.append(f"{r['day']}  {r['model']:32s} {status}  {r['partition']}{scanned}")
     return "\n".join(lines) + "\n"

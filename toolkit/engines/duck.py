@@ -17,7 +17,7 @@ import functools
 import logging
 from typing import TYPE_CHECKING, Any
 
-from toolkit.engines import catalog
+from toolkit.engines import catalog, staging
 from toolkit.engines.contracts import conform
 from toolkit.engines.guard import estimate_scan_bytes
 from toolkit.lake import normalize, parse_day, storage_options
@@ -96,6 +96,7 @@ class DuckDBEngine:
         """(Re)create one view per lake table; a raw view when the raw location is known."""
         for name in catalog.lake_tables():
             self.refresh_table(name)
+        staging.create_views(self.con.execute)  # stg_* views over `events` (bound at query time)
         if self.settings.raw:
             self._create_raw_view(self.settings.raw)
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from toolkit.engines.base import ScanLimitExceeded
 from toolkit.engines.catalog import PARTITION_COLUMN, RAW_TABLE, lake_tables
+from toolkit.engines.staging import base_table
 
 if TYPE_CHECKING:
     from sqlglot import exp
@@ -54,6 +55,7 @@ def table_references(sql: str, params: dict[str, Any] | None = None) -> list[tup
         name = table.name.lower()
         if name in ctes or not name:
             continue
+        name = base_table(name)  # a staging view reads `events` (same dt filter)
         select = table.find_ancestor(exp.Select)
         where = select.args.get("where") if select else None
         column = RAW_PARTITION_COLUMN if name == RAW_TABLE else PARTITION_COLUMN

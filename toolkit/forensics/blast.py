@@ -1,7 +1,9 @@
 """Blast radius: which resources the subject (and the credentials it issued) read and changed.
 
-Calls are split into succeeded and denied (``access_denied``, as the timeline defines it), per
-service and per resource: a service where every call was denied was probed, not touched.
+Resources are the timeline's ``resource_ids``: the staging view ``stg_event_resources`` (the
+one definition of "resource touched", ids as CloudWatch dimensions carry them). Calls are split
+by ``outcome`` (``stg_events``) per service and per resource: a service where every call was
+denied was probed, not touched. ``errors`` counts the calls that did not succeed.
 """
 
 from __future__ import annotations
@@ -14,29 +16,6 @@ from toolkit.forensics.source import Source
 if TYPE_CHECKING:
     import polars as pl
 
-# Request parameters that name the resource a call acts on, when the record has no
-# ``resources`` list (most management events). Path -> how the value is shown.
-RESOURCE_PARAMETERS = {
-    "$.bucketName": "s3://{}",
-    "$.instanceId": "{}",
-    "$.instancesSet.items[0].instanceId": "{}",
-    "$.groupId": "{}",
-    "$.snapshotId": "{}",
-    "$.volumeId": "{}",
-    "$.imageId": "{}",
-    "$.userName": "iam-user/{}",
-    "$.roleName": "iam-role/{}",
-    "$.policyArn": "{}",
-    "$.functionName": "lambda/{}",
-    "$.dBInstanceIdentifier": "rds/{}",
-    "$.keyId": "kms/{}",
-    "$.secretId": "secret/{}",
-    "$.name": "{}",
-    "$.trailName": "trail/{}",
-    "$.detectorId": "guardduty/{}",
-    "$.loadBalancerArn": "{}",
-}
-
 FINDINGS_SQL = """
 select finding_id, rule_id, title, severity, tactic, technique, event_ids, principal_arn,
        access_key_id, source_ip_address, account_id, region, first_seen, last_seen,
@@ -47,24 +26,6 @@ order by first_seen, rule_id
 """
 
 
-def resource_expr() -> pl.Expr:
-    """Per event: its resources' ARNs, or else the identifiers its request parameters name."""
-    import polars as pl
-
-    params = pl.concat_list([
-        pl.format(template,
-                  pl.col("request_parameters").str.json_path_match(path))
-        for path, template in RESOURCE_PARAMETERS.items()
-    ]).list.drop_nulls()
-    object_key = pl.format("s3://{}/{}",
-                           pl.col("request_parameters").str.json_path_match("$.bucketName"),
-                           pl.col("request_parameters").str.json_path_match("$.key"))
-    from_params = pl.when(object_key.is_not_null()).then(pl.concat_list(object_key)).otherwise(params)
-    arns = pl.col("resource_arns").list.drop_nulls()
-    return (pl.when(arns.list.len() > 0).then(arns).otherwise(from_params)
-            .list.unique().alias("resource"))
-
-
 def blast_radius(events: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Resources read and changed (one row per service/access/resource) and a per-service sum."""
     import polars as pl
@@ -73,31 +34,29 @@ def blast_radius(events: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
 
     if events.is_empty():
         return pl.DataFrame(schema=BLAST_SCHEMA), pl.DataFrame(schema=SERVICE_SCHEMA)
+    succeeded, denied = pl.col("outcome") == "succeeded", pl.col("outcome") == "denied"
     touched = (events
-               .with_columns(resource_expr(),
-                             pl.col("event_source").str.replace(r"\.amazonaws\.com$", "").alias("service"),
-                             pl.when(pl.col("read_only")).then(pl.lit("read"))
+               .with_columns(pl.col("resource_ids").alias("resource"),
+                             pl.when(pl.col("read_write") == "read").then(pl.lit("read"))
                              .otherwise(pl.lit("change")).alias("access"))
                .explode("resource")
                .filter(pl.col("resource").is_not_null()))
     resources = (touched.group_by("service", "access", "resource")
                  .agg(pl.len().cast(pl.Int64).alias("events"),
-                      pl.col("error_code").is_null().sum().cast(pl.Int64).alias("succeeded"),
-                      pl.col("access_denied").sum().cast(pl.Int64).alias("denied"),
-                      pl.col("error_code").is_not_null().sum().cast(pl.Int64).alias("errors"),
+                      succeeded.sum().cast(pl.Int64).alias("succeeded"),
+                      denied.sum().cast(pl.Int64).alias("denied"),
+                      (~succeeded).sum().cast(pl.Int64).alias("errors"),
                       pl.col("event_name").unique().sort().alias("actions"),
                       pl.col("event_time").min().alias("first_seen"),
                       pl.col("event_time").max().alias("last_seen"))
                  .select(list(BLAST_SCHEMA)).cast(BLAST_SCHEMA)
                  .sort(["access", "service", "events", "resource"], descending=[False, False, True, False]))
-    by_service = (events.with_columns(
-                      pl.col("event_source").str.replace(r"\.amazonaws\.com$", "").alias("service"))
-                  .group_by("service")
-                  .agg(pl.col("read_only").sum().alias("read_events"),
-                       (~pl.col("read_only").fill_null(False)).sum().alias("change_events"),
-                       pl.col("error_code").is_not_null().sum().alias("error_events"),
-                       pl.col("error_code").is_null().sum().alias("succeeded_events"),
-                       pl.col("access_denied").sum().alias("denied_events")))
+    by_service = (events.group_by("service")
+                  .agg((pl.col("read_write") == "read").sum().alias("read_events"),
+                       (pl.col("read_write") != "read").fill_null(True).sum().alias("change_events"),
+                       (~succeeded).sum().alias("error_events"),
+                       succeeded.sum().alias("succeeded_events"),
+                       denied.sum().alias("denied_events")))
     counts = (resources.filter(pl.col("succeeded") > 0)  # touched at least once
               .group_by("service")
               .agg((pl.col("access") == "read").sum().alias("resources_read"),

@@ -32,32 +32,21 @@ MAX_ROUNDS = 12          # hops in each direction
 MAX_KEYS = 500           # a chain larger than this is reported as truncated
 MAX_IP_SEED_KEYS = 50    # an IP subject seeds the chain with at most this many keys
 
-ISSUING_EVENTS = ("AssumeRole", "AssumeRoleWithSAML", "AssumeRoleWithWebIdentity",
-                  "GetSessionToken", "GetFederationToken", "CreateAccessKey", "CreateUser",
-                  "CreateLoginProfile", "UpdateLoginProfile")
 _RELATION = {"AssumeRole": "assume_role", "AssumeRoleWithSAML": "assume_role",
              "AssumeRoleWithWebIdentity": "assume_role", "GetSessionToken": "session_token",
              "GetFederationToken": "federation_token", "CreateAccessKey": "created_access_key",
              "CreateUser": "created_user", "CreateLoginProfile": "created_login_profile",
              "UpdateLoginProfile": "created_login_profile"}
 
-# Successful calls that issued a credential or identity, with what they issued.
+# Successful calls that issued a credential or identity, with what they issued: the staging
+# view stg_credential_issuance (the definition cur_identity_sessions reads too).
 ISSUANCE_SQL = """
 with issued as (
-    select event_time, event_id, event_name, account_id, access_key_id as parent_key,
-           principal_arn as parent_arn,
-           coalesce(json_extract_scalar(response_elements, '$.credentials.accessKeyId'),
-                    json_extract_scalar(response_elements, '$.accessKey.accessKeyId')) as issued_key,
-           coalesce(json_extract_scalar(response_elements, '$.assumedRoleUser.arn'),
-                    json_extract_scalar(response_elements, '$.federatedUser.arn'),
-                    json_extract_scalar(response_elements, '$.user.arn')) as issued_arn,
-           json_extract_scalar(request_parameters, '$.roleArn') as role_arn,
-           json_extract_scalar(request_parameters, '$.sourceIdentity') as requested_source_identity,
-           coalesce(json_extract_scalar(response_elements, '$.accessKey.userName'),
-                    json_extract_scalar(request_parameters, '$.userName')) as target_user
-    from events
-    where dt between :start and :end and error_code is null
-      and event_name in {events}
+    select event_time, event_id, event_name, account_id, parent_key, parent_arn,
+           issued_access_key_id as issued_key, issued_arn, role_arn,
+           requested_source_identity, target_user
+    from stg_credential_issuance
+    where dt between :start and :end and outcome = 'succeeded'
 )
 select * from issued
 where {direction}
@@ -158,11 +147,9 @@ def _issuance(source: Source, window: dict, direction: str, keys: set, arns: set
     keys_sql, key_params = in_list("k", sorted(keys))
     arns_sql, arn_params = in_list("a", sorted(arns))
     roles_sql, role_params = in_list("r", sorted(roles))
-    events_sql, event_params = in_list("e", list(ISSUING_EVENTS))
     where = direction.format(keys=keys_sql, arns=arns_sql, roles=roles_sql)
-    sql = ISSUANCE_SQL.format(events=events_sql, direction=where)
-    return source.query(sql, {**window, **key_params, **arn_params, **role_params,
-                              **event_params}).to_dicts()
+    sql = ISSUANCE_SQL.format(direction=where)
+    return source.query(sql, {**window, **key_params, **arn_params, **role_params}).to_dicts()
 
 
 def _activity(source: Source, window: dict, keys: set, arns: set, roles: set,

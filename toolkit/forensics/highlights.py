@@ -114,12 +114,12 @@ def _denied_then_allowed(timeline: pl.DataFrame) -> list[dict]:
         return []
     first_denied = (timeline.filter(pl.col("access_denied")).group_by("event_source", "event_name")
                     .agg(pl.col("event_time").min().alias("denied_at"), pl.col("event_id").first()))
-    allowed = (timeline.filter(pl.col("error_code").is_null()).join(first_denied, on=["event_source", "event_name"])
+    allowed = (timeline.filter(pl.col("outcome") == "succeeded").join(first_denied, on=["event_source", "event_name"])
                .filter(pl.col("event_time") > pl.col("denied_at"))
                .group_by("event_source", "event_name").agg(
                    pl.col("event_time").min(), pl.col("denied_at").first(),
                    pl.col("event_id_right").first().alias("denied_id"), pl.col("event_id").first(),
-                   (~pl.col("read_only").fill_null(False)).any().alias("change")))
+                   pl.col("mutating").fill_null(False).any().alias("change")))
     return [_row("high" if r["change"] else "medium", "denied then allowed", r["denied_at"],
                  f"{_api(r['event_source'], r['event_name'])} denied, then allowed at {r['event_time']:%Y-%m-%d %H:%M}",
                  "a permission was gained during the window", [r["denied_id"], r["event_id"]])
@@ -139,8 +139,8 @@ def _first_seen_apis(timeline: pl.DataFrame, reference: pl.DataFrame, note: str)
     new = (timeline.filter(~pl.col("event_name").is_in(reference["event_name"].unique().implode()))
            .group_by("event_source", "event_name").agg(
                pl.col("event_time").min(), pl.col("event_id").first(), pl.len().alias("n"),
-               (~pl.col("read_only").fill_null(False)).any().alias("change"),
-               (pl.col("error_code").is_null()).any().alias("succeeded"))
+               pl.col("mutating").fill_null(False).any().alias("change"),
+               (pl.col("outcome") == "succeeded").any().alias("succeeded"))
            .sort("event_time"))
     rows = [_row("medium" if r["succeeded"] else "low", "first-seen API", r["event_time"],
                  f"first {_api(r['event_source'], r['event_name'])}" + ("" if r["succeeded"] else " (denied)"),

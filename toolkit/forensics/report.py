@@ -28,7 +28,7 @@ def summarize(inv: Investigation) -> dict:
         "window": {"start": inv.start.isoformat(), "end": inv.end.isoformat(),
                    "baseline_days": inv.baseline_days},
         "events": inv.timeline.height,
-        "errors": int(inv.timeline["error_code"].is_not_null().sum()),
+        "errors": int((inv.timeline["outcome"] != "succeeded").sum()),
         "first_seen": _iso(inv.first_seen),
         "last_seen": _iso(inv.last_seen),
         "principals": sorted(set(inv.timeline["principal_arn"].drop_nulls())),

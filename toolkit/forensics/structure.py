@@ -79,7 +79,7 @@ def _session_activity(events: pl.DataFrame) -> pl.DataFrame:
         pl.col("event_time").min().alias("first_use"), pl.col("event_time").max().alias("last_use"),
         pl.col("source_identity").drop_nulls().unique().sort().alias("source_identities"),
         pl.len().alias("events"), pl.col("access_denied").sum().alias("denied"),
-        (~pl.col("read_only").fill_null(False)).sum().alias("changes"))
+        pl.col("mutating").fill_null(False).sum().alias("changes"))
     return stats.join(top, on="session_issuer_arn", how="left").rename({"session_issuer_arn": "role"})
 
 

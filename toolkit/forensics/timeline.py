@@ -11,19 +11,32 @@ from toolkit.forensics.subjects import Subject
 if TYPE_CHECKING:
     import polars as pl
 
-# Columns of a timeline row: enough to read what happened without the raw record.
-# ``access_denied``: the same rule as cur_principal_activity_daily's is_access_denied.
+# Columns of a timeline row: enough to read what happened without the raw record. Principal,
+# session, outcome, service, read/write and the resources touched (canonical resource_id) are
+# the staging views' definitions (sql/models/stg_events.sql, stg_event_resources.sql);
+# ``access_denied`` is outcome 'denied'.
 TIMELINE_SQL = """
-select event_time, event_id, event_source, event_name, aws_region, source_ip_address,
-       user_agent, error_code,
-       coalesce(error_code like '%AccessDenied%' or error_code like '%UnauthorizedOperation%',
-                false) as access_denied,
-       read_only, identity_type, principal_arn, access_key_id,
-       session_issuer_arn, source_identity, invoked_by, account_id, request_parameters,
-       response_elements, transform(resources, r -> r.arn) as resource_arns, dt
-from events
-where dt between :start and :end and {predicate}
-order by event_time, event_id
+with subject_events as (
+    select event_time, event_id, event_source, event_name, aws_region, source_ip_address,
+           user_agent, error_code, outcome, outcome = 'denied' as access_denied,
+           read_only, read_write, mutating, service, principal, session_key,
+           identity_type, principal_arn, access_key_id,
+           session_issuer_arn, source_identity, invoked_by, account_id, request_parameters,
+           response_elements, transform(resources, r -> r.arn) as resource_arns, dt
+    from stg_events
+    where dt between :start and :end and {predicate}
+),
+touched as (
+    select r.event_id, array_agg(r.resource_id order by r.resource_id) as resource_ids
+    from stg_event_resources as r
+    join subject_events as e on r.event_id = e.event_id and r.dt = e.dt
+    where r.dt between :start and :end
+    group by r.event_id
+)
+select e.*, t.resource_ids
+from subject_events as e
+left join touched as t on t.event_id = e.event_id
+order by e.event_time, e.event_id
 """
 
 # Who used the subject's IPs and user agents during the baseline (the days before start).

@@ -23,14 +23,15 @@ where dt between :start and :end
 group by event_source, event_category, read_write
 """
 
-# Data events by who and what generated them (event category as cur_logging_volume_daily).
+# Data events by who and what generated them (event category as cur_logging_volume_daily;
+# principal as stg_events defines it).
 DATA_EVENT_SQL = """
 with data_events as (
     select
         event_source,
-        coalesce(principal_arn, invoked_by, identity_type, 'unknown') as principal,
+        principal,
         json_extract_scalar(request_parameters, '$.bucketName') as bucket
-    from events
+    from stg_events
     where dt between :start and :end
       and coalesce(event_category,
                    case when management_event = false then 'Data' else 'Management' end) = 'Data'
@@ -46,8 +47,8 @@ QUESTIONS = {
         "select event_time, event_name, event_source, source_ip_address from events "
         "where dt between :start and :end and access_key_id = :key"),
     "AccessDenied per principal": (
-        "select principal_arn, count(*) as denied from events where dt between :start and :end "
-        "and error_code = 'AccessDenied' group by principal_arn"),
+        "select principal, count(*) as denied from stg_events where dt between :start and :end "
+        "and outcome = 'denied' group by principal"),
     "console logins without MFA": (
         "select event_time, user_name, source_ip_address, additional_event_data from events "
         "where dt between :start and :end and event_name = 'ConsoleLogin'"),
@@ -115,10 +116,15 @@ def parquet_column_bytes(lake: Lake, table: str, start, end, columns: set[str]) 
 
 
 def _columns(sql: str) -> set[str]:
+    """The events columns ``sql`` reads (a stg_events column counts as the columns it is
+    computed from)."""
     import sqlglot
     from sqlglot import exp
 
-    return {c.name for c in sqlglot.parse_one(sql, read="athena").find_all(exp.Column)} - {"dt"}
+    from toolkit.engines.staging import source_columns
+
+    names = {c.name for c in sqlglot.parse_one(sql, read="athena").find_all(exp.Column)}
+    return set().union(*(source_columns(n) for n in names)) - {"dt"}
 
 
 def athena_scan_comparison(engine: Engine, lake_url: str, raw_url: str | None, start, end,

@@ -191,7 +191,7 @@ def relevance(inv: Investigation) -> pl.Expr:
     weights = dict(cited.iter_rows())
     return (pl.col("event_id").replace_strict(weights, default=0, return_dtype=pl.Int64)
             + pl.col("access_denied").cast(pl.Int64) * 5
-            + (~pl.col("read_only").fill_null(False)).cast(pl.Int64) * 3)
+            + pl.col("mutating").fill_null(False).cast(pl.Int64) * 3)
 
 
 def timeline_table(inv: Investigation, rows: int = TIMELINE_ROWS) -> pl.DataFrame:
