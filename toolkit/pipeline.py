@@ -61,7 +61,7 @@ def build_models(settings: Settings, day: dt.date) -> dict:
 def check_models(settings: Settings, day: dt.date) -> dict:
     """Run every model's contract checks on ``day``; fail the task if any check fails."""
     from toolkit.engines import check_model, connect
-    from toolkit.sqlfiles import model_names
+    from toolkit.sql.models import model_names
 
     engine = connect(settings)
     failed = {model: [r.check for r in check_model(engine, model, day) if not r.passed]

@@ -29,14 +29,14 @@ __all__ = ["names", "describe", "run"]
 
 def names() -> list[str]:
     """Every named query."""
-    from toolkit.sqlfiles import query_names
+    from toolkit.sql.queries import query_names
 
     return query_names()
 
 
 def describe(name: str) -> str:
     """A query's description and parameters, as its docstring shows them."""
-    from toolkit.sqlfiles import load_query
+    from toolkit.sql.queries import load_query
 
     query = load_query(name)
     lines = [query.description or name, "", "Parameters:"]
@@ -56,7 +56,7 @@ def run(name: str, *, lake: str | None = None, engine: str | Engine | None = Non
     (or ``toolkit.queries.<name>?`` in Jupyter) lists the parameters.
     """
     from toolkit.engines import connect
-    from toolkit.sqlfiles import load_query
+    from toolkit.sql.queries import load_query
 
     query = load_query(name)
     values = query.coerce_params(params)
@@ -75,7 +75,7 @@ def run(name: str, *, lake: str | None = None, engine: str | Engine | None = Non
 
 @functools.cache
 def _query_function(name: str):
-    from toolkit.sqlfiles import load_query
+    from toolkit.sql.queries import load_query
 
     query = load_query(name)
 

@@ -1,4 +1,4 @@
-"""toolkit.cost.logging: monthly logging costs from volumes, with prices from the one table."""
+"""toolkit.cost.trail_logging: monthly logging costs from volumes, with prices from the one table."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 from toolkit.cost import logging as logging_cost
 from toolkit.cost import prices
-from toolkit.reports.forensic import detect_subject
+from toolkit.reports.forensic_notebook import detect_subject
 
 MONTH = prices.HOURS_PER_MONTH / 24
 

@@ -101,7 +101,7 @@ def identity_sessions_cte() -> list[str]:
     import sqlglot
     from sqlglot import exp
 
-    from toolkit.sqlfiles import load_model
+    from toolkit.sql.models import load_model
 
     tree = sqlglot.parse_one(load_model("cur_identity_sessions").sql, read="athena")
     for eq in list(tree.find_all(exp.EQ)):

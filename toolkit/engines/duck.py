@@ -17,11 +17,12 @@ import functools
 import logging
 from typing import TYPE_CHECKING, Any
 
-from toolkit.engines import catalog
+from toolkit.engines import tables
 from toolkit.engines.contracts import conform
 from toolkit.engines.guard import estimate_scan_bytes
 from toolkit.lake import normalize, parse_day, storage_options
-from toolkit.sqlfiles import load_model, placeholder_names
+from toolkit.sql.bind import placeholder_names
+from toolkit.sql.models import load_model
 
 if TYPE_CHECKING:
     import polars as pl
@@ -94,7 +95,7 @@ class DuckDBEngine:
 
     def create_tables(self) -> None:
         """(Re)create one view per lake table; a raw view when the raw location is known."""
-        for name in catalog.lake_tables():
+        for name in tables.lake_tables():
             self.refresh_table(name)
         if self.settings.raw:
             self._create_raw_view(self.settings.raw)
@@ -113,7 +114,7 @@ class DuckDBEngine:
     def refresh_table(self, name: str) -> None:
         """Point the view ``name`` at its table's current data files (or the pinned snapshot's),
         or at an empty typed table if it has none."""
-        lake_name = catalog.lake_name(name)
+        lake_name = tables.lake_name(name)
         if self._pinned is not None:
             snapshot = self._pinned.get(name)
             files = self.lake.files(lake_name, snapshot_id=snapshot) if snapshot is not None else []
@@ -133,8 +134,8 @@ class DuckDBEngine:
         """Pin every lake view to the snapshot it had ``as_of`` (a snapshot id or a time)."""
         from toolkit.lake import snapshots_as_of
 
-        names = catalog.lake_tables()
-        pinned = snapshots_as_of(self.lake, [catalog.lake_name(n) for n in names], as_of)
+        names = tables.lake_tables()
+        pinned = snapshots_as_of(self.lake, [tables.lake_name(n) for n in names], as_of)
         self._pinned = dict(zip(names, pinned.values(), strict=True))
         for name in names:
             self.refresh_table(name)
@@ -143,7 +144,7 @@ class DuckDBEngine:
     def _empty_source(self, name: str) -> str:
         import pyarrow as pa
 
-        schema = catalog.ddl_schema(name).append(pa.field(catalog.PARTITION_COLUMN, pa.string()))
+        schema = tables.ddl_schema(name).append(pa.field(tables.PARTITION_COLUMN, pa.string()))
         holder = f"_empty_{name}"
         self.con.register(holder, schema.empty_table())
         return holder
@@ -197,7 +198,7 @@ class DuckDBEngine:
         spec = load_model(model)
         day = parse_day(day)
         table = conform(spec, self.arrow(spec.sql, {"day": day.isoformat()}))
-        target, view = catalog.model_target(spec)
+        target, view = tables.model_target(spec)
         url = self.lake.write_parquet(target, day, table)
         self.refresh_table(view)
         log.info("built %s dt=%s: %d rows", model, day, table.num_rows)
