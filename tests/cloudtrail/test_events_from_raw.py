@@ -12,8 +12,9 @@ import sqlglot
 
 from toolkit.cloudtrail import ingest_day
 from toolkit.cloudtrail.flatten import connect
-from toolkit.cloudtrail.raw_sql import duckdb_raw_view_sql, events_from_raw_sql
+from toolkit.cloudtrail.raw_sql import events_from_raw_sql
 from toolkit.cloudtrail.schema import EVENTS_SCHEMA
+from toolkit.engines.duck import duckdb_raw_view_sql
 from toolkit.lake import Lake
 from toolkit.sql.ddl import render_ddl
 

@@ -104,8 +104,6 @@ class DuckDBEngine:
         """``cloudtrail_raw``: one row per delivery file, like the Athena table (if any files)."""
         import duckdb
 
-        from toolkit.cloudtrail.raw_sql import duckdb_raw_view_sql
-
         try:
             self.con.execute(duckdb_raw_view_sql(normalize(raw)))
         except duckdb.IOException as exc:  # no delivery files (yet): queries name a missing view
@@ -206,3 +204,18 @@ class DuckDBEngine:
 
     def close(self) -> None:
         self.con.close()
+
+
+def duckdb_raw_view_sql(raw_root: str) -> str:
+    """DuckDB view ``cloudtrail_raw`` over a raw root (local or s3:// via a registered fs).
+
+    It reads every CloudTrail delivery file (both layouts); ``day``/``region``/``account`` come
+    from the key like Athena's projected partitions.
+    """
+    root = raw_root.rstrip("/").replace("'", "''")
+    return f"""create or replace view cloudtrail_raw as
+select cast(json as varchar) as line, filename as "$path",
+       regexp_extract(filename, '/AWSLogs/(?:o-[^/]+/)?([^/]+)/CloudTrail/', 1) as account,
+       regexp_extract(filename, '/CloudTrail/([^/]+)/', 1) as region,
+       regexp_extract(filename, '/CloudTrail/[^/]+/([0-9]{{4}}/[0-9]{{2}}/[0-9]{{2}})/', 1) as day
+from read_json_objects('{root}/AWSLogs/**/CloudTrail/*/*/*/*/*.json.gz', filename = true)"""  # noqa: S608 - a deployment URL, quoted
