@@ -46,6 +46,12 @@ class NamedQuery:
         return values
 
 
+def bound_query(name: str, **params: Any) -> tuple[str, dict[str, Any]]:
+    """A named query's SQL and its checked, typed values: ``engine.query(*bound_query(...))``."""
+    query = load_query(name)
+    return query.sql, query.coerce_params(params)
+
+
 def _queries_dir() -> Path:
     return sql_dir() / "queries"
 
