@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING, Any
 
 from toolkit.engines import tables
 from toolkit.engines.contracts import conform
+from toolkit.engines.duckdb_connection import duckdb_connection
 from toolkit.engines.guard import estimate_scan_bytes
-from toolkit.lake import normalize, parse_day, storage_options
+from toolkit.lake import normalize, parse_day
 from toolkit.sql.bind import placeholder_names
 from toolkit.sql.models import load_model
 
@@ -74,8 +75,6 @@ class DuckDBEngine:
     name = "duckdb"
 
     def __init__(self, settings: Settings, database: str = ":memory:"):
-        import duckdb
-
         self.settings = settings
         self.lake = settings.lake_handle()
         self.last_scan_bytes: int | None = None
@@ -83,12 +82,9 @@ class DuckDBEngine:
         #: Iceberg snapshot id each lake view reads (None: the table holds no commit yet)
         self.snapshots: dict[str, int | None] = {}
         self._pinned: dict[str, int | None] | None = None
-        self.con = duckdb.connect(database)
-        self.con.execute("SET TimeZone='UTC'")
-        if self.lake.is_s3 or str(settings.raw or "").startswith("s3://"):
-            import s3fs
-
-            self.con.register_filesystem(s3fs.S3FileSystem(**storage_options(self.lake.endpoint_url)))
+        self.con = duckdb_connection(
+            database, s3=self.lake.is_s3 or str(settings.raw or "").startswith("s3://"),
+            s3_endpoint_url=self.lake.endpoint_url)
         self.create_tables()
 
     # --- tables -------------------------------------------------------------------------------
