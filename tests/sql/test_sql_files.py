@@ -8,6 +8,7 @@ from sqlglot import exp
 
 from toolkit.sql.bind import bind, placeholder_names, to_positional
 from toolkit.sql.ddl import ddl_files, render_ddl
+from toolkit.sql.files import sql_dir
 from toolkit.sql.models import load_model, model_names
 from toolkit.sql.params import PARAM_TYPES, Param
 from toolkit.sql.queries import load_query, query_names
@@ -127,3 +128,38 @@ def test_named_query_parameter_errors_are_clear():
 def test_ad_hoc_sql_must_be_one_read_only_query(sql):
     with pytest.raises(ValueError):
         ensure_read_only(sql)
+
+
+def test_events_for_queries_share_one_base_with_their_own_condition():
+    """The four events_for_* queries are one base query filled per subject, not four copies."""
+    subjects = {"events_for_access_key": "access_key", "events_for_ip": "ip",
+                "events_for_principal": "principal", "events_for_resource": "resource"}
+    bodies = {}
+    for name, param in subjects.items():
+        query = load_query(name)
+        assert list(query.params) == [param, "start", "end"], name
+        assert query.params["start"].type == "date" and query.description
+        assert "{{" not in query.sql
+        bodies[name] = query.sql.split("where")[0]
+    assert len({b.replace(",\n        request_parameters", "") for b in bodies.values()}) == 1
+    assert "request_parameters" in bodies["events_for_resource"]
+    assert not (sql_dir() / "queries" / "events_for_ip.sql").exists()
+
+
+def test_renderer_is_strict_and_a_base_query_needs_every_hole_filled(tmp_path, monkeypatch):
+    from toolkit.sql.render import render
+
+    assert render("a {{ x }} b", {"x": "1"}) == "a 1 b"
+    with pytest.raises(ValueError, match="needs a value for {{ y }}"):
+        render("{{ x }} {{ y }}", {"x": "1"})
+    queries = tmp_path / "queries"
+    (queries / "base").mkdir(parents=True)
+    (queries / "base" / "b.sql").write_text("select 1 from events where {{ cond }}")
+    (queries / "base" / "b.yml").write_text("params: {}\n")
+    (queries / "q.yml").write_text("description: d\nbase: b\nparams: {}\n")
+    monkeypatch.setenv("TRAILWATCH_SQL_DIR", str(tmp_path))
+    with pytest.raises(ValueError, match=r"q.yml: base b: template needs a value for \{\{ cond \}\}"):
+        load_query("q")
+    (queries / "q.yml").write_text("description: d\nbase: b\nfill: {cond: 'dt = :day'}\n"
+                                   "params: {day: {type: date}}\n")
+    assert load_query("q").sql == "select 1 from events where dt = :day"
