@@ -173,6 +173,12 @@ def test_no_cycle_between_modules_beyond_the_known_ones():
     assert sorted(map(sorted, KNOWN_MODULE_CYCLES - cycles)) == [], "gone: drop from the list"
 
 
+def test_the_deprecated_sqlfiles_module_gains_no_new_users():
+    """``toolkit.sqlfiles`` only re-exports ``toolkit.sql``; it goes when its last user moves."""
+    users = sorted(m for m, targets in GRAPH.items() if "toolkit.sqlfiles" in targets)
+    assert users == ["toolkit.engines.contracts"], "import from toolkit.sql.<module> instead"
+
+
 def test_the_checker_sees_function_level_and_relative_imports(tmp_path):
     """The parser is not blind: a function-level import counts, a TYPE_CHECKING one does not."""
     source = tmp_path / "probe.py"
