@@ -30,9 +30,10 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
+from toolkit.sql.queries import load_query  # noqa: E402 (after the path insert)
 
 START = dt.date(2025, 2, 1)
-KEY_SQL = Path(HERE.parent / "sql/queries/events_for_access_key.sql").read_text()
+KEY_SQL = load_query("events_for_access_key").sql
 TOP_SQL = """select principal_arn, count(*) as calls, count_if(error_code is not null) as errors
 from events where dt = :day group by principal_arn order by calls desc, principal_arn limit 20"""
 

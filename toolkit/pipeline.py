@@ -65,7 +65,7 @@ def check_models(settings: Settings, day: dt.date) -> dict:
     """Run every model's contract checks on ``day``; fail the task if an ``error`` check fails
     (``warn`` checks are logged with sample event ids and keep the day)."""
     from toolkit.engines import check_model, connect
-    from toolkit.sqlfiles import model_names
+    from toolkit.sql.models import model_names
 
     engine = connect(settings)
     results = {model: [r for r in check_model(engine, model, day) if not r.passed]

@@ -18,10 +18,13 @@ import functools
 import inspect
 from typing import TYPE_CHECKING, Any
 
+from toolkit.config import Settings
+from toolkit.engines import connect
+from toolkit.sql.queries import load_query, query_names
+
 if TYPE_CHECKING:
     import polars as pl
 
-    from toolkit.config import Settings
     from toolkit.engines.base import Engine
 
 __all__ = ["names", "describe", "run"]
@@ -29,15 +32,11 @@ __all__ = ["names", "describe", "run"]
 
 def names() -> list[str]:
     """Every named query."""
-    from toolkit.sqlfiles import query_names
-
     return query_names()
 
 
 def describe(name: str) -> str:
     """A query's description and parameters, as its docstring shows them."""
-    from toolkit.sqlfiles import load_query
-
     query = load_query(name)
     lines = [query.description or name, "", "Parameters:"]
     for param in query.params.values():
@@ -55,15 +54,10 @@ def run(name: str, *, lake: str | None = None, engine: str | Engine | None = Non
     ``TRAILWATCH_ENGINE``); pass an engine object to reuse its connection. ``describe(name)``
     (or ``toolkit.queries.<name>?`` in Jupyter) lists the parameters.
     """
-    from toolkit.engines import connect
-    from toolkit.sqlfiles import load_query
-
     query = load_query(name)
     values = query.coerce_params(params)
     if engine is not None and not isinstance(engine, str):
         return engine.query(query.sql, values, allow_scan=allow_scan)
-    from toolkit.config import Settings
-
     settings = (settings or Settings.from_env()).with_overrides(lake=lake, engine=engine)
     db = connect(settings)
     try:
@@ -75,8 +69,6 @@ def run(name: str, *, lake: str | None = None, engine: str | Engine | None = Non
 
 @functools.cache
 def _query_function(name: str):
-    from toolkit.sqlfiles import load_query
-
     query = load_query(name)
 
     def call(**kwargs: Any) -> pl.DataFrame:

@@ -1,8 +1,3 @@
--- description: Mutating calls on one resource (CloudWatch-style id or ARN) in a window, oldest first.
--- params:
---   resource: {type: string, description: "resource id (i-..., DB identifier, function name, app/<lb>/<id>, sg-...) or ARN"}
---   start: {type: date, description: first day (YYYY-MM-DD)}
---   end: {type: date, description: "last day (YYYY-MM-DD), inclusive"}
 select
     event_time,
     event_id,

@@ -1,7 +1,3 @@
--- description: Console sign-ins that failed, used no MFA, or were made by root, in a window.
--- params:
---   start: {type: date, description: first day (YYYY-MM-DD)}
---   end: {type: date, description: "last day (YYYY-MM-DD), inclusive"}
 select
     event_time,
     event_id,

@@ -1,8 +1,3 @@
--- description: Failed calls of one principal (ARN, or AWS service name) per day and API in a window.
--- params:
---   principal: {type: string, description: "principal as in cur_principal_activity_daily (ARN or service)"}
---   start: {type: date, description: first day (YYYY-MM-DD)}
---   end: {type: date, description: "last day (YYYY-MM-DD), inclusive"}
 select
     dt,
     event_source,

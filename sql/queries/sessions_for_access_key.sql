@@ -1,11 +1,3 @@
--- description: >
---   Where an access key came from and what it was used to obtain: the STS call that issued the
---   key (relation 'issued') and the sessions its holder opened with it ('used_to_assume').
---   Rerun on caller_access_key_id of the 'issued' row to walk a role chain back to its origin.
--- params:
---   access_key: {type: access_key_id, description: "access key id, e.g. ASIAY34FZKBOKMUTVV7A"}
---   start: {type: date, description: first day (YYYY-MM-DD)}
---   end: {type: date, description: "last day (YYYY-MM-DD), inclusive"}
 with
 
 issued as (

@@ -1,8 +1,3 @@
--- description: The principals that made the most calls in a window, with their errors and reach.
--- params:
---   start: {type: date, description: first day (YYYY-MM-DD)}
---   end: {type: date, description: "last day (YYYY-MM-DD), inclusive"}
---   top: {type: int, default: 20, description: how many principals to list}
 with
 
 activity as (

@@ -12,10 +12,11 @@ import sqlglot
 
 from toolkit.cloudtrail import ingest_day
 from toolkit.cloudtrail.flatten import connect
-from toolkit.cloudtrail.raw_sql import duckdb_raw_view_sql, events_from_raw_sql
+from toolkit.cloudtrail.raw_sql import events_from_raw_sql
 from toolkit.cloudtrail.schema import EVENTS_SCHEMA, FREE_FORM_COLUMNS
+from toolkit.engines.duck import duckdb_raw_view_sql
 from toolkit.lake import Lake
-from toolkit.sqlfiles import render_ddl
+from toolkit.sql.ddl import render_ddl
 
 
 def test_model_file_is_generated_from_the_schema(repo_root):
@@ -24,7 +25,7 @@ def test_model_file_is_generated_from_the_schema(repo_root):
 
 
 def test_ddl_columns_equal_the_parquet_schema():
-    from toolkit.engines.catalog import ddl_schema
+    from toolkit.engines.tables import ddl_schema
 
     assert ddl_schema("events") == EVENTS_SCHEMA
     rendered = render_ddl("cloudtrail_raw", database="tw", lake="s3://lake", raw="s3://raw/ct")

@@ -119,7 +119,7 @@ def test_cloudtrail_daily_end_to_end(dagbag, sample_env, daily_runs):
     # The day and the day before (late deliveries) are ingested, with their manifests.
     for d in (day, day - dt.timedelta(days=1)):
         assert lake.files("events", d), f"no events partition for {d}"
-    from toolkit.sqlfiles import model_names
+    from toolkit.sql.models import model_names
 
     for model in model_names():
         if model.startswith("cur_"):

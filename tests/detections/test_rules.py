@@ -11,7 +11,7 @@ import sqlglot
 from tests.detections.conftest import record, stop_logging_rule, write_rule
 from toolkit.detections.rules import RuleError, load_rules
 from toolkit.detections.sql import compile_rule
-from toolkit.detections.testing import test_rules as run_rule_tests
+from toolkit.detections.testing import run_rule_tests
 
 CIS_CONTROLS = [f"cis-4.{n}-" for n in range(1, 16)]
 ATTACK_TACTICS = {"initial-access", "persistence", "privilege-escalation", "defense-evasion",

@@ -11,10 +11,11 @@ import boto3
 import pytest
 from engine_data import DAYS, write_days
 
-from toolkit import sqlfiles
 from toolkit.config import Settings
 from toolkit.engines import ScanLimitExceeded
 from toolkit.engines.athena import AthenaEngine
+from toolkit.sql.ddl import ddl_files
+from toolkit.sql.models import load_model
 
 LAKE = "s3://wiring-lake/lake"
 OUTPUT = "s3://wiring-results/athena/"
@@ -88,7 +89,7 @@ def test_create_tables_wiring(athena):
     engine, client, _ = athena
     engine.create_tables()
     queries = [e["Query"] for e in _executions(client)]
-    expected = [t for t in sqlfiles.ddl_files() if t != "cloudtrail_raw"]
+    expected = [t for t in ddl_files() if t != "cloudtrail_raw"]
     assert any(q.startswith("create database if not exists trailwatch") for q in queries)
     # Lake tables are Iceberg tables in Glue (created through pyiceberg, where the DDL's columns
     # become the Iceberg schema); no Hive DDL may point at their locations any more.
@@ -118,7 +119,7 @@ def test_run_model_wiring_unloads_to_staging_then_swaps(athena):
     with engine.lake.fs.open(files[0], "rb") as fh:
         table = pq.read_table(fh)
     assert table.num_rows == 0
-    assert table.schema.remove_metadata() == sqlfiles.load_model("cur_console_logins").arrow_schema()
+    assert table.schema.remove_metadata() == load_model("cur_console_logins").arrow_schema()
     assert not engine.lake.fs.exists(f"{LAKE}/curated/cur_console_logins/_staging")
     # one Iceberg commit in Glue made the unloaded file the day (Athena reads it from there)
     glue = boto3.client("glue", endpoint_url=engine.settings.endpoint_url)

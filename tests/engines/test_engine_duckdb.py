@@ -10,19 +10,21 @@ import pyarrow.parquet as pq
 import pytest
 from engine_data import DAYS, write_days
 
-from toolkit import sqlfiles
 from toolkit.cli import main
 from toolkit.config import Settings
-from toolkit.engines import catalog, connect
+from toolkit.engines import connect, tables
 from toolkit.lake import Lake
+from toolkit.sql.files import sql_dir
+from toolkit.sql.models import model_names
+from toolkit.sql.queries import query_names
 
 
 def test_every_table_is_a_view_even_before_it_has_data(tmp_path):
     engine = connect(Settings(lake=str(tmp_path / "empty")))
-    for table in catalog.lake_tables():
+    for table in tables.lake_tables():
         frame = engine.query(f"select * from {table}")  # noqa: S608
         assert frame.height == 0
-        assert frame.columns == [*catalog.ddl_schema(table).names, "dt"], table
+        assert frame.columns == [*tables.ddl_schema(table).names, "dt"], table
     # Athena-dialect functions run on DuckDB through sqlglot
     assert engine.query("select count(*) as n, approx_distinct(event_name) as d "
                         "from events").row(0) == (0, 0)
@@ -68,7 +70,7 @@ def test_s3_lake_through_moto(moto_reset, tmp_path):
 def test_cli_build_then_query(days_lake, capsys):
     assert main(["build", "--lake", days_lake, "--date", DAYS[0], "--until", DAYS[1]]) == 0
     out = capsys.readouterr().out
-    for model in sqlfiles.model_names():
+    for model in model_names():
         assert f"{DAYS[0]}  {model}" in out and f"{DAYS[1]}  {model}" in out
         assert Lake.at(days_lake).exists(f"{days_lake}/curated/{model}/dt={DAYS[1]}")
     assert "FAILED" not in out
@@ -89,7 +91,7 @@ def test_cli_query_errors_are_one_line(days_lake, capsys):
 def test_cli_query_list_and_csv(days_lake, capsys):
     assert main(["query", "--list"]) == 0
     listing = capsys.readouterr().out
-    assert all(name in listing for name in sqlfiles.query_names())
+    assert all(name in listing for name in query_names())
     assert main(["query", "--lake", days_lake, "--sql",
                  "select event_id, resources from events where dt = :d order by event_id limit 2",
                  "-p", f"d={DAYS[0]}", "--format", "csv"]) == 0
@@ -102,7 +104,7 @@ def test_build_reports_failed_checks_with_exit_1(days_lake, tmp_path, monkeypatc
     import shutil
 
     sql = tmp_path / "sql"
-    shutil.copytree(sqlfiles.sql_dir(), sql)
+    shutil.copytree(sql_dir(), sql)
     contract = sql / "models" / "cur_logging_volume_daily.yml"
     contract.write_text(contract.read_text().replace("events >= 1 and", "events > 1000 and"))
     monkeypatch.setenv("TRAILWATCH_SQL_DIR", str(sql))

@@ -41,7 +41,7 @@ def test_investigate_task_runs_once_and_the_report_loads_it(crafted_lake, tmp_pa
 def test_notebook_refuses_a_saved_investigation_of_another_subject(crafted_lake, tmp_path):
     from toolkit.config import Settings
     from toolkit.forensics import investigate
-    from toolkit.reports.forensic import open_investigation
+    from toolkit.reports.forensic_notebook import open_investigation
 
     saved = str(tmp_path / "inv")
     investigate(crafted_lake, ("access_key", LEAKED_KEY), DAY, DAY, out=saved)

@@ -93,7 +93,7 @@ def test_blast_radius_splits_succeeded_and_denied(inv):
 
 
 def test_saved_investigation_loads_back_identically(crafted_lake, tmp_path):
-    from toolkit.forensics.report import load
+    from toolkit.forensics.investigation import load
 
     out = tmp_path / "case"
     first = investigate(crafted_lake, ("access_key", LEAKED_KEY), DAY, DAY, out=str(out))
@@ -119,7 +119,7 @@ def test_failed_write_leaves_no_partial_investigation(crafted_lake, tmp_path, mo
 
 
 def test_load_without_summary_is_a_clear_error(tmp_path):
-    from toolkit.forensics.report import load
+    from toolkit.forensics.investigation import load
 
     with pytest.raises(FileNotFoundError, match="no saved investigation"):
         load(str(tmp_path))

@@ -53,7 +53,7 @@ def test_run_a_named_query_with_typed_values(lake):
 
 
 def test_each_query_documents_its_parameters():
-    from toolkit.sqlfiles import load_query
+    from toolkit.sql.queries import load_query
 
     assert set(q.names()) <= set(dir(q))
     for name in q.names():

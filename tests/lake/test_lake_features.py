@@ -130,18 +130,18 @@ def test_every_lake_table_becomes_an_iceberg_table_athena_can_read(tmp_path):
     seen 2026-11-29)."""
     from pyiceberg.types import FixedType, TimestampType, TimestamptzType, TimeType
 
-    from toolkit.engines import catalog
+    from toolkit.engines import tables
 
     lake = Lake.at(str(tmp_path / "lake"))
-    for name in catalog.lake_tables():
-        table = catalog.ensure_iceberg_table(lake, name)
+    for name in tables.lake_tables():
+        table = tables.ensure_iceberg_table(lake, name)
         columns = [f.name for f in table.schema().fields]
-        assert columns == [*catalog.ddl_schema(name).names, "dt"], name
+        assert columns == [*tables.ddl_schema(name).names, "dt"], name
         assert [f.name for f in table.spec().fields] == ["dt"]
         kinds = [t for f in table.schema().fields for t in _types(f.field_type)]
         assert not any(isinstance(t, (FixedType, TimeType, TimestampType)) for t in kinds), name
-        assert str(table.location()).endswith(catalog.table_url(lake, name).split("/lake/", 1)[1])
-        ddl_timestamps = sum(str(t).startswith("timestamp") for t in catalog.ddl_schema(name).types)
+        assert str(table.location()).endswith(tables.table_url(lake, name).split("/lake/", 1)[1])
+        ddl_timestamps = sum(str(t).startswith("timestamp") for t in tables.ddl_schema(name).types)
         assert sum(isinstance(t, TimestamptzType) for t in kinds) >= ddl_timestamps, name
     assert len(lake.files("events")) == 0 and lake.days("events") == []
 

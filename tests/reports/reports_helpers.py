@@ -184,7 +184,7 @@ def build_sample_lake(root: Path, *, start: str = "2025-03-03",
         for day in day_list:
             ingest_day(str(sample / "raw"), lake_url, day)
     from toolkit.engines import connect
-    from toolkit.sqlfiles import model_names
+    from toolkit.sql.models import model_names
 
     engine = connect(Settings(lake=lake_url, raw=str(sample / "raw")))
     for day in day_list:

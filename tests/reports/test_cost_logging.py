@@ -1,4 +1,4 @@
-"""toolkit.cost.logging: monthly logging costs from volumes, with prices from the one table."""
+"""toolkit.cost.trail_logging: monthly logging costs from volumes, with prices from the one table."""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from toolkit.cost import logging as logging_cost
-from toolkit.cost import prices
-from toolkit.reports.forensic import detect_subject
+from toolkit.cost import prices, trail_logging
+from toolkit.reports.forensic_notebook import detect_subject
 
 MONTH = prices.HOURS_PER_MONTH / 24
 
@@ -22,19 +21,19 @@ def _volume(rows):
 def test_first_management_copy_is_free_and_data_events_are_billed():
     volume = _volume([("ec2.amazonaws.com", "Management", 300_000),
                       ("s3.amazonaws.com", "Data", 100_000), ("s3.amazonaws.com", "Data", 200_000)])
-    one = logging_cost.cloudtrail_logging_cost(volume, days=30, trail_copies=1)
+    one = trail_logging.cloudtrail_logging_cost(volume, days=30, trail_copies=1)
     by = {r["event_category"]: r for r in one.iter_rows(named=True)}
     assert by["Management"]["monthly_usd"] == 0.0
     data_month = 300_000 / 30 * MONTH
     assert by["Data"]["events_per_month"] == round(data_month)
     assert by["Data"]["monthly_usd"] == pytest.approx(data_month / 100_000 * 0.10, abs=1e-4)
-    three = logging_cost.cloudtrail_logging_cost(volume, days=30, trail_copies=3)
+    three = trail_logging.cloudtrail_logging_cost(volume, days=30, trail_copies=3)
     management = three.filter(pl.col("event_category") == "Management")["monthly_usd"][0]
     assert management == pytest.approx(300_000 / 30 * MONTH * 2 / 100_000 * 2.00, abs=1e-4)
     with pytest.raises(ValueError, match="trail_copies"):
-        logging_cost.cloudtrail_logging_cost(volume, days=30, trail_copies=0)
+        trail_logging.cloudtrail_logging_cost(volume, days=30, trail_copies=0)
     with pytest.raises(ValueError, match="at least one day"):
-        logging_cost.per_month(10, 0)
+        trail_logging.per_month(10, 0)
 
 
 def test_cloudwatch_usage_counts_custom_series_and_requested_metrics():
@@ -48,9 +47,9 @@ def test_cloudwatch_usage_counts_custom_series_and_requested_metrics():
                 rows.append((t0 + dt.timedelta(days=day), "1", "us-east-1", ns, metric, dims, stat, 1.0))
     metrics = pl.DataFrame(rows, schema=["timestamp", "account_id", "region", "namespace", "metric_name",
                                          "dimensions", "stat", "value"], orient="row")
-    usage = logging_cost.cloudwatch_usage(metrics)
+    usage = trail_logging.cloudwatch_usage(metrics)
     assert usage == {"custom_metrics": 2, "metrics_requested_per_day": 6, "days": 2}
-    items = logging_cost.cloudwatch_monitoring_cost(usage, standard_alarms=10)
+    items = trail_logging.cloudwatch_monitoring_cost(usage, standard_alarms=10)
     cost = dict(zip(items["item"], items["monthly_usd"], strict=True))
     assert cost["custom metrics"] == pytest.approx(2 * 0.30)
     assert cost["alarms (standard)"] == pytest.approx(1.0)
@@ -65,7 +64,7 @@ def test_recommendations_are_ranked_by_savings_and_skip_trivia():
                                 "recommended_type": ["m5.xlarge", None], "cpu_p95": [3.0, 50.0],
                                 "action": ["downsize", "keep"], "monthly_savings_usd": [140.16, 0.0]})
     scans = pl.DataFrame({"raw_cost_usd": [0.05], "curated_cost_usd": [0.0001]})
-    recs = logging_cost.recommendations(cloudtrail, drivers, rightsizing, scans, trail_copies=2,
+    recs = trail_logging.recommendations(cloudtrail, drivers, rightsizing, scans, trail_copies=2,
                                         queries_per_month=100, days=30)
     assert recs["rank"].to_list() == list(range(1, recs.height + 1))
     assert recs["monthly_savings_usd"].to_list() == sorted(recs["monthly_savings_usd"], reverse=True)
@@ -82,14 +81,14 @@ def test_recommendations_without_raw_costs_skip_the_athena_line():
                                        "monthly_savings_usd": pl.Float64})
     scans = pl.DataFrame({"raw_cost_usd": [None, None], "curated_cost_usd": [0.0001, 0.0002]},
                          schema={"raw_cost_usd": pl.Float64, "curated_cost_usd": pl.Float64})
-    recs = logging_cost.recommendations(cloudtrail, drivers, rightsizing, scans, trail_copies=1,
+    recs = trail_logging.recommendations(cloudtrail, drivers, rightsizing, scans, trail_copies=1,
                                         queries_per_month=300, days=7)
     assert recs.is_empty() and "rank" in recs.columns
 
 
 def test_price_sources_cite_every_price_used():
-    table = logging_cost.price_sources()
-    assert set(logging_cost.CATEGORY_PRICE.values()) <= set(table["key"])
+    table = trail_logging.price_sources()
+    assert set(trail_logging.CATEGORY_PRICE.values()) <= set(table["key"])
     assert table["source"].str.starts_with("https://aws.amazon.com/").all()
 
 

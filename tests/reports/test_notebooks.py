@@ -187,7 +187,7 @@ def test_forensic_top_section_cites_every_incident_step(rendered, sample_lake):
 
     import polars as pl
 
-    from toolkit.reports.forensic import TOP_HIGHLIGHTS
+    from toolkit.reports.forensic_notebook import TOP_HIGHLIGHTS
 
     saved = list(Path(sample_lake["lake"]).rglob("highlights.parquet"))
     assert len(saved) == 1, saved  # the notebook investigated once, into the reports folder

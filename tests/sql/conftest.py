@@ -61,7 +61,7 @@ def mini_engine(mini_lake):
 
 
 def _models() -> list[str]:
-    from toolkit.sqlfiles import model_names
+    from toolkit.sql.models import model_names
 
     return model_names()
 

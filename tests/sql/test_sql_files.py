@@ -6,19 +6,26 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
-from toolkit import sqlfiles
+from toolkit.sql.bind import bind, placeholder_names, to_positional
+from toolkit.sql.ddl import ddl_files, render_ddl
+from toolkit.sql.files import sql_dir
+from toolkit.sql.models import load_model, model_names
+from toolkit.sql.params import PARAM_TYPES, Param
+from toolkit.sql.queries import load_query, query_names
+from toolkit.sql.readonly import ensure_read_only
+from toolkit.sql.render import render_deployment
 
-MODELS = sqlfiles.model_names()
-QUERIES = sqlfiles.query_names()
+MODELS = model_names()
+QUERIES = query_names()
 
 
 def _parse(sql: str) -> exp.Expression:
     return sqlglot.parse_one(sql, read="athena")
 
 
-@pytest.mark.parametrize("table", sorted(sqlfiles.ddl_files()))
+@pytest.mark.parametrize("table", sorted(ddl_files()))
 def test_ddl_parses_as_athena(table):
-    ddl = sqlfiles.render_ddl(table, database="trailwatch", lake="s3://bucket/lake",
+    ddl = render_ddl(table, database="trailwatch", lake="s3://bucket/lake",
                               raw="s3://bucket/raw")
     assert isinstance(_parse(ddl), exp.Create)
     assert "{{" not in ddl
@@ -26,7 +33,7 @@ def test_ddl_parses_as_athena(table):
 
 @pytest.mark.parametrize("name", MODELS)
 def test_model_parses_and_has_a_contract(name):
-    model = sqlfiles.load_model(name)
+    model = load_model(name)
     tree = _parse(model.sql)
     assert isinstance(tree, exp.Select)
     assert tree.sql(dialect="athena")
@@ -40,7 +47,8 @@ def test_model_parses_and_has_a_contract(name):
 @pytest.mark.parametrize("path", [f"models/{m}" for m in MODELS] + [f"queries/{q}" for q in QUERIES])
 def test_parameters_only_in_where_clauses(path):
     """Athena accepts execution parameters only in WHERE clauses."""
-    sql = (sqlfiles.sql_dir() / f"{path}.sql").read_text()
+    kind, name = path.split("/")
+    sql = load_model(name).sql if kind == "models" else load_query(name).sql
     placeholders = list(_parse(sql).find_all(exp.Placeholder))
     assert placeholders
     for node in placeholders:
@@ -49,26 +57,26 @@ def test_parameters_only_in_where_clauses(path):
 
 @pytest.mark.parametrize("name", QUERIES)
 def test_named_query_declares_typed_params(name):
-    query = sqlfiles.load_query(name)
+    query = load_query(name)
     assert query.description
-    assert set(query.params) == set(sqlfiles.placeholder_names(query.sql))
-    assert all(p.type in sqlfiles.PARAM_TYPES for p in query.params.values())
+    assert set(query.params) == set(placeholder_names(query.sql))
+    assert all(p.type in PARAM_TYPES for p in query.params.values())
 
 
 def test_to_positional_skips_strings_comments_and_repeats_names():
     sql = ("select ':not' as a, \"x:y\" -- :comment\n/* :block */ from t "
            "where a = :a and b between :a and :b and c = '10:00:00'")
-    positional, names = sqlfiles.to_positional(sql)
+    positional, names = to_positional(sql)
     assert names == ["a", "a", "b"]
     assert positional.count("?") == 3 and "':not'" in positional and "'10:00:00'" in positional
     with pytest.raises(ValueError, match=":name"):
-        sqlfiles.to_positional("select 1 where a = ?")
+        to_positional("select 1 where a = ?")
 
 
 def test_bind_requires_every_value():
-    assert sqlfiles.bind("select 1 where a = :a", {"a": 1}) == ("select 1 where a = ?", [1])
+    assert bind("select 1 where a = :a", {"a": 1}) == ("select 1 where a = ?", [1])
     with pytest.raises(ValueError, match="missing value"):
-        sqlfiles.bind("select 1 where a = :a and b = :b", {"a": 1})
+        bind("select 1 where a = :a and b = :b", {"a": 1})
 
 
 @pytest.mark.parametrize("values", [
@@ -77,12 +85,12 @@ def test_bind_requires_every_value():
 ])
 def test_templates_refuse_unsafe_deployment_values(values):
     with pytest.raises(ValueError, match="unsafe"):
-        sqlfiles.render_template("{{ database }} {{ lake }}", values)
+        render_deployment("{{ database }} {{ lake }}", values)
 
 
 def test_template_needs_every_value():
     with pytest.raises(ValueError, match="raw"):
-        sqlfiles.render_template("location '{{ raw }}'", {"database": "db", "raw": None})
+        render_deployment("location '{{ raw }}'", {"database": "db", "raw": None})
 
 
 @pytest.mark.parametrize("kind,value,expected", [
@@ -95,7 +103,7 @@ def test_template_needs_every_value():
     ("access_key_id", "AKIAIOSFODNN7EXAMPLE", "AKIAIOSFODNN7EXAMPLE"),
 ])
 def test_param_types_convert(kind, value, expected):
-    assert sqlfiles.Param("p", kind).coerce(value) == expected
+    assert Param("p", kind).coerce(value) == expected
 
 
 @pytest.mark.parametrize("kind,value", [
@@ -104,11 +112,11 @@ def test_param_types_convert(kind, value, expected):
 ])
 def test_param_types_reject_bad_values(kind, value):
     with pytest.raises(ValueError, match=f"parameter p \\({kind}\\)"):
-        sqlfiles.Param("p", kind).coerce(value)
+        Param("p", kind).coerce(value)
 
 
 def test_named_query_parameter_errors_are_clear():
-    query = sqlfiles.load_query("events_for_principal")
+    query = load_query("events_for_principal")
     with pytest.raises(ValueError, match="missing parameter principal"):
         query.coerce_params({"start": "2025-03-01", "end": "2025-03-02"})
     with pytest.raises(ValueError, match="unknown parameter"):
@@ -119,4 +127,39 @@ def test_named_query_parameter_errors_are_clear():
                                  "insert into events select * from events"])
 def test_ad_hoc_sql_must_be_one_read_only_query(sql):
     with pytest.raises(ValueError):
-        sqlfiles.ensure_read_only(sql)
+        ensure_read_only(sql)
+
+
+def test_events_for_queries_share_one_base_with_their_own_condition():
+    """The four events_for_* queries are one base query filled per subject, not four copies."""
+    subjects = {"events_for_access_key": "access_key", "events_for_ip": "ip",
+                "events_for_principal": "principal", "events_for_resource": "resource"}
+    bodies = {}
+    for name, param in subjects.items():
+        query = load_query(name)
+        assert list(query.params) == [param, "start", "end"], name
+        assert query.params["start"].type == "date" and query.description
+        assert "{{" not in query.sql
+        bodies[name] = query.sql.split("where")[0]
+    assert len({b.replace(",\n        request_parameters", "") for b in bodies.values()}) == 1
+    assert "request_parameters" in bodies["events_for_resource"]
+    assert not (sql_dir() / "queries" / "events_for_ip.sql").exists()
+
+
+def test_renderer_is_strict_and_a_base_query_needs_every_hole_filled(tmp_path, monkeypatch):
+    from toolkit.sql.render import render
+
+    assert render("a {{ x }} b", {"x": "1"}) == "a 1 b"
+    with pytest.raises(ValueError, match="needs a value for {{ y }}"):
+        render("{{ x }} {{ y }}", {"x": "1"})
+    queries = tmp_path / "queries"
+    (queries / "base").mkdir(parents=True)
+    (queries / "base" / "b.sql").write_text("select 1 from events where {{ cond }}")
+    (queries / "base" / "b.yml").write_text("params: {}\n")
+    (queries / "q.yml").write_text("description: d\nbase: b\nparams: {}\n")
+    monkeypatch.setenv("TRAILWATCH_SQL_DIR", str(tmp_path))
+    with pytest.raises(ValueError, match=r"q.yml: base b: template needs a value for \{\{ cond \}\}"):
+        load_query("q")
+    (queries / "q.yml").write_text("description: d\nbase: b\nfill: {cond: 'dt = :day'}\n"
+                                   "params: {day: {type: date}}\n")
+    assert load_query("q").sql == "select 1 from events where dt = :day"

@@ -6,10 +6,10 @@ import pyarrow.parquet as pq
 import pytest
 import sql_records as rec
 
-from toolkit import sqlfiles
 from toolkit.engines import check_model
 from toolkit.engines.contracts import conform
 from toolkit.lake import Lake
+from toolkit.sql.models import load_model, model_names
 
 DAY = rec.DAY
 
@@ -18,7 +18,7 @@ def frame(engine, sql, **params):
     return engine.query(sql, {"day": DAY, **params})
 
 
-@pytest.mark.parametrize("model", sqlfiles.model_names())
+@pytest.mark.parametrize("model", model_names())
 def test_model_satisfies_its_contract(mini_engine, model):
     results = check_model(mini_engine, model, DAY)
     assert results and all(r.passed for r in results), [r for r in results if not r.passed]
@@ -117,9 +117,9 @@ def test_rebuild_is_idempotent(mini_engine):
 
 def test_written_parquet_has_the_contract_schema(mini_engine):
     lake = Lake.at(mini_engine.settings.lake)
-    for model in sqlfiles.model_names():
+    for model in model_names():
         (path,) = lake.files(f"curated/{model}", DAY)
-        assert pq.read_schema(path).remove_metadata() == sqlfiles.load_model(model).arrow_schema()
+        assert pq.read_schema(path).remove_metadata() == load_model(model).arrow_schema()
 
 
 def test_contract_checks_can_fail(tmp_path, mini_engine):
@@ -127,7 +127,7 @@ def test_contract_checks_can_fail(tmp_path, mini_engine):
     from toolkit.config import Settings
     from toolkit.engines import connect
 
-    model = sqlfiles.load_model("cur_api_errors_daily")
+    model = load_model("cur_api_errors_daily")
     table = pq.read_table(Lake.at(mini_engine.settings.lake).files(f"curated/{model.name}", DAY)[0])
     bad = table.set_column(table.schema.get_field_index("error_category"), "error_category",
                            [["nonsense"] * table.num_rows])
@@ -147,6 +147,6 @@ def test_contract_checks_can_fail(tmp_path, mini_engine):
 def test_conform_rejects_columns_the_contract_does_not_declare():
     import pyarrow as pa
 
-    model = sqlfiles.load_model("cur_console_logins")
+    model = load_model("cur_console_logins")
     with pytest.raises(ValueError, match="contract declares"):
         conform(model, pa.table({"event_id": ["x"]}))

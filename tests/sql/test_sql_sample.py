@@ -7,15 +7,16 @@ import json
 
 import pytest
 
-from toolkit import sqlfiles
 from toolkit.engines import check_model
+from toolkit.sql.models import model_names
+from toolkit.sql.queries import NamedQuery, load_query, query_names
 
 
 def _truth(sample_lake) -> dict:
     return json.loads((sample_lake["out"] / "truth" / "incident.json").read_text())
 
 
-@pytest.mark.parametrize("model", sqlfiles.model_names())
+@pytest.mark.parametrize("model", model_names())
 def test_contract_holds_on_every_sample_day(sample_lake, model):
     engine = sample_lake["engine"]
     for day in sample_lake["days"]:
@@ -25,7 +26,7 @@ def test_contract_holds_on_every_sample_day(sample_lake, model):
         assert rows > 0, (model, day)
 
 
-def _example_params(query: sqlfiles.NamedQuery, truth: dict, days: list[str]) -> dict:
+def _example_params(query: NamedQuery, truth: dict, days: list[str]) -> dict:
     incident, shift = truth["incident"], truth["metric_shift"]
     examples = {"start": days[0], "end": days[-1], "top": "5",
                 "principal": incident["user_arn"], "access_key": incident["access_key_id"],
@@ -33,9 +34,9 @@ def _example_params(query: sqlfiles.NamedQuery, truth: dict, days: list[str]) ->
     return query.coerce_params({name: examples[name] for name in query.params})
 
 
-@pytest.mark.parametrize("name", sqlfiles.query_names())
+@pytest.mark.parametrize("name", query_names())
 def test_named_query_runs_on_the_sample_lake(sample_lake, name):
-    query = sqlfiles.load_query(name)
+    query = load_query(name)
     params = _example_params(query, _truth(sample_lake), sample_lake["days"])
     frame = sample_lake["engine"].query(query.sql, params)
     assert frame.width > 0

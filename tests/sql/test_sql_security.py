@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import sql_records as rec
 
-from toolkit import sqlfiles
 from toolkit.cli import main
+from toolkit.sql.queries import load_query
 
 ATTACKS = ["' OR 1=1 --", "x' OR '1'='1", "'; drop table events; --", "\\' OR 1=1 /*",
            "%' OR dt LIKE '%"]
@@ -15,7 +15,7 @@ WINDOW = {"start": rec.DAY, "end": rec.DAY}
 
 @pytest.mark.parametrize("attack", ATTACKS)
 def test_injection_in_a_string_parameter_matches_nothing(mini_engine, attack):
-    query = sqlfiles.load_query("events_for_resource")
+    query = load_query("events_for_resource")
     params = query.coerce_params({"resource": attack, **WINDOW})
     assert mini_engine.query(query.sql, params).height == 0
     # the same query with a real value does match, so "nothing" is meaningful
@@ -34,7 +34,7 @@ def test_injection_in_ad_hoc_sql_parameters_matches_nothing(mini_engine, attack)
                                        ("access_key_id", "events_for_access_key"),
                                        ("ip", "events_for_ip")])
 def test_typed_parameters_refuse_injection_before_any_sql(kind, name):
-    query = sqlfiles.load_query(name)
+    query = load_query(name)
     param = next(p for p in query.params.values() if p.type == kind)
     with pytest.raises(ValueError, match=param.name):
         query.coerce_params({param.name: ATTACKS[0], **WINDOW})

@@ -3,7 +3,7 @@
 ``sql/models/events_from_raw.sql`` (Athena dialect) is generated from ``schema.EVENTS_SCHEMA``
 by ``events_from_raw_sql()`` so it cannot drift from the events columns; a test checks that the
 file equals the generator's output and that, transpiled to DuckDB over the view from
-``duckdb_raw_view_sql``, it yields the same rows as the ingest on the raw fixtures.
+``toolkit.engines.duck.duckdb_raw_view_sql``, it yields the same rows as the ingest on the raw fixtures.
 
 ``cloudtrail_raw`` has one row per delivery file: ``line`` (the file's JSON text), the
 partition columns ``account``, ``region``, ``day`` (``yyyy/MM/dd``) and Athena's ``"$path"``.
@@ -135,18 +135,3 @@ final as (
 
 select * from final
 """
-
-
-def duckdb_raw_view_sql(raw_root: str) -> str:
-    """DuckDB view ``cloudtrail_raw`` over a raw root (local or s3:// via a registered fs).
-
-    It reads every CloudTrail delivery file (both layouts); ``day``/``region``/``account`` come
-    from the key like Athena's projected partitions.
-    """
-    root = raw_root.rstrip("/").replace("'", "''")
-    return f"""create or replace view cloudtrail_raw as
-select cast(json as varchar) as line, filename as "$path",
-       regexp_extract(filename, '/AWSLogs/(?:o-[^/]+/)?([^/]+)/CloudTrail/', 1) as account,
-       regexp_extract(filename, '/CloudTrail/([^/]+)/', 1) as region,
-       regexp_extract(filename, '/CloudTrail/[^/]+/([0-9]{{4}}/[0-9]{{2}}/[0-9]{{2}})/', 1) as day
-from read_json_objects('{root}/AWSLogs/**/CloudTrail/*/*/*/*/*.json.gz', filename = true)"""

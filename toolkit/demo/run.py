@@ -138,7 +138,7 @@ def _top_cost_items(lake, start: dt.date, end: dt.date, top: int = 5) -> list[di
     """The largest monthly logging/monitoring lines, from the same estimators as the cost report."""
     from toolkit.cloudwatch import read_metrics
     from toolkit.config import Settings
-    from toolkit.cost.logging import (
+    from toolkit.cost.trail_logging import (
         cloudtrail_logging_cost,
         cloudwatch_monitoring_cost,
         cloudwatch_usage,

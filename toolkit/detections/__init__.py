@@ -2,7 +2,7 @@
 
 Public API (imported lazily so ``import toolkit.detections`` stays light):
 ``run_detections(lake, start, end, rules_dir=None, settings=None) -> polars.DataFrame``,
-``load_rules(rules_dir=None)``, ``test_rules(rules)``.
+``load_rules(rules_dir=None)``, ``run_rule_tests(rules)``.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 _EXPORTS = {
     "run_detections": "toolkit.detections.runner",
     "load_rules": "toolkit.detections.rules",
-    "test_rules": "toolkit.detections.testing",
+    "run_rule_tests": "toolkit.detections.testing",
 }
 __all__ = sorted(_EXPORTS)
 

@@ -139,7 +139,7 @@ def run_import_sigma(args) -> int:
 
 def run_rules_test(args) -> int:
     from toolkit.detections.rules import load_rules
-    from toolkit.detections.testing import test_rules
+    from toolkit.detections.testing import run_rule_tests
 
     rules = load_rules(args.rules)
     if args.rule:
@@ -147,7 +147,7 @@ def run_rules_test(args) -> int:
         if unknown:
             raise ValueError(f"unknown rule id(s): {', '.join(unknown)}")
         rules = [r for r in rules if r.id in set(args.rule)]
-    results = test_rules(rules)
+    results = run_rule_tests(rules)
     for result in results:
         status = "PASS" if result.passed else "FAIL"
         print(f"{status}  {result.rule_id}  ({result.positives} positive, {result.negatives} negative)")

@@ -9,6 +9,8 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from toolkit.engines.duckdb_connection import duckdb_connection
+
 if TYPE_CHECKING:
     import duckdb
     import polars as pl
@@ -16,13 +18,9 @@ if TYPE_CHECKING:
 
 
 def connect() -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB in UTC (like Athena)."""
-    import duckdb
-
-    con = duckdb.connect(":memory:")
-    con.execute("SET TimeZone='UTC'")
-    con.execute("SET threads=1")  # inline test tables are tiny: threads cost more than they save
-    return con
+    """An in-memory DuckDB in UTC (like Athena), from the engines' one connection factory."""
+    # inline test tables are tiny: threads cost more than they save
+    return duckdb_connection(threads=1)
 
 
 def load_events(con: duckdb.DuckDBPyConnection, events: pa.Table) -> None:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from toolkit.detections.attack import TACTICS, TECHNIQUES
+from toolkit.detections.sql import KEY_COLUMNS, OUTCOME_CLAUSES, SqlError, compile_rule
 
 SEVERITIES = ("informational", "low", "medium", "high", "critical")
 SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
@@ -31,21 +32,11 @@ DETAIL_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
 # Allow-listed principals are ARN patterns with ``*`` wildcards; nothing that could end a SQL
 # string literal gets through.
 PRINCIPAL_PATTERN_RE = re.compile(r"^arn:aws[a-z-]*:[A-Za-z0-9:/_+=,.@*-]+$")
-KEY_COLUMNS = ("principal_arn", "access_key_id", "source_ip_address", "account_id", "region")
 GROUP_COLUMNS = (*KEY_COLUMNS, "session_key", "principal")
 LOGIC_KINDS = ("filter", "aggregate", "first_seen", "sequence")
 TOP_LEVEL_KEYS = {"id", "title", "description", "severity", "tactic", "technique", "references",
                   "outcome", "attempted_severity", "logic", "details", "suppress", "stratus",
                   "sigma", "hunting", "tests"}
-# Which call outcomes (sql/models/stg_events.sql: outcome) a rule matches. With ``any``, a
-# finding none of whose calls succeeded is titled "Attempted" at ``attempted_severity`` (default:
-# one step below the rule's severity).
-OUTCOME_CLAUSES = {
-    "any": None,
-    "succeeded": "outcome = 'succeeded'",
-    "denied": "outcome = 'denied'",
-    "unsuccessful": "outcome <> 'succeeded'",
-}
 STRATUS_RE = re.compile(r"^aws\.[a-z-]+\.[a-z0-9-]+$")
 # Fields an inline test record may leave out: an IAM user's CLI call, 2025-03-04 10:00 UTC.
 DEFAULT_RECORD = {
@@ -346,8 +337,6 @@ def _record_problem(item: Any) -> str | None:
 
 
 def _validate_sql(data: dict) -> list[str]:
-    from toolkit.detections.sql import SqlError, compile_rule
-
     try:
         compile_rule(build_rule(data))
     except SqlError as exc:

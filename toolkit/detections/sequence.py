@@ -33,8 +33,6 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from toolkit.detections.derived import events_with_derived
-
 if TYPE_CHECKING:
     from toolkit.detections.rules import Rule
 
@@ -101,7 +99,7 @@ def identity_sessions_cte() -> list[str]:
     import sqlglot
     from sqlglot import exp
 
-    from toolkit.sqlfiles import load_model
+    from toolkit.sql.models import load_model
 
     tree = sqlglot.parse_one(load_model("cur_identity_sessions").sql, read="athena")
     for eq in list(tree.find_all(exp.EQ)):
@@ -120,56 +118,7 @@ def identity_sessions_cte() -> list[str]:
     return ctes
 
 
-def sequence_sql(rule: Rule) -> str:
-    from toolkit.detections.sql import group_columns, outcome_sql, suppression_sql
-
-    seq = rule.logic["sequence"]
-    steps, minutes = seq["steps"], int(seq["within_minutes"])
-    ctes = [f"ev as (\n  select * from {events_with_derived('dt between :lookback_start and :end')}\n)"]
-    ctes += identity_sessions_cte()
-    ctes.append(
-        "issued as (\n"
-        "  select event_id as issuing_event_id, issued_access_key_id as issued_key,\n"
-        "    caller_principal as issuer_principal from identity_sessions\n"
-        "  where succeeded and issued_access_key_id is not null\n  union all\n"
-        "  select event_id, json_extract_scalar(response_elements, '$.accessKey.accessKeyId'), principal\n"
-        "  from ev where event_source = 'iam.amazonaws.com' and event_name = 'CreateAccessKey'\n"
-        "    and outcome = 'succeeded'\n)")
-    last = len(steps)
-    for i, step in enumerate(steps, 1):
-        where = [f"({step['filter']})", suppression_sql(rule)]
-        if i == last:
-            where += [outcome_sql(rule), "ev.dt between :start and :end"]
-        ctes.append(  # rule text, validated by check_expression
-            f"s{i} as (\n  select ev.event_id, ev.event_time, ev.principal, ev.session_key, "  # noqa: S608
-            "ev.access_key_id, ev.source_ip_address, ev.dt, i.issued_key,\n"
-            "    coalesce(o.issuer_principal, ev.principal) as origin\n"
-            "  from ev left join issued i on i.issuing_event_id = ev.event_id\n"
-            "  left join issued o on o.issued_key = ev.access_key_id\n"
-            f"  where {' and '.join(where)}\n)")
-    ctes.append(_chains_cte(steps, minutes))
-    counts = " and ".join(f"count(distinct e{i}) >= {int(s.get('min_count', 1))}"
-                          for i, s in enumerate(steps, 1))
-    ctes.append(f"runs as (\n  select actor, run_day from chains group by actor, run_day\n"
-                f"  having {counts}\n)")
-    unions = "\n  union\n".join(f"  select c.actor, c.run_day, c.e{i} as event_id, "
-                                f"'{s['name']}' as step from chains c" for i, s in enumerate(steps, 1))
-    ctes.append(f"links as (\n{unions}\n)")
-    ctes.append(
-        "matched as (\n  select ev.event_id, ev.event_time, ev.event_name, ev.user_agent, "
-        "l.run_day as day, ev.outcome, ev.session_key, l.actor as principal, "
-        "ev.principal_arn, ev.access_key_id, ev.source_ip_address, "
-        "coalesce(ev.recipient_account_id, ev.account_id) as account_id, ev.aws_region as region, "
-        "concat(l.step, ': ', ev.event_source, ' ', ev.event_name) as detail_steps\n"
-        "  from links l join runs r on r.actor = l.actor and r.run_day = l.run_day\n"
-        "  join ev on ev.event_id = l.event_id\n)")
-    columns = group_columns(rule, ("principal",), extra_details=("steps",))
-    head = ["principal", "day", "min(event_time) as window_start", "cast(null as varchar) as group_value"]
-    return ("with " + ",\n".join(ctes) + "\nselect\n  " + ",\n  ".join(head + columns)
-            + "\nfrom matched\ngroup by principal, day")
-
-
-def _chains_cte(steps: list[dict], minutes: int) -> str:
+def chains_cte(steps: list[dict], minutes: int) -> str:
     """Every ordered combination of step events that is one run of the sequence. The new-IP test
     is a correlated subquery, so it sits in WHERE (Trino refuses those in JOIN conditions)."""
     select = ["s1.origin as actor", f"s{len(steps)}.dt as run_day"]

@@ -380,7 +380,7 @@ def import_sigma(paths: list[str], out_dir: str | Path) -> ImportReport:
 def _check(candidates: list[tuple[Path, dict]]) -> list[tuple[Path, dict, str | None]]:
     """Validate each candidate and run its inline tests (all in one DuckDB session)."""
     from toolkit.detections.rules import build_rule, validate_rule
-    from toolkit.detections.testing import test_rules
+    from toolkit.detections.testing import run_rule_tests
 
     checked, valid = [], []
     for path, data in candidates:
@@ -388,7 +388,7 @@ def _check(candidates: list[tuple[Path, dict]]) -> list[tuple[Path, dict, str | 
         checked.append((path, data, "; ".join(errors) if errors else None))
         if not errors:
             valid.append(build_rule(data, path))
-    results = {r.rule_id: r for r in test_rules(valid)} if valid else {}
+    results = {r.rule_id: r for r in run_rule_tests(valid)} if valid else {}
     out = []
     for path, data, problem in checked:
         result = results.get(data["id"])

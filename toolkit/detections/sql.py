@@ -30,11 +30,26 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from toolkit.detections.derived import DERIVED_COLUMNS, events_with_derived
-from toolkit.detections.rules import KEY_COLUMNS, OUTCOME_CLAUSES
+from toolkit.detections.sequence import (
+    chains_cte,
+    identity_sessions_cte,
+    lookback_days,
+    sequence_expressions,
+)
 
 if TYPE_CHECKING:
     from toolkit.detections.rules import Rule
 
+KEY_COLUMNS = ("principal_arn", "access_key_id", "source_ip_address", "account_id", "region")
+# Which call outcomes (toolkit/detections/derived/outcome.sql) a rule matches. With ``any``, a
+# finding none of whose calls succeeded is titled "Attempted" at ``attempted_severity`` (default:
+# one step below the rule's severity).
+OUTCOME_CLAUSES = {
+    "any": None,
+    "succeeded": "outcome = 'succeeded'",
+    "denied": "outcome = 'denied'",
+    "unsuccessful": "outcome <> 'succeeded'",
+}
 EVENTS_EXTRA_COLUMNS = ("dt",)
 # Lists come back joined with the ASCII record separator: plain strings survive every engine's
 # result format (Athena returns arrays as text), and CloudTrail values never contain it.
@@ -62,8 +77,6 @@ def rule_params(rule: Rule, start: str | dt.date, end: str | dt.date) -> dict[st
         look_back = dt.timedelta(days=rule.logic["first_seen"]["baseline_days"])
         params["baseline_start"] = (start - look_back).isoformat()
     if rule.kind == "sequence":
-        from toolkit.detections.sequence import lookback_days
-
         params["lookback_start"] = (start - dt.timedelta(days=lookback_days(rule))).isoformat()
     return params
 
@@ -83,8 +96,6 @@ def compile_rule(rule: Rule) -> str:
 
 
 def _compile(rule: Rule) -> str:
-    from toolkit.detections.sequence import sequence_expressions, sequence_sql
-
     for label, expr in _rule_expressions(rule) + sequence_expressions(rule):
         check_expression(expr, label, rule.id)
     compilers = {"filter": _filter_sql, "aggregate": _aggregate_sql,
@@ -272,3 +283,51 @@ def _first_seen_sql(rule: Rule) -> str:
         f"{_select((), 'min(event_time)', 'attribute_value', aggs)}\n"
         "from novel\ngroup by entity_value, attribute_value, day"
     )
+
+
+def sequence_sql(rule: Rule) -> str:
+    """A sequence rule's SELECT (see ``toolkit.detections.sequence`` for the logic)."""
+    seq = rule.logic["sequence"]
+    steps, minutes = seq["steps"], int(seq["within_minutes"])
+    ctes = [f"ev as (\n  select * from {events_with_derived('dt between :lookback_start and :end')}\n)"]  # noqa: S608
+    ctes += identity_sessions_cte()
+    ctes.append(
+        "issued as (\n"
+        "  select event_id as issuing_event_id, issued_access_key_id as issued_key,\n"
+        "    caller_principal as issuer_principal from identity_sessions\n"
+        "  where succeeded and issued_access_key_id is not null\n  union all\n"
+        "  select event_id, json_extract_scalar(response_elements, '$.accessKey.accessKeyId'), principal\n"
+        "  from ev where event_source = 'iam.amazonaws.com' and event_name = 'CreateAccessKey'\n"
+        "    and outcome = 'succeeded'\n)")
+    last = len(steps)
+    for i, step in enumerate(steps, 1):
+        where = [f"({step['filter']})", suppression_sql(rule)]
+        if i == last:
+            where += [outcome_sql(rule), "ev.dt between :start and :end"]
+        ctes.append(  # rule text, validated by check_expression
+            f"s{i} as (\n  select ev.event_id, ev.event_time, ev.principal, ev.session_key, "  # noqa: S608
+            "ev.access_key_id, ev.source_ip_address, ev.dt, i.issued_key,\n"
+            "    coalesce(o.issuer_principal, ev.principal) as origin\n"
+            "  from ev left join issued i on i.issuing_event_id = ev.event_id\n"
+            "  left join issued o on o.issued_key = ev.access_key_id\n"
+            f"  where {' and '.join(where)}\n)")
+    ctes.append(chains_cte(steps, minutes))
+    counts = " and ".join(f"count(distinct e{i}) >= {int(s.get('min_count', 1))}"
+                          for i, s in enumerate(steps, 1))
+    ctes.append(f"runs as (\n  select actor, run_day from chains group by actor, run_day\n"  # noqa: S608
+                f"  having {counts}\n)")
+    unions = "\n  union\n".join(f"  select c.actor, c.run_day, c.e{i} as event_id, "  # noqa: S608
+                                f"'{s['name']}' as step from chains c" for i, s in enumerate(steps, 1))
+    ctes.append(f"links as (\n{unions}\n)")
+    ctes.append(
+        "matched as (\n  select ev.event_id, ev.event_time, ev.event_name, ev.user_agent, "
+        "l.run_day as day, ev.outcome, ev.session_key, l.actor as principal, "
+        "ev.principal_arn, ev.access_key_id, ev.source_ip_address, "
+        "coalesce(ev.recipient_account_id, ev.account_id) as account_id, ev.aws_region as region, "
+        "concat(l.step, ': ', ev.event_source, ' ', ev.event_name) as detail_steps\n"
+        "  from links l join runs r on r.actor = l.actor and r.run_day = l.run_day\n"
+        "  join ev on ev.event_id = l.event_id\n)")
+    columns = group_columns(rule, ("principal",), extra_details=("steps",))
+    head = ["principal", "day", "min(event_time) as window_start", "cast(null as varchar) as group_value"]
+    return ("with " + ",\n".join(ctes) + "\nselect\n  " + ",\n  ".join(head + columns)
+            + "\nfrom matched\ngroup by principal, day")

@@ -133,7 +133,7 @@ def _case_problems(rule: Rule, case: str, records: list[dict], found: pl.DataFra
     return []
 
 
-def test_rules(rules: list[Rule]) -> list[RuleTestResult]:
+def run_rule_tests(rules: list[Rule]) -> list[RuleTestResult]:
     """Test every rule; all inline records are flattened together, then sliced per case."""
     import pyarrow as pa
 

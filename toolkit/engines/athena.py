@@ -27,10 +27,13 @@ import uuid
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from toolkit import sqlfiles
-from toolkit.engines import catalog, staging
+from toolkit.engines import staging, tables
 from toolkit.engines.guard import enforce, estimate_scan_bytes, human_bytes
 from toolkit.lake import join, parse_day
+from toolkit.sql.bind import to_positional
+from toolkit.sql.ddl import render_ddl
+from toolkit.sql.models import Model, load_model
+from toolkit.sql.render import render_deployment
 
 if TYPE_CHECKING:
     import polars as pl
@@ -98,7 +101,7 @@ class AthenaEngine:
 
     def _execute(self, sql: str, params: dict[str, Any] | None = None, fetch: bool = True):
         """Send one statement with its values as execution parameters; its rows if ``fetch``."""
-        positional, names = sqlfiles.to_positional(sql)
+        positional, names = to_positional(sql)
         params = params or {}
         missing = sorted(set(names) - set(params))
         if missing:
@@ -117,7 +120,7 @@ class AthenaEngine:
         return estimate_scan_bytes(self.lake, sql, params, self.settings.raw)
 
     def explain(self, sql: str) -> str:
-        return sqlfiles.to_positional(self.versioned(sql))[0]
+        return to_positional(self.versioned(sql))[0]
 
     def query(self, sql: str, params: dict[str, Any] | None = None, *,
               allow_scan: bool = False) -> pl.DataFrame:
@@ -129,8 +132,8 @@ class AthenaEngine:
         """Read every lake table as of a snapshot id or a time (``FOR VERSION AS OF`` in queries)."""
         from toolkit.lake import snapshots_as_of
 
-        names = catalog.lake_tables()
-        pinned = snapshots_as_of(self.lake, [catalog.lake_name(n) for n in names], as_of)
+        names = tables.lake_tables()
+        pinned = snapshots_as_of(self.lake, [tables.lake_name(n) for n in names], as_of)
         self._pinned = dict(zip(names, pinned.values(), strict=True))
         return dict(self._pinned)
 
@@ -160,27 +163,27 @@ class AthenaEngine:
         """Create the database and every table (``if not exists``: safe to rerun)."""
         self._require_glue()
         database = self.settings.athena_database
-        sqlfiles.render_template("{{ database }}", {"database": database})  # validates the name
+        render_deployment("{{ database }}", {"database": database})  # validates the name
         self._execute(f"create database if not exists {database}", fetch=False)
         if self.settings.raw:
-            ddl = sqlfiles.render_ddl(catalog.RAW_TABLE, database=database, lake=self.lake.root,
+            ddl = render_ddl(tables.RAW_TABLE, database=database, lake=self.lake.root,
                                       raw=self.settings.raw)
             self._execute(ddl, fetch=False)
         else:
-            log.warning("skipping %s: no raw location (TRAILWATCH_RAW)", catalog.RAW_TABLE)
-        for table in catalog.lake_tables():
-            catalog.ensure_iceberg_table(self.lake, table)
+            log.warning("skipping %s: no raw location (TRAILWATCH_RAW)", tables.RAW_TABLE)
+        for table in tables.lake_tables():
+            tables.ensure_iceberg_table(self.lake, table)
         for view in staging.VIEWS:  # the stg_* views over `events`
             self._execute(staging.athena_view_ddl(view, database), fetch=False)
 
     def run_model(self, model: str, day: str | dt.date, *, allow_scan: bool = False) -> str:
         """UNLOAD one day of ``model`` to a staging prefix, then swap it in as the partition."""
-        spec = sqlfiles.load_model(model)
+        spec = load_model(model)
         day = parse_day(day)
         params = {"day": day.isoformat()}
         enforce(self.estimate_scan_bytes(spec.sql, params), self.settings.scan_limit_bytes, allow_scan)
         self._require_glue()
-        name, _ = catalog.model_target(spec)
+        name, _ = tables.model_target(spec)
         fs = self.lake.fs
         with self.lake.replacing_partition(name, day) as folder:
             unload_dir = join(folder, f"_unload-{uuid.uuid4().hex[:8]}")
@@ -228,7 +231,7 @@ def _pyathena_s3():
         _register_s3fs()
 
 
-def unload_sql(spec: sqlfiles.Model, location: str) -> str:
+def unload_sql(spec: Model, location: str) -> str:
     """``UNLOAD`` of a model, scalar columns cast to their contract type (the Parquet = the DDL);
     nested columns (structs, arrays) are built by the model with their exact type already."""
     casts = ",\n    ".join(col if kind.endswith(">") else f"cast({col} as {_athena_type(kind)}) as {col}"

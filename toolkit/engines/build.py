@@ -7,7 +7,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from toolkit.engines.contracts import check_model
-from toolkit.sqlfiles import model_names
+from toolkit.sql.models import model_names
 
 if TYPE_CHECKING:
     from toolkit.engines.base import Engine

@@ -8,6 +8,10 @@ import sys
 from toolkit import cli_args
 from toolkit.cli_output import emit_rows
 from toolkit.errors import UsageError
+from toolkit.sql.bind import placeholder_names, to_positional
+from toolkit.sql.models import load_model, model_names
+from toolkit.sql.queries import load_query, query_names
+from toolkit.sql.readonly import ensure_read_only
 
 EXIT_CHECKS_FAILED = 1
 
@@ -68,7 +72,6 @@ def _settings(args):
 def run_build(args) -> int:
     from toolkit.engines import connect
     from toolkit.engines.build import build_day
-    from toolkit.sqlfiles import model_names
 
     models = [m.strip() for m in args.models.split(",")] if args.models else None
     unknown = sorted(set(models or []) - set(model_names()))
@@ -104,13 +107,12 @@ def _build_lines(rows: list[dict]) -> str:
 
 def _check_build_inputs(settings, models: list[str], args) -> None:
     """The base tables the models read must hold the days to build (curated inputs excepted)."""
-    from toolkit import sqlfiles
     from toolkit.engines import coverage
     from toolkit.lake import Lake
 
     needs: dict = {}
     for model in models:
-        sql = sqlfiles.load_model(model).sql
+        sql = load_model(model).sql
         for day in (args.days[0], args.days[-1]):
             for table, window in coverage.needs_of_sql(sql, {"day": day}).items():
                 if table in models:
@@ -122,16 +124,15 @@ def _check_build_inputs(settings, models: list[str], args) -> None:
 
 
 def run_query(args) -> int:
-    from toolkit import sqlfiles
 
     if args.list:
         return _list_queries()
     raw = _with_days(cli_args.parse_params(args.param), args)
     if args.name:
-        named = sqlfiles.load_query(args.name)
+        named = load_query(args.name)
         sql, params = named.sql, named.coerce_params(raw)
     else:
-        sqlfiles.ensure_read_only(args.sql)
+        ensure_read_only(args.sql)
         sql, params = args.sql, raw
         _refuse_unknown_tables(sql)
     from toolkit.engines import connect
@@ -166,11 +167,11 @@ def _with_days(params: dict[str, str], args) -> dict[str, str]:
 
 
 def _refuse_unknown_tables(sql: str) -> None:
-    from toolkit.engines import catalog, coverage
+    from toolkit.engines import coverage, tables
 
     unknown = coverage.unknown_tables(sql)
     if unknown:
-        known = sorted(catalog.lake_tables())
+        known = sorted(tables.lake_tables())
         raise UsageError(f"unknown table(s) {', '.join(unknown)} in --sql; the lake's tables are: "
                          f"{', '.join(known)}")
 
@@ -194,10 +195,9 @@ def _pin(engine, as_of: str) -> None:
 
 
 def _list_queries() -> int:
-    from toolkit import sqlfiles
 
-    for name in sqlfiles.query_names():
-        query = sqlfiles.load_query(name)
+    for name in query_names():
+        query = load_query(name)
         params = " ".join(f"-p {p.name}=<{p.type}>" + (f" (default {p.default})" if p.default is not None else "")
                           for p in query.params.values())
         print(f"{name}\n    {' '.join(query.description.split())}\n    {params}")
@@ -205,7 +205,6 @@ def _list_queries() -> int:
 
 
 def _print_dry_run(engine, sql: str, params: dict, estimate: int) -> None:
-    from toolkit import sqlfiles
     from toolkit.engines.guard import human_bytes
 
     print(f"-- engine: {engine.name}")
@@ -214,10 +213,10 @@ def _print_dry_run(engine, sql: str, params: dict, estimate: int) -> None:
     if engine.name == "athena":  # positional ExecutionParameters, each an SQL literal
         from toolkit.engines.athena import athena_literal
 
-        for i, name in enumerate(sqlfiles.to_positional(sql)[1], 1):
+        for i, name in enumerate(to_positional(sql)[1], 1):
             print(f"--   ?{i} = {athena_literal(params.get(name))}  (:{name})")
     else:
-        for name in sqlfiles.placeholder_names(sql):
+        for name in placeholder_names(sql):
             print(f"--   ${name} = {params.get(name)!r}")
     limit = engine.settings.scan_limit_bytes
     print(f"-- estimated scan: {human_bytes(estimate)} ({estimate} bytes; Athena limit "

@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from toolkit.sqlfiles import Model, load_model
+from toolkit.sql.models import Model, load_model
 
 if TYPE_CHECKING:
     import pyarrow as pa

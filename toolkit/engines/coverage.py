@@ -16,7 +16,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from toolkit.engines.catalog import RAW_TABLE, curated_name, lake_tables
+from toolkit.engines.tables import RAW_TABLE, curated_name, lake_tables
 from toolkit.errors import MissingDataError, UsageError
 from toolkit.lake import TABLES
 

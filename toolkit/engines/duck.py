@@ -17,11 +17,13 @@ import functools
 import logging
 from typing import TYPE_CHECKING, Any
 
-from toolkit.engines import catalog, staging
+from toolkit.engines import staging, tables
 from toolkit.engines.contracts import conform
+from toolkit.engines.duckdb_connection import duckdb_connection
 from toolkit.engines.guard import estimate_scan_bytes
-from toolkit.lake import normalize, parse_day, storage_options
-from toolkit.sqlfiles import load_model, placeholder_names
+from toolkit.lake import normalize, parse_day
+from toolkit.sql.bind import placeholder_names
+from toolkit.sql.models import load_model
 
 if TYPE_CHECKING:
     import polars as pl
@@ -73,8 +75,6 @@ class DuckDBEngine:
     name = "duckdb"
 
     def __init__(self, settings: Settings, database: str = ":memory:"):
-        import duckdb
-
         self.settings = settings
         self.lake = settings.lake_handle()
         self.last_scan_bytes: int | None = None
@@ -82,19 +82,16 @@ class DuckDBEngine:
         #: Iceberg snapshot id each lake view reads (None: the table holds no commit yet)
         self.snapshots: dict[str, int | None] = {}
         self._pinned: dict[str, int | None] | None = None
-        self.con = duckdb.connect(database)
-        self.con.execute("SET TimeZone='UTC'")
-        if self.lake.is_s3 or str(settings.raw or "").startswith("s3://"):
-            import s3fs
-
-            self.con.register_filesystem(s3fs.S3FileSystem(**storage_options(self.lake.endpoint_url)))
+        self.con = duckdb_connection(
+            database, s3=self.lake.is_s3 or str(settings.raw or "").startswith("s3://"),
+            s3_endpoint_url=self.lake.endpoint_url)
         self.create_tables()
 
     # --- tables -------------------------------------------------------------------------------
 
     def create_tables(self) -> None:
         """(Re)create one view per lake table; a raw view when the raw location is known."""
-        for name in catalog.lake_tables():
+        for name in tables.lake_tables():
             self.refresh_table(name)
         staging.create_views(self.con.execute)  # stg_* views over `events` (bound at query time)
         if self.settings.raw:
@@ -104,8 +101,6 @@ class DuckDBEngine:
         """``cloudtrail_raw``: one row per delivery file, like the Athena table (if any files)."""
         import duckdb
 
-        from toolkit.cloudtrail.raw_sql import duckdb_raw_view_sql
-
         try:
             self.con.execute(duckdb_raw_view_sql(normalize(raw)))
         except duckdb.IOException as exc:  # no delivery files (yet): queries name a missing view
@@ -114,7 +109,7 @@ class DuckDBEngine:
     def refresh_table(self, name: str) -> None:
         """Point the view ``name`` at its table's current data files (or the pinned snapshot's),
         or at an empty typed table if it has none."""
-        lake_name = catalog.lake_name(name)
+        lake_name = tables.lake_name(name)
         if self._pinned is not None:
             snapshot = self._pinned.get(name)
             files = self.lake.files(lake_name, snapshot_id=snapshot) if snapshot is not None else []
@@ -134,8 +129,8 @@ class DuckDBEngine:
         """Pin every lake view to the snapshot it had ``as_of`` (a snapshot id or a time)."""
         from toolkit.lake import snapshots_as_of
 
-        names = catalog.lake_tables()
-        pinned = snapshots_as_of(self.lake, [catalog.lake_name(n) for n in names], as_of)
+        names = tables.lake_tables()
+        pinned = snapshots_as_of(self.lake, [tables.lake_name(n) for n in names], as_of)
         self._pinned = dict(zip(names, pinned.values(), strict=True))
         for name in names:
             self.refresh_table(name)
@@ -144,7 +139,7 @@ class DuckDBEngine:
     def _empty_source(self, name: str) -> str:
         import pyarrow as pa
 
-        schema = catalog.ddl_schema(name).append(pa.field(catalog.PARTITION_COLUMN, pa.string()))
+        schema = tables.ddl_schema(name).append(pa.field(tables.PARTITION_COLUMN, pa.string()))
         holder = f"_empty_{name}"
         self.con.register(holder, schema.empty_table())
         return holder
@@ -198,7 +193,7 @@ class DuckDBEngine:
         spec = load_model(model)
         day = parse_day(day)
         table = conform(spec, self.arrow(spec.sql, {"day": day.isoformat()}))
-        target, view = catalog.model_target(spec)
+        target, view = tables.model_target(spec)
         url = self.lake.write_parquet(target, day, table)
         self.refresh_table(view)
         log.info("built %s dt=%s: %d rows", model, day, table.num_rows)
@@ -206,3 +201,18 @@ class DuckDBEngine:
 
     def close(self) -> None:
         self.con.close()
+
+
+def duckdb_raw_view_sql(raw_root: str) -> str:
+    """DuckDB view ``cloudtrail_raw`` over a raw root (local or s3:// via a registered fs).
+
+    It reads every CloudTrail delivery file (both layouts); ``day``/``region``/``account`` come
+    from the key like Athena's projected partitions.
+    """
+    root = raw_root.rstrip("/").replace("'", "''")
+    return f"""create or replace view cloudtrail_raw as
+select cast(json as varchar) as line, filename as "$path",
+       regexp_extract(filename, '/AWSLogs/(?:o-[^/]+/)?([^/]+)/CloudTrail/', 1) as account,
+       regexp_extract(filename, '/CloudTrail/([^/]+)/', 1) as region,
+       regexp_extract(filename, '/CloudTrail/[^/]+/([0-9]{{4}}/[0-9]{{2}}/[0-9]{{2}})/', 1) as day
+from read_json_objects('{root}/AWSLogs/**/CloudTrail/*/*/*/*/*.json.gz', filename = true)"""  # noqa: S608 - a deployment URL, quoted

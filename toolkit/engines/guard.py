@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from toolkit.engines.base import ScanLimitExceeded
-from toolkit.engines.catalog import PARTITION_COLUMN, RAW_TABLE, lake_tables
 from toolkit.engines.staging import base_table
+from toolkit.engines.tables import PARTITION_COLUMN, RAW_TABLE, lake_tables
 
 if TYPE_CHECKING:
     from sqlglot import exp
@@ -148,7 +148,7 @@ def partition_bytes(lake: Lake, url: str) -> dict[str, int]:
 
 def table_bytes(lake: Lake, name: str) -> dict[str, int]:
     """Bytes per ``dt`` day of an Iceberg lake table's current files (sizes from its manifests)."""
-    from toolkit.engines.catalog import lake_name
+    from toolkit.engines.tables import lake_name
     from toolkit.lake import iceberg
 
     table = iceberg.load(lake, lake_name(name))

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from toolkit import sqlfiles
+from toolkit.sql.files import sql_dir
+from toolkit.sql.models import Model
+from toolkit.sql.render import render_deployment
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -27,7 +29,7 @@ def view_sql(name: str) -> str:
     """The SELECT (Athena dialect) that defines staging view ``name``."""
     if name not in VIEWS:
         raise ValueError(f"unknown staging view {name!r}; known: {', '.join(VIEWS)}")
-    return (sqlfiles.sql_dir() / "models" / f"{name}.sql").read_text()
+    return (sql_dir() / "models" / f"{name}.sql").read_text()
 
 
 def base_table(name: str) -> str:
@@ -35,12 +37,12 @@ def base_table(name: str) -> str:
     return BASE_TABLE if name in VIEWS else name
 
 
-def contract(name: str) -> sqlfiles.Model:
+def contract(name: str) -> Model:
     """The view's YAML contract as a ``Model`` (its checks run per ``dt`` like a model's)."""
     import yaml
 
-    spec = yaml.safe_load((sqlfiles.sql_dir() / "models" / f"{name}.yml").read_text())
-    return sqlfiles.Model(name, view_sql(name), spec)
+    spec = yaml.safe_load((sql_dir() / "models" / f"{name}.yml").read_text())
+    return Model(name, view_sql(name), spec)
 
 
 def create_views(execute: Callable[[str], object]) -> None:
@@ -54,7 +56,7 @@ def create_views(execute: Callable[[str], object]) -> None:
 
 def athena_view_ddl(name: str, database: str) -> str:
     """``create or replace view`` DDL of a staging view for Athena (database validated)."""
-    sqlfiles.render_template("{{ database }}", {"database": database})  # validates the name
+    render_deployment("{{ database }}", {"database": database})  # validates the name
     return f"create or replace view {database}.{name} as\n{view_sql(name)}"
 
 

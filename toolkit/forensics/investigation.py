@@ -61,6 +61,37 @@ class Investigation:
         return summarize(self)
 
 
+def load(folder: str, endpoint_url: str | None = None) -> Investigation:
+    """The investigation ``toolkit.forensics.report.write`` saved in ``folder`` (its summary.json and Parquet tables)."""
+    import io
+    import json
+
+    import polars as pl
+
+    from toolkit.lake import filesystem, join, normalize
+
+    folder = normalize(folder)
+    fs = filesystem(folder, endpoint_url)
+    summary_url = join(folder, "summary.json")
+    if not fs.exists(summary_url):
+        raise FileNotFoundError(f"no saved investigation at {folder} (summary.json missing); "
+                                "run `trailwatch investigate --out` first")
+    facts = json.loads(fs.cat_file(summary_url))
+    tables = {}
+    for name in TABLE_NAMES:
+        url = join(folder, f"{name}.parquet")
+        if not fs.exists(url):
+            raise FileNotFoundError(f"saved investigation at {folder} has no {name} table (written "
+                                    "by an older trailwatch?); run the investigation again")
+        tables[name] = pl.read_parquet(io.BytesIO(fs.cat_file(url)))
+    window = facts["window"]
+    inv = Investigation(parse_subject(facts["subject"]["kind"], facts["subject"]["value"]),
+                        dt.date.fromisoformat(window["start"]), dt.date.fromisoformat(window["end"]),
+                        int(window["baseline_days"]), **tables)
+    inv.paths.update(facts.get("files") or {})
+    return inv
+
+
 def as_subject(subject: Subject | tuple[str, str] | dict) -> Subject:
     """Accept a Subject, ``(kind, value)`` or ``{"kind": ..., "value": ...}``; validate it."""
     if isinstance(subject, Subject):

@@ -109,38 +109,6 @@ def _write_staged(inv: Investigation, lake: Lake, folder: str) -> list[str]:
     return [*names, "summary.json"]
 
 
-def load(folder: str, endpoint_url: str | None = None) -> Investigation:
-    """The investigation ``write`` saved in ``folder`` (its summary.json and Parquet tables)."""
-    import datetime as dt
-    import io
-
-    import polars as pl
-
-    from toolkit.forensics.investigation import TABLE_NAMES, Investigation
-    from toolkit.forensics.subjects import parse_subject
-
-    folder = normalize(folder)
-    fs = filesystem(folder, endpoint_url)
-    summary_url = join(folder, "summary.json")
-    if not fs.exists(summary_url):
-        raise FileNotFoundError(f"no saved investigation at {folder} (summary.json missing); "
-                                "run `trailwatch investigate --out` first")
-    facts = json.loads(fs.cat_file(summary_url))
-    tables = {}
-    for name in TABLE_NAMES:
-        url = join(folder, f"{name}.parquet")
-        if not fs.exists(url):
-            raise FileNotFoundError(f"saved investigation at {folder} has no {name} table (written "
-                                    "by an older trailwatch?); run the investigation again")
-        tables[name] = pl.read_parquet(io.BytesIO(fs.cat_file(url)))
-    window = facts["window"]
-    inv = Investigation(parse_subject(facts["subject"]["kind"], facts["subject"]["value"]),
-                        dt.date.fromisoformat(window["start"]), dt.date.fromisoformat(window["end"]),
-                        int(window["baseline_days"]), **tables)
-    inv.paths.update(facts.get("files") or {})
-    return inv
-
-
 def evidence_filters(inv: Investigation, table: str) -> list[tuple[str, str]]:
     """Export filters selecting exactly the rows of ``table`` (``timeline``/``chain_activity``).
 

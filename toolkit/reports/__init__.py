@@ -7,42 +7,15 @@ under new names per run. Importing this package does no I/O and imports nothing 
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from toolkit.reports.notebooks import KERNEL_NAME, REPORTS, notebook_path, notebooks_dir
 
 if TYPE_CHECKING:
     from toolkit.reports.runner import ReportRun
 
-# Report name (the CLI's choice) -> notebook file in the notebooks directory.
-REPORTS = {
-    "cost": "cost_analysis.ipynb",
-    "forensic": "forensic_investigation.ipynb",
-    "digest": "security_digest.ipynb",
-}
-
-KERNEL_NAME = "trailwatch"
-
-
-def notebooks_dir() -> Path:
-    """Where the report notebooks are: ``TRAILWATCH_NOTEBOOKS`` or the packaged ``notebooks/``."""
-    from toolkit.resources import folder
-
-    configured = os.environ.get("TRAILWATCH_NOTEBOOKS")
-    return Path(configured) if configured else folder("notebooks")
-
-
-def notebook_path(report: str) -> Path:
-    """The input notebook of a report name (``cost``, ``forensic``, ``digest``) or a path."""
-    if report in REPORTS:
-        path = notebooks_dir() / REPORTS[report]
-    elif report.endswith(".ipynb"):
-        path = Path(report)
-    else:
-        raise ValueError(f"unknown report {report!r}; choose one of {', '.join(REPORTS)}")
-    if not path.is_file():
-        raise FileNotFoundError(f"report notebook {path} not found (set TRAILWATCH_NOTEBOOKS?)")
-    return path
+__all__ = ["KERNEL_NAME", "REPORTS", "notebook_parameters", "notebook_path", "notebooks_dir",
+           "run_report"]
 
 
 def notebook_parameters(report: str) -> dict[str, dict[str, Any]]:

@@ -10,36 +10,12 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from toolkit.lake import Lake, day_range, filesystem, parse_day
+from toolkit.sql.queries import bound_query
 
 if TYPE_CHECKING:
     import polars as pl
 
     from toolkit.engines.base import Engine
-
-LOGGING_VOLUME_SQL = """
-select event_source, event_category, read_write, cast(sum(events) as bigint) as events
-from cur_logging_volume_daily
-where dt between :start and :end
-group by event_source, event_category, read_write
-"""
-
-# Data events by who and what generated them (event category as cur_logging_volume_daily;
-# principal as stg_events defines it).
-DATA_EVENT_SQL = """
-with data_events as (
-    select
-        event_source,
-        principal,
-        json_extract_scalar(request_parameters, '$.bucketName') as bucket
-    from stg_events
-    where dt between :start and :end
-      and coalesce(event_category,
-                   case when management_event = false then 'Data' else 'Management' end) = 'Data'
-)
-select event_source, principal, bucket, count(*) as events
-from data_events
-group by event_source, principal, bucket
-"""
 
 # Typical analyst questions, asked of the curated table (the raw table is read whole per day).
 QUESTIONS = {
@@ -66,14 +42,14 @@ def window(start: str | dt.date, end: str | dt.date) -> dict[str, str]:
 
 
 def logging_volume(engine: Engine, start, end) -> pl.DataFrame:
-    return engine.query(LOGGING_VOLUME_SQL, window(start, end))
+    return engine.query(*bound_query("logging_volume_by_source", **window(start, end)))
 
 
 def data_event_drivers(engine: Engine, start, end, top: int = 10) -> pl.DataFrame:
     """Top services, principals and buckets by data events: dimension, name, events, share."""
     import polars as pl
 
-    counts = engine.query(DATA_EVENT_SQL, window(start, end))
+    counts = engine.query(*bound_query("data_events_by_driver", **window(start, end)))
     total = counts["events"].sum() if counts.height else 0
     parts = []
     for dimension, column in (("service", "event_source"), ("principal", "principal"),

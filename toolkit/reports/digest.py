@@ -11,18 +11,13 @@ import json
 from typing import TYPE_CHECKING
 
 from toolkit.lake import Lake, day_range, parse_day
+from toolkit.sql.queries import bound_query
 
 if TYPE_CHECKING:
     import polars as pl
 
     from toolkit.engines.base import Engine
 
-FINDINGS_SQL = """
-select dt, finding_id, rule_id, title, severity, tactic, technique, principal_arn, access_key_id,
-       source_ip_address, account_id, region, first_seen, last_seen, event_count
-from findings
-where dt between :start and :end
-"""
 SEVERITIES = ("critical", "high", "medium", "low", "informational")
 
 
@@ -37,7 +32,7 @@ def digest_window(day: str, lookback_days: int) -> tuple[str, str]:
 def findings(engine: Engine, day: str, lookback_days: int) -> pl.DataFrame:
     """Findings of the digest day and the lookback days before it."""
     start, end = digest_window(day, lookback_days)
-    return engine.query(FINDINGS_SQL, {"start": start, "end": end})
+    return engine.query(*bound_query("findings_in_window", start=start, end=end))
 
 
 def _who():

@@ -21,7 +21,7 @@ from typing import Any
 
 from toolkit.jupyter.kernel import report_kernel
 from toolkit.lake import filesystem, join, normalize
-from toolkit.reports import KERNEL_NAME, notebook_path
+from toolkit.reports.notebooks import KERNEL_NAME, notebook_path
 from toolkit.reports.params import check_parameters, inspect_parameters
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")

@@ -57,7 +57,7 @@ def open_investigation(settings: Settings, *, investigation: str, subject: str, 
     """The saved investigation ``investigation`` names (computed once, by the DAG or the CLI),
     or, when empty, a new one written to ``out`` (default: under the reports root)."""
     from toolkit.forensics import investigate
-    from toolkit.forensics.report import load
+    from toolkit.forensics.investigation import load
 
     who = detect_subject(subject, subject_type)
     if investigation:

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from toolkit import sqlfiles
 from toolkit.lake import TABLES
+from toolkit.sql.ddl import ddl_columns, ddl_files
+from toolkit.sql.hive_types import hive_to_arrow
+from toolkit.sql.models import Model
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -23,7 +25,7 @@ PARTITION_COLUMN = "dt"
 
 def lake_tables() -> list[str]:
     """Names of the Parquet tables with DDL (everything except the raw JSON table)."""
-    return [name for name in sqlfiles.ddl_files() if name != RAW_TABLE]
+    return [name for name in ddl_files() if name != RAW_TABLE]
 
 
 def table_url(lake: Lake, name: str) -> str:
@@ -49,7 +51,7 @@ def curated_name(model: str) -> str:
     return f"{TABLES['curated']}/{model}"
 
 
-def model_target(model: sqlfiles.Model) -> tuple[str, str]:
+def model_target(model: Model) -> tuple[str, str]:
     """(lake table name for ``Lake`` methods, view/table name in SQL) a model writes."""
     if model.output_table:
         return model.output_table, model.output_table
@@ -60,8 +62,8 @@ def ddl_schema(name: str) -> pa.Schema:
     """Arrow schema of a table's data columns as its DDL declares them (no ``dt``)."""
     import pyarrow as pa
 
-    columns, _ = sqlfiles.ddl_columns(sqlfiles.ddl_files()[name].read_text())
-    return pa.schema([(col, sqlfiles.hive_to_arrow(kind)) for col, kind in columns])
+    columns, _ = ddl_columns(ddl_files()[name].read_text())
+    return pa.schema([(col, hive_to_arrow(kind)) for col, kind in columns])
 
 
 def ensure_iceberg_table(lake: Lake, name: str):

@@ -1,0 +1,18 @@
+select
+    dt,
+    finding_id,
+    rule_id,
+    title,
+    severity,
+    tactic,
+    technique,
+    principal_arn,
+    access_key_id,
+    source_ip_address,
+    account_id,
+    region,
+    first_seen,
+    last_seen,
+    event_count
+from findings
+where dt between :start and :end

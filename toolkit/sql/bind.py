@@ -1,0 +1,56 @@
+"""Bound parameters: ``:name`` placeholders become positional ``?`` with their values.
+
+Engines bind values positionally (DuckDB prepared statements, Athena execution parameters);
+analyst-typed values never become SQL text.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+# Strings, quoted identifiers and comments are copied through untouched; only a bare
+# ``:name`` outside them is a placeholder (``a::b`` casts are not Athena SQL anyway).
+_SQL_TOKENS = re.compile(
+    r"""'(?:[^']|'')*'          # string literal
+      | "(?:[^"]|"")*"          # quoted identifier
+      | --[^\n]*                # line comment
+      | /\*.*?\*/               # block comment
+      | (?<![:\w]):([A-Za-z_]\w*)  # :name placeholder
+      | (\?)                    # a raw positional marker (not allowed in repo SQL)
+    """,
+    re.S | re.X,
+)
+
+
+def to_positional(sql: str) -> tuple[str, list[str]]:
+    """Replace ``:name`` with ``?``; return the new SQL and the names in order of appearance."""
+    names: list[str] = []
+
+    def swap(match: re.Match) -> str:
+        if match.group(2):
+            raise ValueError("write parameters as :name, not '?', so they can be checked by name")
+        if match.group(1):
+            names.append(match.group(1))
+            return "?"
+        return match.group(0)
+
+    return _SQL_TOKENS.sub(swap, sql), names
+
+
+def placeholder_names(sql: str) -> list[str]:
+    """Distinct ``:name`` placeholders of a statement, in order of first appearance."""
+    return list(dict.fromkeys(to_positional(sql)[1]))
+
+
+def bind(sql: str, params: dict[str, Any] | None) -> tuple[str, list[Any]]:
+    """Positional SQL and its values; every placeholder needs a value, no value goes unused."""
+    params = params or {}
+    positional, names = to_positional(sql)
+    missing = sorted(set(names) - set(params))
+    if missing:
+        raise ValueError(f"missing value for parameter(s): {', '.join(missing)}")
+    unused = sorted(set(params) - set(names))
+    if unused:
+        raise ValueError(f"parameter(s) not used by the SQL: {', '.join(unused)}")
+    return positional, [params[name] for name in names]
