@@ -50,6 +50,6 @@ def query(con: duckdb.DuckDBPyConnection, athena_sql: str, params: dict[str, Any
 @lru_cache(maxsize=1024)
 def _to_duckdb(athena_sql: str) -> str:
     """The engine's transpilation, kept per text: rule tests run each rule's SQL several times."""
-    from toolkit.engines.duck import to_duckdb
+    from toolkit.sql.dialect import to_duckdb
 
     return to_duckdb(athena_sql)

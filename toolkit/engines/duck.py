@@ -13,7 +13,6 @@ cannot be installed offline), which honours the endpoint URL (moto's server loca
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +22,7 @@ from toolkit.engines.duckdb_connection import duckdb_connection
 from toolkit.engines.guard import estimate_scan_bytes
 from toolkit.lake import normalize, parse_day
 from toolkit.sql.bind import placeholder_names
+from toolkit.sql.dialect import to_duckdb
 from toolkit.sql.models import load_model
 
 if TYPE_CHECKING:
@@ -32,21 +32,6 @@ if TYPE_CHECKING:
     from toolkit.config import Settings
 
 log = logging.getLogger(__name__)
-
-
-@functools.lru_cache(maxsize=512)
-def to_duckdb(sql: str) -> str:
-    """Athena SQL in DuckDB's dialect; ``:name`` parameters become ``$name``.
-
-    Binding by name (not by position) matters here: sqlglot may reorder a function's
-    arguments when it rewrites them (``date_add`` becomes ``x + INTERVAL n DAY``).
-    """
-    import sqlglot
-
-    statements = sqlglot.transpile(sql, read="athena", write="duckdb")
-    if len(statements) != 1:
-        raise ValueError(f"expected one SQL statement, got {len(statements)}")
-    return statements[0]
 
 
 def _literal(text: str) -> str:

@@ -48,7 +48,7 @@ def contract(name: str) -> Model:
 def create_views(execute: Callable[[str], object]) -> None:
     """Create (or replace) every staging view with ``execute`` on a DuckDB connection that has
     an ``events`` table or view (the engine, ``detections.local``, tests)."""
-    from toolkit.engines.duck import to_duckdb
+    from toolkit.sql.dialect import to_duckdb
 
     for name in VIEWS:
         execute(f"create or replace view {name} as {to_duckdb(view_sql(name))}")
