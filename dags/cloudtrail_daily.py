@@ -7,8 +7,8 @@ day; the `day` param (YYYY-MM-DD) overrides all of these. The `resolve_day` task
 
 Each task reads and writes its own `dt=` partition, so re-running a day (or a backfill:
 `airflow backfill create --dag-id cloudtrail_daily --from-date ... --to-date ...`) changes
-nothing, and days run in parallel. D-1 is re-ingested too: CloudTrail delivers minutes to hours
-late. With the Athena engine the first step creates the Glue tables if missing. Throttling and
+nothing, and days run in parallel. CloudTrail delivers minutes to hours late: the ingest reads
+the delivery folders D-1..D+1 once each and routes late records of D-1 into D-1. With the Athena engine the first step creates the Glue tables if missing. Throttling and
 network errors are retried; contract violations and bad input fail at once. New high/critical
 findings go to the alert channel (TRAILWATCH_ALERT_CHANNEL; a log line by default). The last
 task expires Iceberg snapshots older than 7 days and removes orphan files (`trailwatch lake maintain`).

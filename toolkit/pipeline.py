@@ -32,7 +32,12 @@ def create_tables(settings: Settings, day: dt.date | None = None) -> dict:
 
 
 def ingest(settings: Settings, day: dt.date) -> dict:
-    """Ingest ``day`` and re-ingest the day before (late deliveries); return both manifests' counts."""
+    """Ingest ``day``; return the run's counts by day ingested.
+
+    Locally the ingest reads the delivery folders ``day-1 .. day+1`` once each and routes every
+    record to its own day, so late records of the day before land there without re-ingesting it
+    (a re-ingest would read nothing new and overwrite that day's manifest with an empty run).
+    Athena has no file index: it recomputes the day before as well."""
     if settings.engine == "athena":
         from toolkit.engines import connect
 
@@ -45,11 +50,9 @@ def ingest(settings: Settings, day: dt.date) -> dict:
 
     counts = ("files_read", "files_quarantined", "records_written", "duplicates_dropped",
               "records_quarantined")
-    result = {}
-    for d in (_previous(day), day):
-        manifest = ingest_day(settings.raw, settings.lake, d, endpoint_url=settings.endpoint_url)
-        result[d.isoformat()] = {k: manifest[k] for k in counts}
-    return result
+    manifest = ingest_day(settings.raw, settings.lake, day, endpoint_url=settings.endpoint_url)
+    return {day.isoformat(): {k: manifest[k] for k in counts},
+            "days_written": sorted(manifest.get("days_written", {}))}
 
 
 def build_models(settings: Settings, day: dt.date) -> dict:

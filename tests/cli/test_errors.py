@@ -15,8 +15,8 @@ import sys
 import tempfile
 
 import pytest
-from conftest import DAYS, REPO, one_line_error, run_cli
 
+from tests.cli.conftest import DAYS, REPO, one_line_error, run_cli
 from toolkit.cli import main
 from toolkit.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
 

@@ -9,8 +9,8 @@ import json
 
 import pyarrow.parquet as pq
 import pytest
-from conftest import DAYS
 
+from tests.cli.conftest import DAYS
 from toolkit.cli import build_parser, main
 from toolkit.cli_args import validate
 from toolkit.errors import EXIT_USAGE
@@ -98,7 +98,7 @@ def test_out_writes_the_rows_in_the_chosen_format(sample_lake, tmp_path, capsys)
     csv = tmp_path / "build.csv"
     assert main(["build", "--lake", sample_lake["lake"], "--date", DAYS[0], "--models",
                  "cur_logging_volume_daily", "--format", "csv", "--out", str(csv)]) == 0
-    assert csv.read_text().splitlines()[0].startswith("day,model,status,failed_checks,partition")
+    assert csv.read_text().splitlines()[0].startswith("day,model,status,failed_checks,check_details,partition")
 
 
 def test_query_days_fill_start_and_end_once(sample_lake, capsys):

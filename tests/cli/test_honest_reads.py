@@ -10,8 +10,8 @@ import json
 import logging
 
 import pytest
-from conftest import DAYS, MISSING_DAY
 
+from tests.cli.conftest import DAYS, MISSING_DAY
 from toolkit.cli import main
 from toolkit.errors import EXIT_EMPTY, EXIT_USAGE
 

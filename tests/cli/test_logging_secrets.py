@@ -14,7 +14,8 @@ from pathlib import Path
 
 import boto3
 import pytest
-from conftest import DAYS, REPO, run_cli
+
+from tests.cli.conftest import DAYS, REPO, run_cli
 
 ACCESS_KEY = "AKIASENTINEL7QZ4XW2M"
 SECRET = "sentinel-secret-2f9c1d8e7b6a5f4e3d2c1b0a"

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from conftest import DAYS, run_cli
-
+from tests.cli.conftest import DAYS, run_cli
 from toolkit.progress import LogLines, progress
 
 

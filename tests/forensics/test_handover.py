@@ -5,6 +5,7 @@ not investigate again is on disk: one summary.json, nothing under the lake)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import nbformat
@@ -52,3 +53,17 @@ def test_notebook_refuses_a_saved_investigation_of_another_subject(crafted_lake,
     fresh = open_investigation(settings, investigation="", subject=LEAKED_KEY, subject_type="",
                                start=DAY, end=DAY, baseline_days=14, out="")
     assert fresh.paths["summary.json"].startswith(str(tmp_path / "reports" / "forensic" / "access_key-"))
+
+
+def test_saved_investigation_records_the_snapshot_of_each_table_it_read(crafted_lake, tmp_path):
+    """summary.json names the Iceberg snapshot of every lake table the investigation read, so it
+    can be re-run on exactly that data (`query --as-of`); a saved investigation loads them back."""
+    from toolkit.forensics.investigation import investigate, load
+    from toolkit.lake import Lake
+
+    lake = crafted_lake
+    inv = investigate(lake, ("access_key", LEAKED_KEY), DAY, DAY, out=str(tmp_path / "case"))
+    assert inv.snapshots["events"] == Lake.at(lake).snapshot_id("events") is not None
+    saved = json.loads((tmp_path / "case" / "summary.json").read_text())
+    assert saved["snapshots"]["events"] == inv.snapshots["events"]
+    assert load(str(tmp_path / "case")).snapshots == saved["snapshots"]

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from toolkit.forensics.subjects import Subject, parse_subject
-from toolkit.lake import parse_day
+from toolkit.lake import parse_day, snapshot_ids
 
 if TYPE_CHECKING:
     import polars as pl
@@ -42,6 +42,9 @@ class Investigation:
     created: pl.DataFrame           # users / access keys / console passwords the chain created
     highlights: pl.DataFrame        # what happened, ranked by risk (toolkit.forensics.highlights)
     paths: dict[str, str] = field(default_factory=dict)  # files written by ``write``
+    # Iceberg snapshot id of each lake table when the investigation read it (re-run on exactly
+    # the same data with ``trailwatch query --as-of``); None: the table held nothing yet
+    snapshots: dict[str, int | None] = field(default_factory=dict)
 
     @property
     def first_seen(self) -> dt.datetime | None:
@@ -89,6 +92,7 @@ def load(folder: str, endpoint_url: str | None = None) -> Investigation:
                         dt.date.fromisoformat(window["start"]), dt.date.fromisoformat(window["end"]),
                         int(window["baseline_days"]), **tables)
     inv.paths.update(facts.get("files") or {})
+    inv.snapshots.update(facts.get("snapshots") or {})
     return inv
 
 
@@ -120,6 +124,7 @@ def investigate(lake: str, subject: Subject | tuple[str, str] | dict, start: str
     if baseline_days < 0:
         raise ValueError(f"baseline days must be zero or more, got {baseline_days}")
     source = open_source(lake, settings)
+    snapshots = snapshot_ids(source.lake)  # before any read: what this investigation saw
     events = timeline.subject_events(source, subject, start, end)
     baseline = timeline.baseline_usage(source, subject, start, end, baseline_days)
     usual = timeline.baseline_activity(source, subject, start, baseline_days)
@@ -137,7 +142,8 @@ def investigate(lake: str, subject: Subject | tuple[str, str] | dict, start: str
     ranked = highlights.what_happened(events, activity, usual, found, roles, created)
     result = Investigation(subject, start, end, baseline_days, events,
                            timeline.indicators(events, baseline), nodes, edges, activity,
-                           resources, by_service, found, roles, created, ranked)
+                           resources, by_service, found, roles, created, ranked,
+                           snapshots=snapshots)
     if out is not None:
         from toolkit.forensics.report import write
 

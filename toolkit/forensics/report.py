@@ -56,6 +56,7 @@ def summarize(inv: Investigation) -> dict:
         "findings": {sev: int(n) for sev, n in
                      inv.findings.group_by("severity").len().iter_rows()} if inv.findings.height else {},
         "files": dict(inv.paths),
+        "snapshots": dict(inv.snapshots),
     }
 
 
