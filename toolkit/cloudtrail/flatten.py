@@ -101,23 +101,12 @@ FROM timed"""
 
 def connect(threads: int | None = None, memory_limit: str | None = None,
             temp_dir: str | None = None, database: str = ":memory:"):
-    """A DuckDB connection set up for CloudTrail work (UTC, bounded memory, spill dir)."""
-    import duckdb
+    """A DuckDB connection set up for CloudTrail work (UTC, bounded memory, spill dir, insertion
+    order not kept: the ingest orders what it writes itself)."""
+    from toolkit.engines.duckdb_connection import duckdb_connection
 
-    con = duckdb.connect(database)
-    con.execute("SET TimeZone='UTC'")
-    if threads:
-        con.execute(f"SET threads={int(threads)}")
-    if memory_limit:
-        con.execute(f"SET memory_limit={_q(memory_limit)}")
-    if temp_dir:
-        con.execute(f"SET temp_directory={_q(temp_dir)}")
-    con.execute("SET preserve_insertion_order=false")
-    # Already off in a Jupyter kernel without ipywidgets, where DuckDB refuses to change it
-    # (the report notebooks export evidence through this connection).
-    if con.execute("select current_setting('enable_progress_bar')").fetchall()[0][0]:
-        con.execute("SET enable_progress_bar=false")
-    return con
+    return duckdb_connection(database, threads=threads, memory_limit=memory_limit,
+                             temp_dir=temp_dir, preserve_insertion_order=False)
 
 
 def events_from_records(records: list[dict], source_file: str = "inline") -> pa.Table:

@@ -3,7 +3,7 @@
 UTC (like Athena, so ``dt`` days and timestamps agree), no progress bar (it would draw into
 logs and notebooks), optional thread and memory bounds with a spill folder, and an s3fs
 filesystem for ``s3://`` URLs. ``toolkit.engines.duck`` (the engine) and
-``toolkit.detections.local`` (rule tests) use it.
+``toolkit.detections.local`` (rule tests) and ``toolkit.cloudtrail.flatten`` (the ingest) use it.
 """
 
 from __future__ import annotations
