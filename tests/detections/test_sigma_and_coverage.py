@@ -170,3 +170,15 @@ def test_hunting_rules_run_only_when_asked(tmp_path):
     args = (str(tmp_path / "lake"), "2025-03-04", "2025-03-04", tmp_path / "rules")
     assert run_detections(*args).height == 0
     assert run_detections(*args, hunting=True)["rule_id"].to_list() == [rule.id]
+
+
+def test_tactic_coverage_chart_is_bounded_and_counts_each_technique_once_per_source():
+    """The security digest's coverage chart: one bar per tactic whatever the library's size."""
+    from toolkit.detections.coverage import tactic_coverage_chart
+
+    rules = load_rules()
+    data = tactic_coverage_chart(rules).to_dict()["datasets"]
+    (rows,) = data.values()
+    assert len({r["tactic"] for r in rows}) == len({r.tactic for r in rules if r.technique}) <= 14
+    native = {(r.tactic, r.technique) for r in rules if r.source == "native" and r.technique}
+    assert sum(r["techniques"] for r in rows if r["source"] == "native") == len(native)

@@ -33,7 +33,7 @@ CALLER_PARAMETERS = {
 }
 
 
-CHARTS = {"cost": 6, "forensic": 6, "digest": 2}  # chart cells per notebook
+CHARTS = {"cost": 6, "forensic": 6, "digest": 3}  # chart cells per notebook
 MAX_IMAGE = (1400, 1600)  # width, height in pixels of any chart image
 
 

@@ -3,7 +3,8 @@
 ``coverage_frame`` counts, per MITRE ATT&CK technique, the native, sequence and Sigma rules that
 cite it; ``stratus_frame`` lists, per technique of Stratus Red Team's AWS catalogue
 (``stratus.yml``), the rules that name it in their ``stratus:`` list; ``coverage_chart`` draws
-the first for the security digest.
+the first; ``tactic_coverage_chart`` its bounded summary (techniques per tactic and source), which
+the security digest shows.
 """
 
 from __future__ import annotations
@@ -79,3 +80,27 @@ def coverage_chart(frame: pl.DataFrame) -> alt.Chart:
                     tooltip=["technique", "technique_name", "source", "rule_count"])
             .properties(title="Detection coverage by ATT&CK technique", width=420,
                         height=alt.Step(12)))
+
+
+def tactic_coverage_chart(rules: list[Rule]) -> alt.Chart:
+    """Stacked bars: distinct ATT&CK techniques covered per tactic, coloured by rule source.
+
+    One bar per tactic (ATT&CK has 14 for cloud), so the chart keeps a fixed maximum height
+    whatever the size of the rule library (the per-technique chart grows with it)."""
+    import altair as alt
+    import polars as pl
+
+    rows = [{"tactic": r.tactic, "source": r.source, "technique": r.technique} for r in rules
+            if r.technique]
+    frame = (pl.DataFrame(rows, schema={"tactic": pl.String, "source": pl.String,
+                                        "technique": pl.String})
+             .group_by("tactic", "source").agg(pl.col("technique").n_unique().alias("techniques"))
+             .sort("tactic", "source"))
+    return (alt.Chart(frame)
+            .mark_bar()
+            .encode(y=alt.Y("tactic:N", sort="-x", title="ATT&CK tactic"),
+                    x=alt.X("sum(techniques):Q", title="techniques covered (count, by rule source)"),
+                    color=alt.Color("source:N", scale=alt.Scale(domain=list(SOURCES))),
+                    tooltip=["tactic", "source", "techniques"])
+            .properties(title="Detection coverage: ATT&CK techniques per tactic", width=420,
+                        height=alt.Step(18)))
