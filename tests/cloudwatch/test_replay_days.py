@@ -56,7 +56,7 @@ def test_breach_straddling_two_five_minute_buckets_alarms_at_the_minute(tmp_path
     states = replay_alarms(str(lake.root), D1.date(), D1.date(), alarm_file(tmp_path))
     assert states.select("timestamp", "state").rows() == [
         (D1 + 5 * MINUTE, "OK"), (D1 + 18 * MINUTE, "ALARM"), (D1 + 19 * MINUTE, "OK")]
-    assert "[95]" in states["reason"][1] and "approximate" not in states["reason"][1]
+    assert "[95.0 (04/03/25 00:13:00)]" in states["reason"][1] and "approximate" not in states["reason"][1]
 
 
 def _three_days(tmp_path) -> tuple[pl.DataFrame, dict]:

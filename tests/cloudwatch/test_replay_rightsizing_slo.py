@@ -42,7 +42,8 @@ def test_replay_series_transitions_with_time_and_reason():
     assert (end.state, end.since) == ("OK", T0 + FIVE * 7)
     assert [(r["timestamp"], r["state"]) for r in out] == [
         (T0 + FIVE, "OK"), (T0 + FIVE * 6, "ALARM"), (T0 + FIVE * 7, "OK")]  # one real 0 settles OK
-    assert "3 out of the last 3 datapoints [90, 90, 90] were greater than the threshold (80)" in out[1]["reason"]
+    assert ("3 out of the last 3 datapoints [90.0 (04/03/25 00:25:00), 90.0 (04/03/25 00:20:00), "
+            "90.0 (04/03/25 00:15:00)] were greater than the threshold (80.0)") in out[1]["reason"]
 
 
 def test_replay_alarms_writes_state_timeline_per_day(tmp_path):

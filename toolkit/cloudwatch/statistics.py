@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 ADDITIVE = {"Sum": "sum", "SampleCount": "sum", "Maximum": "max", "Minimum": "min"}
 RAW_STATS = ("Average", "Maximum", "Minimum", "Sum")  # equal to the sample when SampleCount = 1
-_PERCENTILE = re.compile(r"^p(\d{1,2}(?:\.\d+)?)$")
+_PERCENTILE = re.compile(r"^p(100(?:\.0+)?|\d{1,2}(?:\.\d+)?)$")
 
 
 def percentile_level(stat: str) -> float | None:
@@ -71,10 +71,12 @@ def _plan(stat: str, have: pl.DataFrame, exact_period: bool) -> tuple[pl.Expr | 
 
 def window_values(rows: pl.DataFrame, stat: str, period: int,
                   interval: int) -> tuple[pl.DataFrame, int, str]:
-    """The statistic over ``[start, start + period)`` for starts on the data's grid.
+    """The statistic over ``[start, start + period)`` for starts on the wall-clock grid.
 
     ``rows``: one series' metric rows (timestamp, stat, period_s, value). Windows start every
-    ``interval`` seconds when the stored data is that fine (every period otherwise).
+    ``interval`` seconds when the stored data is that fine (every period otherwise), on
+    multiples of that step since 1970-01-01 UTC, so they end where CloudWatch's evaluations
+    end; a datapoint whose timestamp is off that grid counts in the window that holds it.
     Returns (frame of ``timestamp`` = window start and ``value``, step in seconds, note).
     """
     import polars as pl
@@ -106,6 +108,6 @@ def _aggregate(have: pl.DataFrame, expr: pl.Expr, step: int, period: int) -> pl.
     import polars as pl
 
     out = (have.group_by_dynamic("timestamp", every=f"{step}s", period=f"{period}s", closed="left",
-                                 label="left", start_by="datapoint")
+                                 label="left", start_by="window")
            .agg(expr))
     return out.filter(pl.col("value").is_finite())
