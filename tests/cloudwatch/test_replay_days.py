@@ -14,13 +14,15 @@ import polars as pl
 import pytest
 
 from tests.cloudwatch.test_replay_rightsizing_slo import rows
-from toolkit.cloudwatch.replay import read_checkpoints, replay_alarms
-from toolkit.cloudwatch.schema import METRICS_SCHEMA
+from toolkit.cloudwatch.replay import checkpoint_url, read_checkpoints, replay_alarms
+from toolkit.cloudwatch.schema import ALARM_STATES_SCHEMA, METRICS_SCHEMA
 from toolkit.cloudwatch.statistics import window_values
+from toolkit.cloudwatch.store import read_days
 from toolkit.lake import Lake
 
 D1 = dt.datetime(2025, 3, 4, tzinfo=dt.UTC)
 MINUTE, HOUR, DAY = dt.timedelta(minutes=1), dt.timedelta(hours=1), dt.timedelta(days=1)
+FIVE = 5 * MINUTE
 
 
 def alarm_file(tmp_path, **fields) -> str:
@@ -68,11 +70,13 @@ def _three_days(tmp_path) -> tuple[pl.DataFrame, dict]:
                                                           closed="left"))  # a gap: ignore keeps ALARM
     files = {"n1": alarm_file(tmp_path),
              "ignore": alarm_file(tmp_path, name="hot-ignore", evaluation_periods=3, datapoints_to_alarm=2,
-                                  treat_missing_data="ignore")}
+                                  treat_missing_data="ignore"),
+             "multi-day": alarm_file(tmp_path, name="hot-2d", period=3600, evaluation_periods=30,
+                                     datapoints_to_alarm=1, stat="Maximum")}
     return frame, files
 
 
-@pytest.mark.parametrize("which", ["n1", "ignore"])
+@pytest.mark.parametrize("which", ["n1", "ignore", "multi-day"])
 def test_day_by_day_replay_equals_one_range_replay(tmp_path, which):
     frame, files = _three_days(tmp_path)
     once, daily = Lake.at(str(tmp_path / "once")), Lake.at(str(tmp_path / "daily"))
@@ -172,3 +176,102 @@ def test_high_resolution_alarm_is_evaluated_every_ten_seconds(tmp_path):
                            alarm_file(tmp_path, stat="Maximum", period=30))
     assert states.select("timestamp", "state").rows()[1:3] == [
         (D1 + 101 * ten, "ALARM"), (D1 + 106 * ten, "OK")]
+
+
+def test_missing_checkpoint_of_a_replayed_day_is_an_error_not_a_reset(tmp_path):
+    frame, files = _three_days(tmp_path)
+    lake = Lake.at(str(tmp_path / "lake"))
+    write_days(lake, frame)
+    def stored():
+        return read_days(lake, "alarm_states", D1.date(), D1.date(), ALARM_STATES_SCHEMA)
+
+    replay_alarms(str(lake.root), D1.date(), D1.date(), files["n1"])
+    first = stored()
+    replay_alarms(str(lake.root), D1.date(), D1.date(), files["n1"])        # re-run: same rows
+    assert stored().equals(first) and first.height
+    lake.fs.rm(checkpoint_url(lake, D1.date()))
+    with pytest.raises(ValueError, match=r"checkpoint .*dt=2025-03-04.json is missing.*replay from 2025-03-04"):
+        replay_alarms(str(lake.root), (D1 + DAY).date(), (D1 + DAY).date(), files["n1"])
+
+
+def test_a_day_never_replayed_before_starts_fresh_with_a_warning(tmp_path, caplog):
+    frame, files = _three_days(tmp_path)
+    lake = Lake.at(str(tmp_path / "lake"))
+    write_days(lake, frame)
+    with caplog.at_level("WARNING", logger="toolkit.cloudwatch.replay"):
+        replay_alarms(str(lake.root), (D1 + DAY).date(), (D1 + DAY).date(), files["n1"])
+    assert "no saved state at the end of 2025-03-04 for 1 timeline(s) (hot)" in caplog.text
+
+
+def test_timestamps_off_the_minute_count_in_the_minute_that_holds_them(tmp_path):
+    """Raw datapoints at :37 s past each minute give the same transitions as aligned ones, at
+    whole-minute evaluations ("Alarm evaluation": evaluated every minute)."""
+    values = [10.0] * 1440
+    values[13:18] = [95.0] * 5
+    aligned, shifted = Lake.at(str(tmp_path / "a")), Lake.at(str(tmp_path / "b"))
+    write_days(aligned, minute_stats(values))
+    write_days(shifted, minute_stats(values, start=D1 + dt.timedelta(seconds=37)))
+    path = alarm_file(tmp_path)
+    a = replay_alarms(str(aligned.root), D1.date(), D1.date(), path)
+    b = replay_alarms(str(shifted.root), D1.date(), D1.date(), path)
+    assert b.select("timestamp", "state").rows() == a.select("timestamp", "state").rows() == [
+        (D1 + 5 * MINUTE, "OK"), (D1 + 18 * MINUTE, "ALARM"), (D1 + 19 * MINUTE, "OK")]
+
+
+def test_multi_day_alarm_is_evaluated_on_the_hour_whatever_the_data_start(tmp_path):
+    """"Example of evaluating a multi-day alarm": evaluated once per hour on the metrics "up to
+    the current hour at the :00 minute" -- a failure at 10:02 is first seen at 11:00."""
+    lake = Lake.at(str(tmp_path / "lake"))
+    start = D1 + 7 * MINUTE                       # the data starts at 00:07
+    values = [0.0] * (1440 - 7)
+    values[10 * 60 + 2 - 7] = 1.0                 # 10:02
+    write_days(lake, pl.concat([rows("CPUUtilization", values, stat="Maximum", start=start, step=MINUTE,
+                                     period=60)]))
+    path = alarm_file(tmp_path, stat="Maximum", threshold=0, period=3600, evaluation_periods=25,
+                      datapoints_to_alarm=1, treat_missing_data="notBreaching")
+    states = replay_alarms(str(lake.root), D1.date(), D1.date(), path)
+    assert states.select("timestamp", "state").rows() == [(D1, "OK"), (D1 + 11 * HOUR, "ALARM")]
+
+
+def test_low_sample_percentile_alarm_keeps_its_state(tmp_path):
+    """PutMetricAlarm EvaluateLowSampleCountPercentile ``ignore``: "the alarm state does not change
+    during periods with too few data points" -- a p99 over 60 samples (fewer than 10/(1-0.99) =
+    1000) changes nothing, a p99 over 5000 samples does."""
+    lake = Lake.at(str(tmp_path / "lake"))
+    p99 = [10.0] * 288
+    p99[100] = 95.0
+    counts = [60.0] * 288
+    counts[200] = 5000.0
+    p99[200] = 95.0
+    write_days(lake, pl.concat([rows("CPUUtilization", p99, stat="p99"),
+                                rows("CPUUtilization", counts, stat="SampleCount")]))
+    path = alarm_file(tmp_path, stat="p99", evaluate_low_sample_count_percentile="ignore")
+    states = replay_alarms(str(lake.root), D1.date(), D1.date(), path)
+    # the 08:20 breach (60 samples) and the 16:50 recovery (60 samples) change nothing
+    assert states.select("timestamp", "state").rows() == [(D1 + 201 * FIVE, "ALARM")]
+
+
+def test_cli_replays_describe_alarms_output(tmp_path):
+    """``trailwatch alarms replay --alarms`` takes ``aws cloudwatch describe-alarms`` output as is."""
+    import json
+
+    from tests.cli.conftest import run_cli
+
+    lake = Lake.at(str(tmp_path / "lake"))
+    values = [10.0] * 288
+    values[100:103] = [95.0] * 3
+    write_days(lake, rows("CPUUtilization", values, dims={"InstanceId": "i-0abc"}))
+    describe = {"MetricAlarms": [{
+        "AlarmName": "web-cpu", "AlarmArn": "arn:aws:cloudwatch:us-east-1:111122223333:alarm:web-cpu",
+        "StateValue": "OK", "MetricName": "CPUUtilization", "Namespace": "AWS/EC2", "Statistic": "Average",
+        "Dimensions": [{"Name": "InstanceId", "Value": "i-0abc"}], "Period": 300, "EvaluationPeriods": 3,
+        "Threshold": 80.0, "ComparisonOperator": "GreaterThanThreshold"}], "CompositeAlarms": []}
+    path = tmp_path / "describe.json"
+    path.write_text(json.dumps(describe))
+    done = run_cli("alarms", "replay", "--lake", str(lake.root), "--start", "2025-03-04", "--end", "2025-03-04",
+                   "--alarms", str(path))
+    assert done.returncode == 0, done.stderr
+    assert "3 state transitions" in done.stdout and "alarms that fired: web-cpu" in done.stdout
+    states = pl.read_parquet(lake.partition("alarm_states", D1.date()))
+    assert states.select("timestamp", "state").rows() == [
+        (D1 + FIVE, "OK"), (D1 + 103 * FIVE, "ALARM"), (D1 + 104 * FIVE, "OK")]

@@ -15,6 +15,7 @@ from toolkit.cloudwatch.alarms import (
     Checkpoint,
     evaluation_interval,
     load_alarms,
+    min_samples,
     replay_series,
 )
 from toolkit.lake import Lake, day_range, join, parse_day
@@ -69,6 +70,7 @@ class Timeline:
     windows: pl.DataFrame      # timestamp (window start), value
     step: int                  # seconds between evaluations
     note: str                  # approximation used, or "" / "no datapoints"
+    samples: dict | None = None  # SampleCount by window start (low-sample percentile rule)
 
     def points(self, day: dt.date, band_days: int) -> list[tuple]:
         """(window start, value, lower, upper) that the evaluations of ``day`` can see."""
@@ -107,7 +109,13 @@ def timelines(alarm: Alarm, metrics: pl.DataFrame) -> list[Timeline]:
         windows, step, note = window_values(rows, alarm.stat, alarm.period, interval)
         resource = rows["resource_id"][0]
         name = f"{alarm.name}/{resource or dims}" if wildcard else alarm.name
-        out.append(Timeline(alarm, name, dims, resource, windows, step, f" [{note}]" if note else ""))
+        samples = None
+        if alarm.evaluate_low_sample_count_percentile == "ignore" and min_samples(alarm.stat):
+            counts, count_step, _ = window_values(rows, "SampleCount", alarm.period, interval)
+            samples = dict(counts.iter_rows()) if count_step == step else None
+            if samples is None:
+                note = "; ".join(filter(None, [note, "no SampleCount per window: low-sample rule not applied"]))
+        out.append(Timeline(alarm, name, dims, resource, windows, step, f" [{note}]" if note else "", samples))
     if not out and not wildcard:  # the documented "- - - - -" row: the metric is absent
         dims = catalog.dimensions_json({str(k): str(v) for k, v in alarm.dimensions.items()})
         empty = pl.DataFrame(schema={"timestamp": pl.Datetime("us", "UTC"), "value": pl.Float64})
@@ -161,9 +169,32 @@ def replay_days(lines: list[Timeline], days: list[dt.date], start: dict, band_da
             key = (line.name, line.dimensions)
             found, states[key] = replay_series(
                 line.alarm, line.points(day, band_days), _midnight(day), _midnight(day) + ONE_DAY,
-                step=line.step, initial=states.get(key, Checkpoint()), note=line.note)
+                step=line.step, initial=states.get(key, Checkpoint()), note=line.note, samples=line.samples)
             rows += [{**line.row(), **r} for r in found]
         yield day, rows, {k: v for k, v in states.items() if k in {(ln.name, ln.dimensions) for ln in lines}}
+
+
+def carried_states(lake: Lake, first: dt.date, lines: list[Timeline]) -> dict[tuple[str, str], Checkpoint]:
+    """The states saved at the end of the day before ``first``.
+
+    A day before that was replayed (it has alarm_states) but has no checkpoint is an error:
+    starting over from INSUFFICIENT_DATA would write transitions CloudWatch never made. With no
+    replay of that day at all, timelines start from INSUFFICIENT_DATA, as a new alarm does, and
+    a warning says so.
+    """
+    before = first - ONE_DAY
+    carried = read_checkpoints(lake, before)
+    if carried is None and before in lake.days("alarm_states"):
+        raise ValueError(
+            f"alarm states of {before} were replayed but their checkpoint {checkpoint_url(lake, before)} "
+            f"is missing, so {first} cannot continue from them; replay from {before} or earlier "
+            f"(trailwatch alarms replay --start {before} --end {first} ...)")
+    fresh = [ln.name for ln in lines if (ln.name, ln.dimensions) not in (carried or {})]
+    if fresh:
+        shown = ", ".join(fresh[:5]) + (" ..." if len(fresh) > 5 else "")
+        log.warning("no saved state at the end of %s for %d timeline(s) (%s): they start from "
+                    "INSUFFICIENT_DATA on %s", before, len(fresh), shown, first)
+    return carried or {}
 
 
 def replay_alarms(lake_url: str, start: str | dt.date, end: str | dt.date, alarms_path=None, *,
@@ -189,10 +220,7 @@ def replay_alarms(lake_url: str, start: str | dt.date, end: str | dt.date, alarm
     used = pl.col("metric_name").is_in(sorted({a.metric_name for a in alarms}))
     metrics = read_days(lake, "metrics", first - dt.timedelta(days=lookback), last, METRICS_SCHEMA, used)
     lines = [line for alarm in alarms for line in timelines(alarm, metrics)]
-    carried = read_checkpoints(lake, first - ONE_DAY)
-    if carried is None:
-        log.warning("no saved alarm states for %s: timelines start from INSUFFICIENT_DATA on %s",
-                    first - ONE_DAY, first)
+    carried = carried_states(lake, first, lines)
     names = [a.name for a in alarms]
 
     def owns(name: str) -> bool:
@@ -202,7 +230,7 @@ def replay_alarms(lake_url: str, start: str | dt.date, end: str | dt.date, alarm
         *[pl.col("alarm_name").str.starts_with(n + "/") for n in names])
     dtypes = pl.from_arrow(ALARM_STATES_SCHEMA.empty_table()).schema
     frames = []
-    for day, rows, states in replay_days(lines, day_range(first, last), carried or {}, history_days):
+    for day, rows, states in replay_days(lines, day_range(first, last), carried, history_days):
         part = pl.DataFrame(rows, schema=dtypes) if rows else pl.DataFrame(schema=dtypes)
         merge_partition(lake, "alarm_states", day, part, ALARM_STATES_SCHEMA, owned,
                         sort_by=["alarm_name", "timestamp"])
