@@ -52,11 +52,12 @@ def register(subparsers) -> None:
 
     alarms = subparsers.add_parser("alarms", help="CloudWatch alarms: replay over history")
     alarm_verbs = alarms.add_subparsers(dest="alarms_verb", metavar="ACTION", required=True)
-    replay = alarm_verbs.add_parser("replay", help="replay YAML alarms over the lake's metrics")
+    replay = alarm_verbs.add_parser("replay", help="replay alarm definitions over the lake's metrics")
     cli_args.add_lake(replay, "read", required=True)
     cli_args.add_days(replay, what="UTC day")
     cli_args.add_allow_empty(replay)
-    replay.add_argument("--alarms", help="alarm YAML file (default: the packaged examples)")
+    replay.add_argument("--alarms", help="alarm YAML file, or `aws cloudwatch describe-alarms` JSON output "
+                                         "(default: the packaged examples)")
     replay.set_defaults(func=_replay)
 
 
