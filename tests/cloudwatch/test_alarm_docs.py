@@ -39,22 +39,22 @@ from toolkit.cloudwatch.alarms import (
     INSUFFICIENT,
     OK,
     Alarm,
+    Checkpoint,
     alarms_from_describe,
     evaluate,
     evaluation_interval,
     is_breaching,
     min_samples,
-    Checkpoint,
     replay_series,
 )
 
-READ = "2026-12-07"
-MISSING = "alarms-and-missing-data.html"
-EVALUATION = "alarm-evaluation.html"
-USING = "AlarmThatSendsEmail.html"
-PUT = "API_PutMetricAlarm.html"
-METRICALARM = "API_MetricAlarm.html"
-ANOMALY = "Create_Anomaly_Detection_Alarm.html"
+READ = "read 2026-12-07"
+MISSING = f"alarms-and-missing-data.html ({READ})"
+EVALUATION = f"alarm-evaluation.html ({READ})"
+USING = f"AlarmThatSendsEmail.html ({READ})"
+PUT = f"API_PutMetricAlarm.html ({READ})"
+METRICALARM = f"API_MetricAlarm.html ({READ})"
+ANOMALY = f"Create_Anomaly_Detection_Alarm.html ({READ})"
 RETAIN = "retain current state"
 MODES = ("missing", "ignore", "breaching", "notBreaching")
 T0 = dt.datetime(2025, 3, 4, tzinfo=dt.UTC)

@@ -22,7 +22,8 @@ Sources (re-read 2026-12-07; each rule is a case in tests/cloudwatch/test_alarm_
     as the value of Datapoints to Alarm" (the M-th newest slot or older), ALARM -- the
     ``- - X - -`` row (3 of 3) and the ``- - - X -`` row (2 of 3); a breach just reported
     (``- - - - X``, ``- - - X -`` for M = 3) waits in INSUFFICIENT_DATA.
-  ``AWS/DynamoDB`` alarms "default to ignore missing data. You can override this".
+  * ``AWS/DynamoDB`` alarms "default to ignore missing data. You can override this" (the
+    PutMetricAlarm page still says they "always ignore"; the user guide's override is followed).
 * PutMetricAlarm (API reference): ``Period`` 10, 20, 30 or a multiple of 60 seconds;
   Period x EvaluationPeriods at most 86,400 s for periods under an hour, 604,800 s overall;
   ``Statistic`` or ``ExtendedStatistic``, not both; ``Threshold`` only for static thresholds,
@@ -243,7 +244,8 @@ def _alarms_from_yaml(path: Path, doc) -> list[Alarm]:
 
 
 _BAND = re.compile(r"^\s*ANOMALY_DETECTION_BAND\(\s*(\w+)\s*(?:,\s*(\d*\.?\d+)\s*)?\)\s*$")
-BAND_DEFAULT_WIDTH = 2.0  # ANOMALY_DETECTION_BAND(m1) without a width (see the report on issue 15)
+# ANOMALY_DETECTION_BAND(m1) without a width: 2, as CDK's stdDevs default (not re-read on AWS's page).
+BAND_DEFAULT_WIDTH = 2.0
 
 
 def alarms_from_describe(doc: dict) -> list[Alarm]:
