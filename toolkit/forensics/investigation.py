@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from toolkit.forensics.subjects import Subject, parse_subject
 from toolkit.lake import parse_day, snapshot_ids
+from toolkit.sql.queries import bound_query
 
 if TYPE_CHECKING:
     import polars as pl
@@ -156,15 +157,12 @@ def _descendant_events(source, nodes: pl.DataFrame, events: pl.DataFrame, start:
     """Events signed by keys the subject's credentials issued (not the subject's own)."""
     import polars as pl
 
-    from toolkit.forensics.source import in_list
-    from toolkit.forensics.timeline import TIMELINE_SQL
-
     own = set(events["access_key_id"].drop_nulls())
     keys = sorted(set(nodes.filter((pl.col("node_type") == "access_key")
                                    & (pl.col("role_in_chain") == "descendant"))["node_id"]) - own)
-    keys_sql, params = in_list("k", keys)
-    sql = TIMELINE_SQL.format(predicate=f"access_key_id in {keys_sql}")
-    return source.query(sql, {"start": start.isoformat(), "end": end.isoformat(), **params})
+    return source.query(*bound_query("forensics/subject_events",
+                                     fill={"subject_condition": "signed_by_keys"},
+                                     start=start.isoformat(), end=end.isoformat(), keys=keys))
 
 
 def _concat_events(*frames: pl.DataFrame) -> pl.DataFrame:

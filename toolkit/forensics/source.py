@@ -39,14 +39,3 @@ def open_source(lake_url: str, settings: Settings | None = None) -> Source:
         raise FileNotFoundError(f"lake not found at {lake.root}")
     return Source(lake, connect(settings))
 
-
-def in_list(prefix: str, values: list[str]) -> tuple[str, dict[str, str]]:
-    """``(:p0, :p1, ...)`` placeholders and their bindings, for ``x in (...)`` filters.
-
-    Placeholder names come from code; the values (ids found in the data) are bound.
-    An empty list yields ``(null)`` so the filter matches nothing.
-    """
-    if not values:
-        return "(null)", {}
-    names = {f"{prefix}{i}": v for i, v in enumerate(values)}
-    return "(" + ", ".join(f":{n}" for n in names) + ")", names
