@@ -320,7 +320,7 @@ def to_rule(sigma_rule, path: Path) -> dict:
     positive = positive_record(tree)
     refs = [str(r) for r in sigma_rule.references] or [f"https://github.com/SigmaHQ/sigma ({path.name})"]
     return {
-        "id": rule_id(path),
+        "name": rule_id(path),
         "title": sigma_rule.title,
         "description": (sigma_rule.description or sigma_rule.title).strip()
         + f"\nImported from Sigma rule {sigma_rule.id} by {sigma_rule.author} ({SIGMA_SOURCE}).",
@@ -373,7 +373,7 @@ def import_sigma(paths: list[str], out_dir: str | Path) -> ImportReport:
             report.skipped.append((str(path), problem))
             continue
         write_rule_file(Path(out_dir), data)
-        report.compiled.append((str(path), data["id"]))
+        report.compiled.append((str(path), data["name"]))
     return report
 
 
@@ -391,7 +391,7 @@ def _check(candidates: list[tuple[Path, dict]]) -> list[tuple[Path, dict, str | 
     results = {r.rule_id: r for r in run_rule_tests(valid)} if valid else {}
     out = []
     for path, data, problem in checked:
-        result = results.get(data["id"])
+        result = results.get(data["name"])
         if problem is None and result is not None and not result.passed:
             problem = "its tests built from its selections fail: " + "; ".join(result.problems)
         out.append((path, data, problem))
@@ -410,7 +410,7 @@ def write_rule_file(out_dir: Path, data: dict) -> Path:
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
     Dumper.add_representer(str, text)
-    path = out_dir / data["tactic"] / f"{data['id']}.yml"
+    path = out_dir / data["tactic"] / f"{data['name']}.yml"
     path.parent.mkdir(parents=True, exist_ok=True)
     header = (f"# {data['title']}\n# Imported by `trailwatch rules import-sigma` from SigmaHQ, "
               f"{data['sigma']['source']}; author: {data['sigma']['author']}.\n")

@@ -35,7 +35,8 @@ def read_yaml(path: Path) -> dict:
     """A YAML file that must hold a mapping (empty file: empty mapping)."""
     import yaml  # only when a file is read: importing toolkit.sql stays light
 
-    meta = yaml.safe_load(path.read_text()) or {}
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when built with it: ~10x faster
+    meta = yaml.load(path.read_text(), Loader=loader) or {}  # noqa: S506 - a safe loader
     if not isinstance(meta, dict):
         raise ValueError(f"{path}: expected a YAML mapping")
     return meta

@@ -21,8 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from toolkit.sql.bind import expand_lists, placeholder_names
+from toolkit.sql import meta as shared_meta
 from toolkit.sql.files import read_sidecar, read_yaml, sql_dir
-from toolkit.sql.params import PARAM_TYPES, Param
+from toolkit.sql.params import Param
 from toolkit.sql.render import render
 
 
@@ -77,13 +78,16 @@ def load_query(name: str, *, fill: dict[str, str] | None = None) -> NamedQuery:
     ``fill`` maps each of the query's ``holes`` to the name of a fragment (folder queries only).
     """
     path = _query_path(name)
-    meta = read_sidecar(path)
+    meta = shared_meta.check(read_sidecar(path), path.with_suffix(".yml"), require_name=False)
     sql, shared = _query_sql(path, meta)
     specs = dict(meta.get("params") or {})  # the query's own parameters first, then the base's
     for pname, spec in (shared.get("params") or {}).items():
         specs.setdefault(pname, spec)
     sql = _fill_holes(path, meta, sql, fill or {}, specs)
-    params = _params(path, specs)
+    try:
+        params = shared_meta.parse_params(specs)
+    except ValueError as exc:
+        raise ValueError(f"{path}: {exc}") from None
     used = set(placeholder_names(sql))
     if used != set(params):
         raise ValueError(f"{path}: declared params {sorted(params)} != used {sorted(used)}")
@@ -139,12 +143,3 @@ def _query_sql(path: Path, meta: dict) -> tuple[str, dict]:
     except ValueError as exc:
         raise ValueError(f"{path.with_suffix('.yml')}: base {base}: {exc}") from None
 
-
-def _params(path: Path, specs: dict) -> dict[str, Param]:
-    params = {}
-    for pname, spec in specs.items():
-        if spec.get("type") not in PARAM_TYPES:
-            raise ValueError(f"{path}: parameter {pname} has unknown type {spec.get('type')!r}")
-        params[pname] = Param(pname, spec["type"], spec.get("description", ""), spec.get("default"),
-                              bool(spec.get("list", False)))
-    return params
