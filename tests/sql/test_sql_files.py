@@ -177,12 +177,14 @@ FOLDER_FILLS = {
     "forensics/change_impact_pairs": [{}],
     "forensics/metric_series": [{}],
     "forensics/change_markers": [{}],
+    "pipeline/alert_findings": [{}],
 }
 FOLDER_CASES = [(name, fill) for name, fills in FOLDER_FILLS.items() for fill in fills]
 
 
 def test_every_package_query_is_checked_here():
-    on_disk = {f"forensics/{p.stem}" for p in (sql_dir() / "queries" / "forensics").glob("*.yml")
+    folders = [p for p in (sql_dir() / "queries").iterdir() if p.is_dir() and p.name != "base"]
+    on_disk = {f"{folder.name}/{p.stem}" for folder in folders for p in folder.glob("*.yml")
                if p.stem != "fragments"}
     assert on_disk == set(FOLDER_FILLS)
     assert not set(QUERIES) & {n.split("/")[1] for n in on_disk}  # not listed for analysts
@@ -227,13 +229,14 @@ def test_list_parameters_bind_one_placeholder_per_value():
                     keys="AKIA1", arns=[], roles=[], sids=[])
 
 
-def test_no_sql_text_in_forensics_python():
-    """The forensic SQL lives in sql/queries/forensics/, not in Python string constants."""
+def test_no_sql_text_in_forensics_or_pipeline_python():
+    """Their SQL lives in sql/queries/forensics|pipeline/, not in Python string constants."""
     import ast
     import re
 
     pattern = re.compile(r"\bselect\b[\s\S]*\bfrom\b|\bwhere\b\s+\w+\s*(=|in\b)", re.I)
-    for path in sorted((sql_dir().parent / "toolkit" / "forensics").glob("*.py")):
+    package = sql_dir().parent / "toolkit"
+    for path in sorted([*(package / "forensics").glob("*.py"), package / "pipeline.py"]):
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
                 assert not (pattern.search(node.value) and ":" in node.value), (path, node.value[:80])

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -353,8 +354,6 @@ def _validate_sql(data: dict) -> list[str]:
 def complete_record(record: dict, label: str, index: int) -> dict:
     """``record`` with the fields it leaves out taken from ``DEFAULT_RECORD``; a missing eventID
     or requestID is derived from ``label`` (rule id and case) and ``index`` (UUID-shaped)."""
-    import hashlib
-
     if all(k in record for k in (*DEFAULT_RECORD, "eventID", "requestID")):
         return record
     digest = hashlib.sha256(f"{label}/{index}".encode()).hexdigest()

@@ -24,6 +24,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from toolkit.detections.attack import TACTICS, TECHNIQUES
+from toolkit.detections.rules import DEFAULT_RECORD, build_rule, validate_rule
+from toolkit.detections.testing import run_rule_tests
+
 SIGMA_SOURCE = "SigmaHQ/sigma @ 8eaafff, rules/cloud/aws/cloudtrail (Detection Rule License 1.1)"
 FIELDS = {
     "eventSource": "event_source", "eventName": "event_name", "eventType": "event_type",
@@ -186,8 +190,6 @@ def condition_fields(node) -> set[str]:
 def positive_record(node) -> dict:
     """A CloudTrail record satisfying the condition: each AND branch, the first OR branch,
     fields under a NOT left out (Sigma's not is true for an absent field)."""
-    from toolkit.detections.rules import DEFAULT_RECORD
-
     record = {**copy.deepcopy(DEFAULT_RECORD), "eventSource": "sts.amazonaws.com",
               "eventName": "GetCallerIdentity"}
     _satisfy(node, record, set())
@@ -283,8 +285,6 @@ def rule_id(path: Path) -> str:
 
 def attack_tags(sigma_rule) -> tuple[str, str, list[str]]:
     """(tactic, technique, all tags): the first tactic and first known technique of its tags."""
-    from toolkit.detections.attack import TACTICS, TECHNIQUES
-
     tags = [f"{t.namespace}.{t.name}" for t in sigma_rule.tags]
     if not any(re.fullmatch(r"t\d{4}(\.\d{3})?", t.name) for t in sigma_rule.tags):
         fallback = TECHNIQUE_FALLBACK.get(str(sigma_rule.id))
@@ -379,9 +379,6 @@ def import_sigma(paths: list[str], out_dir: str | Path) -> ImportReport:
 
 def _check(candidates: list[tuple[Path, dict]]) -> list[tuple[Path, dict, str | None]]:
     """Validate each candidate and run its inline tests (all in one DuckDB session)."""
-    from toolkit.detections.rules import build_rule, validate_rule
-    from toolkit.detections.testing import run_rule_tests
-
     checked, valid = [], []
     for path, data in candidates:
         errors = validate_rule(data)

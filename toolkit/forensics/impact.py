@@ -22,6 +22,8 @@ import datetime as dt
 import math
 from typing import TYPE_CHECKING
 
+from toolkit.charts import metric_with_band
+from toolkit.forensics.source import open_source
 from toolkit.lake import parse_day
 from toolkit.sql.queries import bound_query
 
@@ -44,8 +46,6 @@ def change_impact(lake: str, start: str | dt.date, end: str | dt.date, *,
 
     One row per change and metric series (highest ``score`` first, ``rank`` from 1).
     """
-    from toolkit.forensics.source import open_source
-
     start, end = parse_day(start), parse_day(end)
     if end < start:
         raise ValueError(f"end {end} is before start {start}")
@@ -104,9 +104,6 @@ def _rate(part: str, whole: str) -> pl.Expr:
 def change_impact_chart(lake: str, row: dict, *, window_hours: float = DEFAULT_WINDOW_HOURS,
                         settings: Settings | None = None) -> alt.Chart:
     """The metric of one ranked row with its band, anomalies and the resource's change markers."""
-    from toolkit.charts import metric_with_band
-    from toolkit.forensics.source import open_source
-
     source = open_source(lake, settings)
     t = row["event_time"]
     pad = dt.timedelta(hours=window_hours)

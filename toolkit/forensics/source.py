@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from toolkit.config import Settings
+from toolkit.engines import connect
 from toolkit.lake import Lake
 
 if TYPE_CHECKING:
@@ -30,9 +32,6 @@ class Source:
 
 def open_source(lake_url: str, settings: Settings | None = None) -> Source:
     """A Source over ``lake_url`` using the configured engine (``settings.engine``)."""
-    from toolkit.config import Settings
-    from toolkit.engines import connect
-
     settings = (settings or Settings.from_env()).with_overrides(lake=lake_url)
     lake = Lake.at(settings.lake, settings.endpoint_url)
     if not lake.exists(lake.root):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 from typing import TYPE_CHECKING
 
 from toolkit.forensics.source import Source
@@ -51,8 +52,6 @@ def baseline_activity(source: Source, subject: Subject, start: dt.date,
 
 def is_ip(value: str | None) -> bool:
     """True for an IPv4/IPv6 address; False for service principals and ``AWS Internal``."""
-    import ipaddress
-
     try:
         ipaddress.ip_address(value or "")
     except ValueError:

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from toolkit.sql.bind import expand_lists, placeholder_names
 from toolkit.sql import meta as shared_meta
+from toolkit.sql.bind import expand_lists, placeholder_names
 from toolkit.sql.files import read_sidecar, read_yaml, sql_dir
 from toolkit.sql.params import Param
 from toolkit.sql.render import render
