@@ -12,13 +12,16 @@ import pendulum
 from airflow.sdk import Param, dag, task
 
 from toolkit.orchestration import MAX_ACTIVE_RUNS, default_args
+from toolkit.sql.params import ACCESS_KEY_PATTERN
 
 SUBJECT_SCHEMA = {
     "type": "string",
     "minLength": 7,
     "maxLength": 2048,
-    # access key id | ARN | IPv4 | IPv6; the toolkit validates each form strictly again.
-    "pattern": r"^((AKIA|ASIA)[A-Z0-9]{16}|arn:aws[a-z-]*:[^\s]+|[0-9]{1,3}(\.[0-9]{1,3}){3}|[0-9A-Fa-f:]*:[0-9A-Fa-f:.]+)$",
+    # access key id (the toolkit's one pattern) | ARN | IPv4 | IPv6; the toolkit validates each
+    # form strictly again.
+    "pattern": "^(" + ACCESS_KEY_PATTERN.strip("^$")
+               + r"|arn:aws[a-z-]*:[^\s]+|[0-9]{1,3}(\.[0-9]{1,3}){3}|[0-9A-Fa-f:]*:[0-9A-Fa-f:.]+)$",
 }
 
 

@@ -11,7 +11,7 @@ see ARCHITECTURE.md for the data path and the module that owns each step):
     engines + SQL  engines, sql (the one home of repository SQL), jupyter (offline assets the
                    charts use)
     foundation     config (Settings; builds the Lake it describes), below it lake, below
-                   that aws, errors, resources, progress, logsetup, deploy
+                   that aws, errors, resources, progress, logsetup, deploy, lazy
 
 Both module-level and function-level imports count (a function-level import is still a
 dependency; it only runs later). Imports under ``if TYPE_CHECKING:`` do not run and do not
@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "toolkit"
 
 LAYERS = [  # bottom first
-    {"aws", "errors", "resources", "progress", "logsetup", "deploy"},
+    {"aws", "errors", "resources", "progress", "logsetup", "deploy", "lazy"},
     {"lake"},
     {"config"},  # Settings.lake_handle() builds the Lake; lake never reads Settings
     {"engines", "sql", "jupyter"},

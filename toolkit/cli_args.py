@@ -166,12 +166,25 @@ def _check_out(args: argparse.Namespace, kind: str) -> None:
 
 # --- lake ----------------------------------------------------------------------------------------
 
-def add_lake(parser: argparse.ArgumentParser, mode: str, *, required: bool = False) -> None:
-    """``--lake URL``; ``mode`` "read" (must be a trailwatch lake) or "write" (must be writable)."""
-    assert mode in ("read", "write")
+def add_lake(parser: argparse.ArgumentParser, mode: str | None, *, required: bool = False) -> None:
+    """``--lake URL``; ``mode`` "read" (must be a trailwatch lake), "write" (must be writable) or
+    None (checked by the verb itself when it reads, e.g. ``query --list`` needs no lake)."""
+    assert mode in ("read", "write", None)
     parser.add_argument("--lake", required=required,
                         help="lake root: path, file:// or s3:// (default $TRAILWATCH_LAKE or ./lake)")
-    parser.set_defaults(**{f"{_CHECK}lake": mode})
+    if mode:
+        parser.set_defaults(**{f"{_CHECK}lake": mode})
+
+
+def add_engine(parser: argparse.ArgumentParser,
+               help: str = "SQL engine: duckdb or athena (default $TRAILWATCH_ENGINE)") -> None:
+    """``--engine duckdb|athena`` (None: the environment's ``TRAILWATCH_ENGINE``)."""
+    parser.add_argument("--engine", choices=("duckdb", "athena"), help=help)
+
+
+def add_allow_scan(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--allow-scan", action="store_true",
+                        help="run on Athena even above the scan limit (TRAILWATCH_SCAN_LIMIT_BYTES)")
 
 
 def _check_lake(args: argparse.Namespace, mode: str) -> None:

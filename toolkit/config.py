@@ -10,6 +10,8 @@ import os
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
+from toolkit.lake import Lake
+
 Engine = Literal["duckdb", "athena"]
 
 DEFAULT_LAKE = "./lake"
@@ -69,14 +71,10 @@ class Settings:
     @property
     def reports_root(self) -> str:
         """Where scheduled reports go: ``TRAILWATCH_REPORTS`` or ``<lake>/reports``."""
-        from toolkit.lake import Lake
-
         return self.reports or Lake.at(self.lake).table("reports")
 
     def lake_handle(self):
         """The ``toolkit.lake.Lake`` these settings describe (root, endpoint, catalog, database)."""
-        from toolkit.lake import Lake
-
         return Lake.at(self.lake, self.endpoint_url, catalog=self.catalog, database=self.athena_database)
 
     def with_overrides(self, **overrides) -> Settings:

@@ -8,6 +8,7 @@ and 300 temporary keys draws the same size of picture as one with 100 events.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from toolkit.charts import _frame, empty_chart
@@ -123,8 +124,6 @@ def activity_heatmap(events, *, title: str = "Activity by day and hour (UTC)",
 
 def _short(node_id: str) -> str:
     """An ARN without its partition/service/account prefix; other ids unchanged."""
-    import re
-
     return re.sub(r"^arn:aws[a-z-]*:(iam|sts)::\d{12}:", "", node_id)
 
 

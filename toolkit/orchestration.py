@@ -21,6 +21,7 @@ import logging
 import os
 from typing import Any
 
+from toolkit import aws, pipeline
 from toolkit.config import Settings
 from toolkit.lake import parse_day
 
@@ -113,12 +114,8 @@ def day_task(step: str, day):
     """A task running ``pipeline.<step>(settings, day)`` for the day ``resolve_day`` chose."""
     from airflow.sdk import task
 
-    from toolkit import pipeline
-
     @task(task_id=step, depends_on_past=step in CHAINED_STEPS)
     def run(day: str) -> dict:
-        from toolkit import pipeline
-
         return run_step(getattr(pipeline, step), task_settings(), parse_day(day))
 
     run.__doc__ = getattr(pipeline, step).__doc__
@@ -131,7 +128,6 @@ def alert_task(day):
 
     @task(task_id="alert_new_findings")
     def alert(day: str) -> dict:
-        from toolkit import pipeline
         from toolkit.notify import findings_message, send
 
         settings, parsed = task_settings(), parse_day(day)
@@ -192,8 +188,6 @@ def task_settings(conn_id: str | None = None) -> Settings:
     an error. Nothing is logged or put into ``os.environ``.
     """
     from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
-
-    from toolkit import aws
 
     explicit = conn_id or os.environ.get("TRAILWATCH_AWS_CONN_ID")
     conn_id = explicit or AWS_CONN_ID

@@ -10,9 +10,22 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+from dataclasses import asdict
 from typing import Any
 
+from toolkit.cloudwatch import detect_anomalies, rightsizing_from_lake
+from toolkit.cloudwatch import export_metrics as export
+from toolkit.cloudwatch import replay_alarms as replay
 from toolkit.config import Settings
+from toolkit.detections import run_detections
+from toolkit.engines import check_model, connect
+from toolkit.engines.build import build_day
+from toolkit.forensics import investigate as run_investigation
+from toolkit.lake import Lake, join, normalize
+from toolkit.lake.maintenance import maintain
+from toolkit.reports import run_report
+from toolkit.sql.models import model_names
+from toolkit.sql.queries import bound_query
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +38,6 @@ def create_tables(settings: Settings, day: dt.date | None = None) -> dict:
     """On Athena, create the Glue database and tables if missing (DuckDB needs nothing)."""
     if settings.engine != "athena":
         return {"engine": settings.engine, "created": False}
-    from toolkit.engines import connect
 
     connect(settings).create_tables()
     return {"engine": "athena", "created": True}
@@ -57,9 +69,6 @@ def ingest(settings: Settings, day: dt.date) -> dict:
 
 def build_models(settings: Settings, day: dt.date) -> dict:
     """Compute every curated model's partition for ``day`` (checks run in their own task)."""
-    from toolkit.engines import connect
-    from toolkit.engines.build import build_day
-
     built = build_day(connect(settings), day, check=False)
     return {model: r["url"] for model, r in built.items()}
 
@@ -67,9 +76,6 @@ def build_models(settings: Settings, day: dt.date) -> dict:
 def check_models(settings: Settings, day: dt.date) -> dict:
     """Run every model's contract checks on ``day``; fail the task if an ``error`` check fails
     (``warn`` checks are logged with sample event ids and keep the day)."""
-    from toolkit.engines import check_model, connect
-    from toolkit.sql.models import model_names
-
     engine = connect(settings)
     results = {model: [r for r in check_model(engine, model, day) if not r.passed]
                for model in model_names()}
@@ -85,8 +91,6 @@ def check_models(settings: Settings, day: dt.date) -> dict:
 
 def detect(settings: Settings, day: dt.date) -> dict:
     """Run the rule library over ``day``; return findings counted by severity."""
-    from toolkit.detections import run_detections
-
     findings = run_detections(settings.lake, day, day, settings=settings)
     by_severity = findings.group_by("severity").len().rows() if findings.height else []
     return {"day": day.isoformat(), "findings": findings.height, "by_severity": dict(by_severity)}
@@ -94,34 +98,24 @@ def detect(settings: Settings, day: dt.date) -> dict:
 
 def new_alert_findings(settings: Settings, day: dt.date) -> list[dict]:
     """``day``'s high/critical findings not alerted before (a rerun of the day alerts nothing)."""
-    from toolkit.engines import connect
-
-    sql = ("select finding_id, rule_id, title, severity, principal_arn, source_ip_address, "
-           "event_count from findings where dt = :day and severity in ('critical', 'high') "
-           "order by case severity when 'critical' then 0 else 1 end, rule_id, finding_id")
-    rows = connect(settings).query(sql, {"day": day.isoformat()}).to_dicts()
+    query = bound_query("pipeline/alert_findings", day=day.isoformat())
+    rows = connect(settings).query(*query).to_dicts()
     sent = set(_alerted(settings, day))
     return [r for r in rows if r["finding_id"] not in sent]
 
 
 def record_alerted(settings: Settings, day: dt.date, finding_ids: list[str]) -> None:
     """Remember which findings of ``day`` were alerted (``<lake>/_alerts/dt=D.json``)."""
-    from toolkit.lake import Lake
-
     ids = sorted(set(_alerted(settings, day)) | set(finding_ids))
     Lake.at(settings.lake, settings.endpoint_url).write_text(_alerts_url(settings, day),
                                                             json.dumps(ids))
 
 
 def _alerts_url(settings: Settings, day: dt.date) -> str:
-    from toolkit.lake import join, normalize
-
     return join(normalize(settings.lake), "_alerts", f"dt={day.isoformat()}.json")
 
 
 def _alerted(settings: Settings, day: dt.date) -> list[str]:
-    from toolkit.lake import Lake
-
     lake, url = Lake.at(settings.lake, settings.endpoint_url), _alerts_url(settings, day)
     if not lake.exists(url):
         return []
@@ -131,8 +125,6 @@ def _alerted(settings: Settings, day: dt.date) -> list[str]:
 
 def maintain_lake(settings: Settings, day: dt.date | None = None) -> dict:
     """Expire Iceberg snapshots older than 7 days and remove orphan files (``lake maintain``)."""
-    from toolkit.lake.maintenance import maintain
-
     results = maintain(settings.lake_handle(), dt.timedelta(days=7))
     return {"tables": len(results),
             "snapshots_expired": sum(r["snapshots_expired"] for r in results.values()),
@@ -141,8 +133,6 @@ def maintain_lake(settings: Settings, day: dt.date | None = None) -> dict:
 
 def export_metrics(settings: Settings, day: dt.date) -> dict:
     """Export ``day``'s CloudWatch metrics of every configured region into the lake."""
-    from toolkit.cloudwatch import export_metrics as export
-
     result = {}
     chosen = {"namespaces": settings.metric_namespaces} if settings.metric_namespaces else {}
     for region in settings.metric_regions or (settings.region,):
@@ -155,23 +145,17 @@ def export_metrics(settings: Settings, day: dt.date) -> dict:
 
 def anomaly_bands(settings: Settings, day: dt.date) -> dict:
     """Score ``day``'s metrics against their seasonal baseline (writes the anomalies partition)."""
-    from toolkit.cloudwatch import detect_anomalies
-
     return _as_dict(detect_anomalies(settings.lake, day, endpoint_url=settings.endpoint_url))
 
 
 def replay_alarms(settings: Settings, day: dt.date) -> dict:
     """Replay the alarm definitions over ``day`` (writes the alarm_states partition)."""
-    from toolkit.cloudwatch import replay_alarms as replay
-
     transitions = replay(settings.lake, day, day, endpoint_url=settings.endpoint_url)
     return {"day": day.isoformat(), "transitions": transitions.height}
 
 
 def rightsizing(settings: Settings, day: dt.date) -> dict:
     """Rightsizing recommendations over the 14 days ending on ``day`` (a count and the savings)."""
-    from toolkit.cloudwatch import rightsizing_from_lake
-
     recs = rightsizing_from_lake(settings.lake, day)
     downsize = recs.filter(recs["action"] == "downsize")
     return {"day": day.isoformat(), "instances": recs.height, "downsize": downsize.height,
@@ -185,9 +169,6 @@ def cost_report(settings: Settings, start: dt.date, end: dt.date, run_id: str) -
 
 def investigate(settings: Settings, params: dict[str, Any], run_id: str) -> dict:
     """Investigate the subject in ``params``; evidence and tables go under the run's path."""
-    from toolkit.forensics import investigate as run_investigation
-    from toolkit.lake import join
-
     out = join(settings.reports_root, "forensic", _safe(run_id), "investigation")
     result = run_investigation(settings.lake, (params["subject_type"], params["subject"]),
                                params["start"], params["end"], settings=settings, out=out)
@@ -204,9 +185,6 @@ def forensic_report(settings: Settings, params: dict[str, Any], run_id: str,
 
 
 def _report(settings: Settings, report: str, parameters: dict[str, Any], run_id: str) -> dict:
-    from toolkit.lake import join
-    from toolkit.reports import run_report
-
     out = join(settings.reports_root, report, _safe(run_id))
     run = run_report(report, out, {"lake": settings.lake, "engine": settings.engine, **parameters},
                      run_id=_safe(run_id))
@@ -223,6 +201,5 @@ def _as_dict(summary: Any) -> dict:
         return summary
     if hasattr(summary, "as_dict"):
         return summary.as_dict()
-    from dataclasses import asdict
 
     return asdict(summary)

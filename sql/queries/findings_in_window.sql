@@ -6,6 +6,7 @@ select
     severity,
     tactic,
     technique,
+    event_ids,
     principal_arn,
     access_key_id,
     source_ip_address,
@@ -13,6 +14,8 @@ select
     region,
     first_seen,
     last_seen,
-    event_count
+    event_count,
+    details
 from findings
 where dt between :start and :end
+order by first_seen, rule_id

@@ -65,3 +65,18 @@ def test_alarm_replay_waits_for_the_previous_day(dagbag):
     assert dag.max_active_runs >= 2
     chained = {t.task_id for t in dag.tasks if t.depends_on_past}
     assert chained == {"replay_alarms"}
+
+
+def test_forensic_subject_schema_uses_the_toolkit_access_key_pattern(dagbag):
+    """The DAG's param schema derives from toolkit.sql.params (AWS-documented lengths and
+    prefixes: see tests/sql/test_access_key_id.py); a key it lets through, the toolkit accepts."""
+    import jsonschema
+
+    from tests.sql.test_access_key_id import INVALID, VALID
+
+    schema = dagbag.dags["forensic_investigation"].params.get_param("subject").schema
+    for value in VALID:
+        jsonschema.validate(value, schema)
+    for value in INVALID:
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(value, schema)

@@ -50,7 +50,7 @@ def write_lake(lake: Path | str, records: list[dict], endpoint_url: str | None =
 
 
 def write_rule(rules_dir: Path, rule: dict) -> Path:
-    path = rules_dir / rule["tactic"] / f"{rule['id']}.yml"
+    path = rules_dir / rule["tactic"] / f"{rule['name']}.yml"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(rule, sort_keys=False))
     return path
@@ -59,7 +59,7 @@ def write_rule(rules_dir: Path, rule: dict) -> Path:
 def stop_logging_rule(**changes) -> dict:
     """A small valid filter rule (with tests) to derive variants from."""
     rule = {
-        "id": "test-stop-logging", "title": "Trail stopped", "description": "StopLogging seen.",
+        "name": "test-stop-logging", "title": "Trail stopped", "description": "StopLogging seen.",
         "severity": "high", "tactic": "defense-evasion", "technique": "T1562.008", "outcome": "any",
         "references": ["https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_StopLogging.html"],
         "logic": {"filter": "event_source = 'cloudtrail.amazonaws.com' and event_name = 'StopLogging'"},

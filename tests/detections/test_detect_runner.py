@@ -23,7 +23,7 @@ from toolkit.detections.schema import FINDINGS_SCHEMA
 from toolkit.lake import Lake
 
 BURST_RULE = {
-    "id": "test-denied-burst", "title": "Denied burst", "description": "Many AccessDenied.",
+    "name": "test-denied-burst", "title": "Denied burst", "description": "Many AccessDenied.",
     "severity": "medium", "tactic": "discovery", "technique": "T1580",
     "references": ["https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_access-denied.html"],
     "outcome": "denied",
@@ -34,7 +34,7 @@ BURST_RULE = {
               "negative": [record("ListUsers", "iam.amazonaws.com", "2025-03-04T10:00:00Z", error="AccessDenied")]},
 }
 NEW_REGION_RULE = {
-    "id": "test-new-region", "title": "New region", "description": "Region not in baseline.",
+    "name": "test-new-region", "title": "New region", "description": "Region not in baseline.",
     "severity": "medium", "tactic": "defense-evasion", "technique": "T1535",
     "references": ["https://docs.aws.amazon.com/general/latest/gr/rande-manage.html"],
     "outcome": "any",

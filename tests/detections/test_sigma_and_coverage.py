@@ -92,6 +92,8 @@ def test_modifiers_not_and_one_of_compile_and_match_their_own_selections(tmp_pat
     condition: 1 of selection_* and not filter_main""")
     report = import_sigma([str(path)], tmp_path / "out")
     assert [rid for _, rid in report.compiled] == ["sigma-custom-rule"], report.skipped
+    written = (tmp_path / "out" / "credential-access" / "sigma-custom-rule.yml").read_text()
+    assert "\nname: sigma-custom-rule\n" in written and "\nid: " not in written  # the shared keys
     (rule,) = load_rules(tmp_path / "out")
     assert "lower(event_name) like 'getpassword%'" in rule.filter
     assert "not coalesce(" in rule.filter and "regexp_like(source_ip_address" in rule.filter

@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
+from tests.event_rows import day_events as shared_day_events
+
 DAYS = ["2025-03-04", "2025-03-05", "2025-03-06"]
 
 
 def day_events(day: str, n: int):
-    """``n`` minimal events on ``day`` through the ingest's own flattening."""
-    from toolkit.cloudtrail import events_from_records
-
-    records = [{
-        "eventVersion": "1.09", "eventTime": f"{day}T10:{i % 60:02d}:00Z",
-        "eventSource": "ec2.amazonaws.com", "eventName": "DescribeInstances",
-        "awsRegion": "us-east-1", "sourceIPAddress": "203.0.113.10", "userAgent": "aws-cli/2",
-        "eventID": f"{day}-{i:06d}", "eventType": "AwsApiCall", "readOnly": True,
-        "recipientAccountId": "123456789012",
-        "userIdentity": {"type": "IAMUser", "arn": "arn:aws:iam::123456789012:user/alice",
-                         "accountId": "123456789012", "accessKeyId": "AKIAIOSFODNN7EXAMPLE",
-                         "principalId": "AIDAEXAMPLE", "userName": "alice"},
-    } for i in range(n)]
-    return events_from_records(records)
+    """``n`` minimal events on ``day``, from 10:00 UTC (the engine tests read that hour back)."""
+    return shared_day_events(day, n, hour=10)
 
 
 def write_days(lake_url: str, endpoint_url: str | None = None) -> None:

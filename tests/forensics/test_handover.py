@@ -17,13 +17,12 @@ DAY = "2025-03-05"
 
 @pytest.mark.slow  # one notebook run (~20 s on the shared machine)
 def test_investigate_task_runs_once_and_the_report_loads_it(crafted_lake, tmp_path, monkeypatch):
-    import toolkit.forensics.investigation as investigation
     from toolkit import pipeline
     from toolkit.config import Settings
 
     runs = []
-    real = investigation.investigate
-    monkeypatch.setattr(investigation, "investigate", lambda *a, **k: runs.append(a) or real(*a, **k))
+    real = pipeline.run_investigation  # the pipeline's binding of forensics.investigate
+    monkeypatch.setattr(pipeline, "run_investigation", lambda *a, **k: runs.append(a) or real(*a, **k))
     settings = Settings(lake=crafted_lake, reports=str(tmp_path / "reports"))
     params = {"subject_type": "access_key", "subject": LEAKED_KEY, "start": DAY, "end": DAY}
     saved = pipeline.investigate(settings, params, "manual__2025-03-06T00:00:00+00:00")

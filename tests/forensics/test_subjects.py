@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from toolkit.forensics.subjects import parse_subject, resource_name
+from toolkit.sql.queries import bound_query
 
 INJECTIONS = ["' OR 1=1 --", "AKIA' OR '1'='1", "1.2.3.4' OR 1=1 --", "x; drop table events",
               "arn:aws:iam::111122223333:user/a' OR '1'='1", "arn:aws:iam::111122223333:user/a\n--"]
@@ -53,10 +54,13 @@ def test_injection_shaped_values_are_rejected(kind, value):
         parse_subject(kind, value)
 
 
-def test_resource_predicate_binds_values_and_never_contains_them():
+def test_resource_condition_binds_values_and_never_contains_them():
     subject = parse_subject("resource", "arn:aws:s3:::b/x' OR 1=1 --")
-    assert "OR 1=1" not in subject.predicate()
     assert subject.params() == {"subject": "arn:aws:s3:::b/x' OR 1=1 --", "resource_needle": "\"x' OR 1=1 --\""}
+    sql, values = bound_query("forensics/subject_events", fill={"subject_condition": subject.condition},
+                              start="2025-03-01", end="2025-03-02", **subject.params())
+    assert "OR 1=1" not in sql and "{{" not in sql
+    assert values["subject"] == subject.value and values["resource_needle"] == '"x\' OR 1=1 --"'
 
 
 @pytest.mark.parametrize("arn,name", [

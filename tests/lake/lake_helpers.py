@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 
+from tests.event_rows import day_events  # noqa: F401 - the lake tests import it from here
 from toolkit.lake import iceberg
 
 DAY = "2025-03-06"
@@ -71,20 +72,3 @@ def run_pair(work, interleaving: Interleaving) -> list:
 
 
 ORDERINGS = [("A", True), ("B", True), ("A", False), ("B", False)]
-
-
-def day_events(day: str, n: int, tag: str = "e"):
-    """``n`` realistic minimal CloudTrail events on ``day`` through the ingest's flattening."""
-    from toolkit.cloudtrail import events_from_records
-
-    records = [{
-        "eventVersion": "1.09", "eventTime": f"{day}T{i // 3600 % 24:02d}:{i // 60 % 60:02d}:{i % 60:02d}Z",
-        "eventSource": "ec2.amazonaws.com", "eventName": "DescribeInstances",
-        "awsRegion": "us-east-1", "sourceIPAddress": "203.0.113.10", "userAgent": "aws-cli/2",
-        "eventID": f"{tag}-{day}-{i:06d}", "eventType": "AwsApiCall", "readOnly": True,
-        "recipientAccountId": "123456789012",
-        "userIdentity": {"type": "IAMUser", "arn": "arn:aws:iam::123456789012:user/alice",
-                         "accountId": "123456789012", "accessKeyId": "AKIAIOSFODNN7EXAMPLE",
-                         "principalId": "AIDAEXAMPLE", "userName": "alice"},
-    } for i in range(n)]
-    return events_from_records(records)

@@ -6,6 +6,8 @@ Public API (imported lazily so ``import toolkit.cloudtrail`` stays light):
 
 from __future__ import annotations
 
+from toolkit.lazy import lazy_exports
+
 _EXPORTS = {
     "ingest_day": "toolkit.cloudtrail.ingest",
     "events_from_records": "toolkit.cloudtrail.flatten",
@@ -13,11 +15,4 @@ _EXPORTS = {
     "check_manifest": "toolkit.cloudtrail.manifest",
 }
 __all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str):
-    if name in _EXPORTS:
-        import importlib
-
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _EXPORTS)

@@ -26,8 +26,7 @@ def register(subparsers) -> None:
                    help="delivery folders before the day to read (default 1)")
     p.add_argument("--rebuild", action="store_true",
                    help="re-read every file of the folders and replace DAY's partition with what they hold")
-    p.add_argument("--engine", choices=("duckdb", "athena"),
-                   help="duckdb: ingest here; athena: run sql/models/events_from_raw.sql in Athena")
+    cli_args.add_engine(p, help="duckdb: ingest here; athena: run sql/models/events_from_raw.sql in Athena")
     cli_args.add_format(p)
     cli_args.add_out(p, "file", help="write the per-day summary rows here (in --format)")
     p.set_defaults(func=run_ingest)
@@ -43,7 +42,7 @@ def register(subparsers) -> None:
     cli_args.add_days(e)
     e.add_argument("--filter", action="append", default=[], metavar="FIELD=VALUE",
                    help="keep records whose FIELD equals VALUE (repeatable)")
-    e.add_argument("--format", choices=("cloudtrail", "ndjson"), default="cloudtrail")
+    cli_args.add_format(e, choices=("cloudtrail", "ndjson"), default="cloudtrail")
     cli_args.add_out(e, "file", required=True, help="output file (.gz to compress)")
     cli_args.add_allow_empty(e)
     e.add_argument("--with-source", action="store_true",

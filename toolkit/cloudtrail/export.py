@@ -23,7 +23,8 @@ import uuid
 from collections.abc import Iterable, Iterator
 
 from toolkit import lake as lakes
-from toolkit.cloudtrail import flatten
+from toolkit.cloudtrail import flatten, logfiles
+from toolkit.cloudtrail.fileindex import load_index
 
 # filter name -> SQL predicate with one ``?`` parameter (names come only from this table)
 FILTERS = {
@@ -97,9 +98,6 @@ def export_records(lake: str | lakes.Lake, start, end, filters=None,
 
 def _source(lake: lakes.Lake, files_index: dict, key: str, index: int, listed) -> dict:
     """Provenance of one record, from the ingest's file index (loaded once per folder)."""
-    from toolkit.cloudtrail import logfiles
-    from toolkit.cloudtrail.fileindex import load_index
-
     folder = logfiles.folder_day(key)
     if folder not in files_index:
         files_index[folder] = load_index(lake, [folder]) if folder else {}

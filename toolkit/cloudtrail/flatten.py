@@ -19,6 +19,7 @@ import json
 import pyarrow as pa
 
 from toolkit.cloudtrail import schema
+from toolkit.engines.duckdb_connection import duckdb_connection
 
 
 def sql_literal(text: str) -> str:
@@ -103,8 +104,6 @@ def connect(threads: int | None = None, memory_limit: str | None = None,
             temp_dir: str | None = None, database: str = ":memory:"):
     """A DuckDB connection set up for CloudTrail work (UTC, bounded memory, spill dir, insertion
     order not kept: the ingest orders what it writes itself)."""
-    from toolkit.engines.duckdb_connection import duckdb_connection
-
     return duckdb_connection(database, threads=threads, memory_limit=memory_limit,
                              temp_dir=temp_dir, preserve_insertion_order=False)
 

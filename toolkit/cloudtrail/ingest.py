@@ -28,6 +28,7 @@ record goes to its own day; it stays so older manifests still check).
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import json
 import logging
 import os
@@ -161,8 +162,6 @@ def ingest_day(raw: str, lake: str | lakes.Lake, day: str | dt.date, lookback_da
 
 def _read_digests(raw_fs, digests: list[RawFile], run: Run) -> logfiles.Listing:
     """What the digests in the folders list (for flagging files no digest lists)."""
-    import gzip
-
     listing = logfiles.Listing()
     for f in digests:
         run.counts["digest_files_skipped"] += 1

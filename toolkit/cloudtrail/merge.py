@@ -15,6 +15,7 @@ import shutil
 
 from toolkit import lake as lakes
 from toolkit.cloudtrail import flatten
+from toolkit.errors import UsageError
 
 ROW_GROUP_ROWS = 100_000
 # Inside a data file (one batch: a narrow window of delivery time, so row-group statistics on
@@ -54,8 +55,6 @@ def _plain(url: str) -> str:
 def _check_current_format(lake: lakes.Lake, files: list[str], day: str) -> None:
     """A partition written before events kept the record text cannot take a merge."""
     import pyarrow.parquet as pq
-
-    from toolkit.errors import UsageError
 
     if not files:
         return

@@ -10,7 +10,7 @@ Names resolve lazily, so ``import toolkit.cloudwatch`` stays free of I/O and hea
 
 from __future__ import annotations
 
-import importlib
+from toolkit.lazy import lazy_exports
 
 _WHERE = {
     "export_metrics": "export", "import_csv": "load",
@@ -20,9 +20,4 @@ _WHERE = {
     "slo_report": "slo", "burn_rate_timeline": "slo",
 }
 __all__ = sorted(_WHERE)
-
-
-def __getattr__(name: str):
-    if name in _WHERE:
-        return getattr(importlib.import_module(f"toolkit.cloudwatch.{_WHERE[name]}"), name)
-    raise AttributeError(f"module 'toolkit.cloudwatch' has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, {name: f"{__name__}.{module}" for name, module in _WHERE.items()})

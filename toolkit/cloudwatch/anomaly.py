@@ -36,6 +36,9 @@ import datetime as dt
 import logging
 from typing import TYPE_CHECKING
 
+from toolkit.cloudwatch.store import read_days
+from toolkit.lake import Lake, parse_day
+
 if TYPE_CHECKING:
     import numpy as np
     import polars as pl
@@ -239,8 +242,6 @@ def detect_anomalies(lake_url: str, day: str | dt.date, *, history_days: int = 1
     import polars as pl
 
     from toolkit.cloudwatch.schema import ANOMALIES_SCHEMA, METRICS_SCHEMA
-    from toolkit.cloudwatch.store import read_days
-    from toolkit.lake import Lake, parse_day
 
     lake, day = Lake.at(lake_url, endpoint_url), parse_day(day)
     where = pl.col("stat").is_in(list(stats)) if stats else None

@@ -22,8 +22,11 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from toolkit.aws import client
 from toolkit.cloudwatch import catalog
 from toolkit.cloudwatch.periods import choose_period
+from toolkit.cloudwatch.store import merge_partition
+from toolkit.cost import prices
 from toolkit.lake import Lake, parse_day
 
 log = logging.getLogger(__name__)
@@ -58,8 +61,6 @@ def cloudwatch_client(region: str, endpoint_url: str | None = None, max_attempts
                       service: str = "cloudwatch", **kwargs):
     """A boto3 client with adaptive retries (throttling backoff) and an optional endpoint."""
     from botocore.config import Config
-
-    from toolkit.aws import client
 
     config = Config(retries={"mode": "adaptive", "max_attempts": max_attempts},
                     connect_timeout=10, read_timeout=60)
@@ -244,8 +245,6 @@ def export_metrics(lake_url: str, day: str | dt.date, *, region: str = "us-east-
     import polars as pl
 
     from toolkit.cloudwatch.schema import METRICS_SCHEMA
-    from toolkit.cloudwatch.store import merge_partition
-    from toolkit.cost import prices
 
     day = parse_day(day)
     now = now or dt.datetime.now(dt.UTC)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from toolkit.cloudwatch import catalog
+from toolkit.cloudwatch.store import read_days, write_by_day
 from toolkit.lake import Lake
 
 if TYPE_CHECKING:
@@ -25,7 +26,6 @@ def read_metrics(lake_url: str, start: str | dt.date, end: str | dt.date, *,
     import polars as pl
 
     from toolkit.cloudwatch.schema import METRICS_SCHEMA
-    from toolkit.cloudwatch.store import read_days
 
     wanted = [pl.col(column) == value for column, value in (
         ("namespace", namespace), ("metric_name", metric_name), ("resource_id", resource_id),
@@ -96,7 +96,6 @@ def import_csv(csv: str | Path, lake_url: str, namespace: str, metric_name: str,
     import polars as pl
 
     from toolkit.cloudwatch.schema import METRICS_SCHEMA
-    from toolkit.cloudwatch.store import write_by_day
 
     series = read_csv_series(csv)
     if series.is_empty():

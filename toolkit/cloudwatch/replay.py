@@ -18,6 +18,9 @@ from toolkit.cloudwatch.alarms import (
     min_samples,
     replay_series,
 )
+from toolkit.cloudwatch.anomaly import anomaly_bands
+from toolkit.cloudwatch.statistics import window_values
+from toolkit.cloudwatch.store import merge_partition, read_days
 from toolkit.lake import Lake, day_range, join, parse_day
 
 if TYPE_CHECKING:
@@ -46,8 +49,6 @@ def with_band(series: pl.DataFrame, history: pl.DataFrame, width: float) -> pl.D
     """Add lower/upper = expected ± ``width`` sigma from the seasonal baseline of ``history``
     (or of the series itself), like CloudWatch's ANOMALY_DETECTION_BAND(metric, width)."""
     import polars as pl
-
-    from toolkit.cloudwatch.anomaly import anomaly_bands
 
     def keyed(frame: pl.DataFrame) -> pl.DataFrame:
         return frame.with_columns(*[pl.lit(v).alias(k) for k, v in
@@ -97,8 +98,6 @@ class Timeline:
 def timelines(alarm: Alarm, metrics: pl.DataFrame) -> list[Timeline]:
     """The alarm's timelines: one per matching series; a named series with no data gets one too."""
     import polars as pl
-
-    from toolkit.cloudwatch.statistics import window_values
 
     interval = evaluation_interval(alarm.period, alarm.evaluation_periods)
     wildcard = any(v == "*" for v in alarm.dimensions.values())
@@ -211,7 +210,6 @@ def replay_alarms(lake_url: str, start: str | dt.date, end: str | dt.date, alarm
     import polars as pl
 
     from toolkit.cloudwatch.schema import ALARM_STATES_SCHEMA, METRICS_SCHEMA
-    from toolkit.cloudwatch.store import merge_partition, read_days
 
     alarms = load_alarms(alarms_path)
     first, last = parse_day(start), parse_day(end)

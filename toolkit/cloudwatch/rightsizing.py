@@ -13,6 +13,10 @@ import datetime as dt
 import json
 from typing import TYPE_CHECKING
 
+from toolkit.cloudwatch.store import read_days
+from toolkit.cost.prices import EC2_HOURLY, HOURS_PER_MONTH, ec2_hourly
+from toolkit.lake import Lake, parse_day
+
 if TYPE_CHECKING:
     import polars as pl
 
@@ -23,8 +27,6 @@ SIZES = ("nano", "micro", "small", "medium", "large", "xlarge", "2xlarge", "3xla
 
 def one_size_down(instance_type: str, region: str = "us-east-1") -> str | None:
     """The next smaller priced size in the same family (``m5.xlarge`` -> ``m5.large``)."""
-    from toolkit.cost.prices import EC2_HOURLY
-
     family, _, size = instance_type.partition(".")
     if size not in SIZES:
         return None
@@ -75,8 +77,6 @@ def rightsizing(metrics: pl.DataFrame, instance_types: dict[str, str] | None = N
     """
     import polars as pl
 
-    from toolkit.cost.prices import HOURS_PER_MONTH, ec2_hourly
-
     types = {**types_from_dimensions(metrics), **(instance_types or {})}
     rows = []
     for u in usage(metrics).sort("instance_id").iter_rows(named=True):
@@ -110,8 +110,6 @@ def rightsizing(metrics: pl.DataFrame, instance_types: dict[str, str] | None = N
 
 
 def _price(instance_type: str, region: str) -> float | None:
-    from toolkit.cost.prices import ec2_hourly
-
     try:
         return ec2_hourly(instance_type, region)
     except ValueError:
@@ -124,8 +122,6 @@ def rightsizing_from_lake(lake_url: str, day: str | dt.date, *, window_days: int
     import polars as pl
 
     from toolkit.cloudwatch.schema import METRICS_SCHEMA
-    from toolkit.cloudwatch.store import read_days
-    from toolkit.lake import Lake, parse_day
 
     day = parse_day(day)
     used = pl.col("namespace").is_in(["AWS/EC2", "CWAgent"])  # usage() and the CWAgent instance types

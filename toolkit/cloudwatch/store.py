@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+from toolkit.aws import s3fs_options
 from toolkit.lake import Lake, day_range, parse_day
 
 if TYPE_CHECKING:
@@ -25,7 +26,6 @@ def _scan_options(lake: Lake) -> dict | None:
     """polars (object_store) options for an S3 lake: the session in use and its endpoint."""
     if not lake.is_s3:
         return None
-    from toolkit.aws import s3fs_options
 
     s3 = s3fs_options(lake.endpoint_url)
     client = s3.get("client_kwargs", {})

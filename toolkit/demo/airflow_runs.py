@@ -12,6 +12,8 @@ import datetime as dt
 import json
 import sys
 
+from toolkit.lake import day_range
+
 
 def run(dag_id: str, *, day: dt.date | None = None, conf: dict | None = None) -> dict:
     """One DAG run; a daily interval ``day`` runs after it ends (at day+1 00:00 UTC)."""
@@ -50,8 +52,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--forensic-conf", default=None, help="JSON params for forensic_investigation")
     args = parser.parse_args(argv)
     from airflow.utils import db
-
-    from toolkit.lake import day_range
 
     db.resetdb()
     days = day_range(args.start, args.end)

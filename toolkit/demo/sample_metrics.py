@@ -25,6 +25,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from toolkit.cloudwatch import catalog
+from toolkit.cloudwatch.export import cloudwatch_client, day_window
+from toolkit.cloudwatch.periods import choose_period
+from toolkit.cloudwatch.store import merge_partition
+from toolkit.lake import Lake
 
 if TYPE_CHECKING:
     import polars as pl
@@ -75,8 +79,6 @@ def put_datapoints(sample_dir: str | Path, endpoint_url: str, *, account_id: str
     The server stores them in the account the request's credentials select (moto: its
     ``MOTO_ACCOUNT_ID``, else its default account).
     """
-    from toolkit.cloudwatch.export import cloudwatch_client
-
     loaded: dict[str, int] = {}
     for account, region, results in _documents(sample_dir):
         if (account_id and account != account_id) or (regions and region not in regions):
@@ -149,11 +151,7 @@ def write_into_lake(sample_dir: str | Path, lake_url: str, *, skip=lambda accoun
     the exporter would on ``now``; returns rows per day. Re-running gives the same partitions."""
     import polars as pl
 
-    from toolkit.cloudwatch.export import day_window
-    from toolkit.cloudwatch.periods import choose_period
     from toolkit.cloudwatch.schema import METRICS_SCHEMA
-    from toolkit.cloudwatch.store import merge_partition
-    from toolkit.lake import Lake
 
     now = now or dt.datetime.now(dt.UTC)
     raw = raw_datapoints(sample_dir, skip)

@@ -7,17 +7,12 @@ Public API (imported lazily so ``import toolkit.detections`` stays light):
 
 from __future__ import annotations
 
+from toolkit.lazy import lazy_exports
+
 _EXPORTS = {
     "run_detections": "toolkit.detections.runner",
     "load_rules": "toolkit.detections.rules",
     "run_rule_tests": "toolkit.detections.testing",
 }
 __all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str):
-    if name in _EXPORTS:
-        import importlib
-
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _EXPORTS)

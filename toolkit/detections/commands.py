@@ -27,7 +27,7 @@ def register(subparsers) -> None:
                     "AWS techniques and the rules that detect each.")
     _rules_dir(coverage)
     coverage.add_argument("--stratus", action="store_true", help="the Stratus Red Team catalogue")
-    coverage.add_argument("--format", choices=("table", "json"), default="table")
+    cli_args.add_format(coverage, choices=("table", "json"))
     coverage.set_defaults(func=run_rules_coverage)
     sigma = verbs.add_parser(
         "import-sigma", help="compile Sigma rules (product aws, service cloudtrail) into rules",
@@ -62,13 +62,12 @@ def register(subparsers) -> None:
     cli_args.add_format(detect)
     cli_args.add_out(detect, "file", help="write the findings rows here (in --format)")
     cli_args.add_allow_empty(detect)
-    detect.add_argument("--engine", choices=("duckdb", "athena"), help="default: TRAILWATCH_ENGINE")
+    cli_args.add_engine(detect)
     detect.add_argument("--source", action="append", choices=("native", "sequence", "sigma"),
                         help="run only rules of this origin (repeatable; default: all)")
     detect.add_argument("--hunting", action="store_true",
                         help="also run hunting rules (broad queries such as Sigma's AssumeRole misuse)")
-    detect.add_argument("--allow-scan", action="store_true",
-                        help="run on Athena even above the scan limit (TRAILWATCH_SCAN_LIMIT_BYTES)")
+    cli_args.add_allow_scan(detect)
     detect.set_defaults(func=run_detect)
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from toolkit.detections.attack import TECHNIQUES
+
 if TYPE_CHECKING:
     import altair as alt
     import polars as pl
@@ -25,8 +27,6 @@ SOURCES = ("native", "sequence", "sigma")
 def coverage_frame(rules: list[Rule]) -> pl.DataFrame:
     """One row per cited technique: id, name, tactics, rule counts per source, total, rule ids."""
     import polars as pl
-
-    from toolkit.detections.attack import TECHNIQUES
 
     rows = [{"technique": r.technique, "tactic": r.tactic, "source": r.source, "rule_id": r.id}
             for r in rules]

@@ -15,7 +15,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from toolkit.detections.rules import KEY_COLUMNS
-from toolkit.detections.schema import MAX_EVENT_IDS
+from toolkit.detections.schema import FINDINGS_COLUMNS, FINDINGS_SCHEMA, MAX_EVENT_IDS
 from toolkit.detections.sql import LIST_SEP_CHAR
 
 if TYPE_CHECKING:
@@ -166,8 +166,6 @@ def as_utc(value: Any) -> dt.datetime:
 def findings_table(rows: list[dict[str, Any]]) -> pa.Table:
     """Rows -> a Parquet-ready table with ``FINDINGS_SCHEMA`` (sorted: stable files)."""
     import pyarrow as pa
-
-    from toolkit.detections.schema import FINDINGS_COLUMNS, FINDINGS_SCHEMA
 
     rows = sorted(rows, key=lambda r: (r["first_seen"], r["rule_id"], r["finding_id"]))
     return pa.Table.from_pylist([{c: r[c] for c in FINDINGS_COLUMNS} for r in rows],

@@ -10,6 +10,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from toolkit.engines.duckdb_connection import duckdb_connection
+from toolkit.sql.dialect import to_duckdb
 
 if TYPE_CHECKING:
     import duckdb
@@ -50,6 +51,4 @@ def query(con: duckdb.DuckDBPyConnection, athena_sql: str, params: dict[str, Any
 @lru_cache(maxsize=1024)
 def _to_duckdb(athena_sql: str) -> str:
     """The engine's transpilation, kept per text: rule tests run each rule's SQL several times."""
-    from toolkit.sql.dialect import to_duckdb
-
     return to_duckdb(athena_sql)

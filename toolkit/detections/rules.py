@@ -1,6 +1,7 @@
 """Detection rules as data: load YAML rule files, validate them, expand their test events.
 
-A rule file lives at ``rules/<tactic>/<id>.yml`` and holds metadata (id, title, description,
+A rule file lives at ``rules/<tactic>/<name>.yml`` and holds metadata (``name`` and
+``description`` as every SQL-bearing YAML file has them, checked by ``toolkit.sql.meta``; title,
 severity, MITRE ATT&CK tactic and technique, references), its ``outcome`` clause (which call
 outcomes match, see ``OUTCOME_CLAUSES``), its logic (exactly one of ``filter``, ``aggregate``,
 ``first_seen`` or ``sequence``, see ``toolkit.detections.sql`` and ``.sequence``), optional
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +24,8 @@ from typing import Any
 
 from toolkit.detections.attack import TACTICS, TECHNIQUES
 from toolkit.detections.sql import KEY_COLUMNS, OUTCOME_CLAUSES, SqlError, compile_rule
+from toolkit.sql import meta as shared_meta
+from toolkit.sql.files import read_yaml
 
 SEVERITIES = ("informational", "low", "medium", "high", "critical")
 SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
@@ -34,7 +38,7 @@ DETAIL_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
 PRINCIPAL_PATTERN_RE = re.compile(r"^arn:aws[a-z-]*:[A-Za-z0-9:/_+=,.@*-]+$")
 GROUP_COLUMNS = (*KEY_COLUMNS, "session_key", "principal")
 LOGIC_KINDS = ("filter", "aggregate", "first_seen", "sequence")
-TOP_LEVEL_KEYS = {"id", "title", "description", "severity", "tactic", "technique", "references",
+TOP_LEVEL_KEYS = {"name", "title", "description", "severity", "tactic", "technique", "references",
                   "outcome", "attempted_severity", "logic", "details", "suppress", "stratus",
                   "sigma", "hunting", "tests"}
 STRATUS_RE = re.compile(r"^aws\.[a-z-]+\.[a-z0-9-]+$")
@@ -122,7 +126,8 @@ def load_rules(rules_dir: str | Path | None = None) -> list[Rule]:
     """Load and validate every ``*.yml`` rule under ``rules_dir`` (default: the packaged library).
 
     Raises ``RuleError`` listing every problem in every file; ``FileNotFoundError`` when the
-    directory does not exist or holds no rule.
+    directory does not exist or holds no rule. A file still naming its rule with ``id:`` (the
+    old spelling of ``name:``) loads, with a FutureWarning.
     """
     import yaml
 
@@ -135,15 +140,18 @@ def load_rules(rules_dir: str | Path | None = None) -> list[Rule]:
     rules, problems, seen = [], [], {}
     for path in paths:
         try:
-            data = yaml.load(path.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+            data = read_yaml(path)
         except yaml.YAMLError as exc:
             problems.append(f"{path}: not valid YAML: {exc}")
+            continue
+        except ValueError:
+            problems.append(f"{path}: a rule file must hold a mapping")
             continue
         errors = validate_rule(data, path=path, root=root)
         if errors:
             problems.extend(f"{path}: {e}" for e in errors)
             continue
-        rule = build_rule(data, path)
+        rule = build_rule(shared_meta.with_current_keys(data, path), path)
         if rule.id in seen:
             problems.append(f"{path}: duplicate rule id {rule.id!r} (also in {seen[rule.id]})")
             continue
@@ -155,12 +163,13 @@ def load_rules(rules_dir: str | Path | None = None) -> list[Rule]:
 
 
 def build_rule(data: dict, path: Path | str = "") -> Rule:
-    """A ``Rule`` from an already validated mapping."""
+    """A ``Rule`` from an already validated mapping (``id:``, the old ``name:``, accepted)."""
+    data = shared_meta.current_keys(data)
     logic = data["logic"]
     kind = next(k for k in LOGIC_KINDS if k in logic)
     suppress = data.get("suppress") or {}
     return Rule(
-        id=data["id"], title=data["title"], description=data["description"].strip(),
+        id=data["name"], title=data["title"], description=data["description"].strip(),
         severity=data["severity"], tactic=data["tactic"], technique=data["technique"],
         references=tuple(data.get("references") or ()), kind=kind, logic=logic,
         outcome=data["outcome"], attempted_severity=data.get("attempted_severity"),
@@ -177,14 +186,15 @@ def validate_rule(data: Any, path: Path | None = None, root: Path | None = None)
     """Every problem with one rule mapping (empty list: valid)."""
     if not isinstance(data, dict):
         return ["a rule file must hold a mapping"]
+    common = shared_meta.problems(data, path)  # name (= file name), description, params
+    data = shared_meta.current_keys(data)
     errors = [f"unknown key {k!r}" for k in data if k not in TOP_LEVEL_KEYS]
-    for key in ("id", "title", "description", "severity", "tactic", "technique", "outcome", "logic",
-                "tests"):
+    for key in ("name", "title", "severity", "tactic", "technique", "outcome", "logic", "tests"):
         if key not in data:
             errors.append(f"missing required key {key!r}")
     if errors:
-        return errors
-    errors += _validate_metadata(data)
+        return [e for e in common if e not in errors] + errors
+    errors = common + _validate_metadata(data)
     if path is not None and root is not None:
         errors += _validate_location(data, path, root)
     errors += _validate_logic(data["logic"])
@@ -198,11 +208,10 @@ def validate_rule(data: Any, path: Path | None = None, root: Path | None = None)
 
 def _validate_metadata(data: dict) -> list[str]:
     errors = []
-    if not isinstance(data["id"], str) or not ID_RE.match(data["id"]):
-        errors.append(f"id {data['id']!r} must be lowercase letters, digits, '.' and '-'")
-    for key in ("title", "description"):
-        if not isinstance(data[key], str) or not data[key].strip():
-            errors.append(f"{key} must be a non-empty string")
+    if not isinstance(data["name"], str) or not ID_RE.match(data["name"]):
+        errors.append(f"name {data['name']!r} must be lowercase letters, digits, '.' and '-'")
+    if not isinstance(data["title"], str) or not data["title"].strip():
+        errors.append("title must be a non-empty string")
     if data["severity"] not in SEVERITIES:
         errors.append(f"severity {data['severity']!r} must be one of {', '.join(SEVERITIES)}")
     if data["tactic"] not in TACTICS:
@@ -231,8 +240,6 @@ def _validate_metadata(data: dict) -> list[str]:
 
 def _validate_location(data: dict, path: Path, root: Path) -> list[str]:
     errors = []
-    if path.stem != data["id"]:
-        errors.append(f"file name {path.name!r} must be the rule id + '.yml'")
     rel = path.relative_to(root).parts
     if len(rel) >= 2 and rel[-2] != data["tactic"]:
         errors.append(f"rule with tactic {data['tactic']!r} must live in a folder named so")
@@ -347,8 +354,6 @@ def _validate_sql(data: dict) -> list[str]:
 def complete_record(record: dict, label: str, index: int) -> dict:
     """``record`` with the fields it leaves out taken from ``DEFAULT_RECORD``; a missing eventID
     or requestID is derived from ``label`` (rule id and case) and ``index`` (UUID-shaped)."""
-    import hashlib
-
     if all(k in record for k in (*DEFAULT_RECORD, "eventID", "requestID")):
         return record
     digest = hashlib.sha256(f"{label}/{index}".encode()).hexdigest()

@@ -13,6 +13,12 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from toolkit.config import Settings
+from toolkit.detections.rules import load_rules
+from toolkit.detections.sql import compile_rule, rule_params
+from toolkit.engines import ScanLimitExceeded
+from toolkit.lake import Lake, day_range
+
 if TYPE_CHECKING:
     import datetime as dt
     from pathlib import Path
@@ -37,10 +43,6 @@ def run_detections(lake: str, start: str | dt.date, end: str | dt.date,
     ``sources`` limits the run to rules of those origins (native, sequence, sigma; default all);
     rules marked ``hunting`` (broad queries, not alerts) run only with ``hunting=True``.
     """
-    from toolkit.config import Settings
-    from toolkit.detections.rules import load_rules
-    from toolkit.lake import day_range
-
     days = day_range(start, end)
     rules = [r for r in load_rules(rules_dir)
              if (sources is None or r.source in sources) and (hunting or not r.hunting)]
@@ -65,10 +67,8 @@ def rule_findings(engine: Engine, rule: Rule, start: dt.date, end: dt.date,
                   allow_scan: bool = False) -> list[dict]:
     """The findings one rule raises over the range (errors name the rule)."""
     from toolkit.detections.findings import finding_rows
-    from toolkit.detections.sql import compile_rule, rule_params
 
     params = rule_params(rule, start, end)
-    from toolkit.engines import ScanLimitExceeded
 
     sql = compile_rule(rule)
     try:
@@ -90,7 +90,6 @@ def write_findings(lake: str, days: list[dt.date], rows: list[dict],
     A run limited to some rule ``sources`` replaces only those sources' findings: the day's
     findings of other origins are carried into the new partition."""
     from toolkit.detections.findings import findings_table
-    from toolkit.lake import Lake
 
     store = Lake.at(lake, endpoint_url)
     held_before = set(store.days("findings"))

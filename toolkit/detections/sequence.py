@@ -33,6 +33,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from toolkit.sql.models import load_model
+
 if TYPE_CHECKING:
     from toolkit.detections.rules import Rule
 
@@ -98,8 +100,6 @@ def identity_sessions_cte() -> list[str]:
     ``ids_*``; the last, ``identity_sessions``, is the model's output."""
     import sqlglot
     from sqlglot import exp
-
-    from toolkit.sql.models import load_model
 
     tree = sqlglot.parse_one(load_model("cur_identity_sessions").sql, read="athena")
     for eq in list(tree.find_all(exp.EQ)):

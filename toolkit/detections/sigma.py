@@ -24,6 +24,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from toolkit.detections.attack import TACTICS, TECHNIQUES
+from toolkit.detections.rules import DEFAULT_RECORD, build_rule, validate_rule
+from toolkit.detections.testing import run_rule_tests
+
 SIGMA_SOURCE = "SigmaHQ/sigma @ 8eaafff, rules/cloud/aws/cloudtrail (Detection Rule License 1.1)"
 FIELDS = {
     "eventSource": "event_source", "eventName": "event_name", "eventType": "event_type",
@@ -186,8 +190,6 @@ def condition_fields(node) -> set[str]:
 def positive_record(node) -> dict:
     """A CloudTrail record satisfying the condition: each AND branch, the first OR branch,
     fields under a NOT left out (Sigma's not is true for an absent field)."""
-    from toolkit.detections.rules import DEFAULT_RECORD
-
     record = {**copy.deepcopy(DEFAULT_RECORD), "eventSource": "sts.amazonaws.com",
               "eventName": "GetCallerIdentity"}
     _satisfy(node, record, set())
@@ -283,8 +285,6 @@ def rule_id(path: Path) -> str:
 
 def attack_tags(sigma_rule) -> tuple[str, str, list[str]]:
     """(tactic, technique, all tags): the first tactic and first known technique of its tags."""
-    from toolkit.detections.attack import TACTICS, TECHNIQUES
-
     tags = [f"{t.namespace}.{t.name}" for t in sigma_rule.tags]
     if not any(re.fullmatch(r"t\d{4}(\.\d{3})?", t.name) for t in sigma_rule.tags):
         fallback = TECHNIQUE_FALLBACK.get(str(sigma_rule.id))
@@ -320,7 +320,7 @@ def to_rule(sigma_rule, path: Path) -> dict:
     positive = positive_record(tree)
     refs = [str(r) for r in sigma_rule.references] or [f"https://github.com/SigmaHQ/sigma ({path.name})"]
     return {
-        "id": rule_id(path),
+        "name": rule_id(path),
         "title": sigma_rule.title,
         "description": (sigma_rule.description or sigma_rule.title).strip()
         + f"\nImported from Sigma rule {sigma_rule.id} by {sigma_rule.author} ({SIGMA_SOURCE}).",
@@ -373,15 +373,12 @@ def import_sigma(paths: list[str], out_dir: str | Path) -> ImportReport:
             report.skipped.append((str(path), problem))
             continue
         write_rule_file(Path(out_dir), data)
-        report.compiled.append((str(path), data["id"]))
+        report.compiled.append((str(path), data["name"]))
     return report
 
 
 def _check(candidates: list[tuple[Path, dict]]) -> list[tuple[Path, dict, str | None]]:
     """Validate each candidate and run its inline tests (all in one DuckDB session)."""
-    from toolkit.detections.rules import build_rule, validate_rule
-    from toolkit.detections.testing import run_rule_tests
-
     checked, valid = [], []
     for path, data in candidates:
         errors = validate_rule(data)
@@ -391,7 +388,7 @@ def _check(candidates: list[tuple[Path, dict]]) -> list[tuple[Path, dict, str | 
     results = {r.rule_id: r for r in run_rule_tests(valid)} if valid else {}
     out = []
     for path, data, problem in checked:
-        result = results.get(data["id"])
+        result = results.get(data["name"])
         if problem is None and result is not None and not result.passed:
             problem = "its tests built from its selections fail: " + "; ".join(result.problems)
         out.append((path, data, problem))
@@ -410,7 +407,7 @@ def write_rule_file(out_dir: Path, data: dict) -> Path:
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
     Dumper.add_representer(str, text)
-    path = out_dir / data["tactic"] / f"{data['id']}.yml"
+    path = out_dir / data["tactic"] / f"{data['name']}.yml"
     path.parent.mkdir(parents=True, exist_ok=True)
     header = (f"# {data['title']}\n# Imported by `trailwatch rules import-sigma` from SigmaHQ, "
               f"{data['sigma']['source']}; author: {data['sigma']['author']}.\n")

@@ -16,8 +16,12 @@ into a successful one). ``outcome: any`` rules must match both, the denied one a
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from toolkit.detections import local
+from toolkit.detections.sql import LIST_SEP_CHAR, compile_rule, rule_params
 
 if TYPE_CHECKING:
     import duckdb
@@ -52,31 +56,22 @@ def records_to_events(records: list[dict]) -> pa.Table:
 def run_rule(con: duckdb.DuckDBPyConnection, rule: Rule, events: pa.Table,
              records: list[dict]) -> pl.DataFrame:
     """The finding groups ``rule`` raises when ``events`` (from ``records``) is the whole table."""
-    from toolkit.detections import local
-    from toolkit.detections.sql import compile_rule
-
     local.load_events(con, events)
     return local.query(con, compile_rule(rule), window_params(records, rule))
 
 
 def window_params(records: list[dict], rule: Rule) -> dict[str, str]:
     """The rule's parameters for a run spanning the records' days."""
-    from toolkit.detections.sql import rule_params
-
     days = sorted({r["eventTime"][:10] for r in records})
     return rule_params(rule, days[0], days[-1])
 
 
 def event_ids(found: pl.DataFrame) -> set[str]:
-    from toolkit.detections.sql import LIST_SEP_CHAR
-
     return {e for joined in found["event_ids"].to_list() if joined for e in joined.split(LIST_SEP_CHAR)}
 
 
 def outcome_variants(rule: Rule) -> dict[str, list[dict]]:
     """The rule's positives re-answered as denied and as succeeded (see the module doc)."""
-    import re
-
     text = " ".join([rule.filter, *rule.details.values()])
     if rule.kind == "sequence" or re.search(r"\b(error_code|error_message|outcome)\b", text):
         return {}
@@ -136,8 +131,6 @@ def _case_problems(rule: Rule, case: str, records: list[dict], found: pl.DataFra
 def run_rule_tests(rules: list[Rule]) -> list[RuleTestResult]:
     """Test every rule; all inline records are flattened together, then sliced per case."""
     import pyarrow as pa
-
-    from toolkit.detections import local
 
     records = {(rule.id, case): rule.test_records(case) for rule in rules for case in CASES}
     for rule in rules:

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from toolkit.engines import staging, tables
 from toolkit.engines.guard import enforce, estimate_scan_bytes, human_bytes
-from toolkit.lake import join, parse_day
+from toolkit.lake import join, parse_day, snapshots_as_of
 from toolkit.sql.bind import to_positional
 from toolkit.sql.ddl import render_ddl
 from toolkit.sql.models import Model, load_model
@@ -130,8 +130,6 @@ class AthenaEngine:
 
     def read_as_of(self, as_of: str) -> dict[str, int | None]:
         """Read every lake table as of a snapshot id or a time (``FOR VERSION AS OF`` in queries)."""
-        from toolkit.lake import snapshots_as_of
-
         names = tables.lake_tables()
         pinned = snapshots_as_of(self.lake, [tables.lake_name(n) for n in names], as_of)
         self._pinned = dict(zip(names, pinned.values(), strict=True))

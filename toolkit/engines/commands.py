@@ -53,13 +53,9 @@ def register(subparsers) -> None:
 
 
 def _common(parser: argparse.ArgumentParser, lake_mode: str | None) -> None:
-    if lake_mode:
-        cli_args.add_lake(parser, lake_mode)
-    else:  # query --list needs no lake; run_query checks it when it reads
-        parser.add_argument("--lake", help="lake URL (default: TRAILWATCH_LAKE or ./lake)")
-    parser.add_argument("--engine", choices=("duckdb", "athena"), help="default: TRAILWATCH_ENGINE")
-    parser.add_argument("--allow-scan", action="store_true",
-                        help="run on Athena even above the scan limit (TRAILWATCH_SCAN_LIMIT_BYTES)")
+    cli_args.add_lake(parser, lake_mode)  # None: query --list needs no lake; run_query checks it
+    cli_args.add_engine(parser)
+    cli_args.add_allow_scan(parser)
     cli_args.add_allow_empty(parser)
 
 

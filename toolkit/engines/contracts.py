@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from toolkit.lake import parse_day
 from toolkit.sql.models import Model, load_model
 
 if TYPE_CHECKING:
@@ -177,8 +178,6 @@ def _column_check(name: str, col: str, check) -> Check:
 
 def check_model(engine: Engine, model: str | Model, day: str | dt.date) -> list[CheckResult]:
     """Run every contract check of ``model`` on its ``day`` partition; return the results."""
-    from toolkit.lake import parse_day
-
     spec = load_model(model) if isinstance(model, str) else model
     return run_checks(engine, spec, parse_day(day).isoformat())
 

@@ -16,6 +16,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from toolkit.engines.guard import table_references
 from toolkit.engines.tables import RAW_TABLE, curated_name, lake_tables
 from toolkit.errors import MissingDataError, UsageError
 from toolkit.lake import TABLES
@@ -68,16 +69,12 @@ def lake_name(table: str) -> str:
 
 def unknown_tables(sql: str) -> list[str]:
     """Tables an ad-hoc query names that the lake does not have (CTE names excluded)."""
-    from toolkit.engines.guard import table_references
-
     known = set(lake_tables()) | {RAW_TABLE}
     return sorted({name for name, _ in table_references(sql) if name not in known})
 
 
 def needs_of_sql(sql: str, params: dict[str, Any] | None = None) -> dict[str, Window]:
     """Lake tables ``sql`` reads and the window of each (several references: their union)."""
-    from toolkit.engines.guard import table_references
-
     known = set(lake_tables())
     needs: dict[str, Window] = {}
     for name, rng in table_references(sql, params):

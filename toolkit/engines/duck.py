@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING, Any
 
 from toolkit.engines import staging, tables
 from toolkit.engines.contracts import conform
+from toolkit.engines.coverage import warn_missing
 from toolkit.engines.duckdb_connection import duckdb_connection
 from toolkit.engines.guard import estimate_scan_bytes
-from toolkit.lake import normalize, parse_day
+from toolkit.lake import normalize, parse_day, snapshots_as_of
 from toolkit.sql.bind import placeholder_names
 from toolkit.sql.dialect import to_duckdb
 from toolkit.sql.models import load_model
@@ -112,8 +113,6 @@ class DuckDBEngine:
 
     def read_as_of(self, as_of: str) -> dict[str, int | None]:
         """Pin every lake view to the snapshot it had ``as_of`` (a snapshot id or a time)."""
-        from toolkit.lake import snapshots_as_of
-
         names = tables.lake_tables()
         pinned = snapshots_as_of(self.lake, [tables.lake_name(n) for n in names], as_of)
         self._pinned = dict(zip(names, pinned.values(), strict=True))
@@ -152,8 +151,6 @@ class DuckDBEngine:
         ``estimate_scan_bytes`` to see what the same query would cost on Athena.
         """
         import polars as pl
-
-        from toolkit.engines.coverage import warn_missing
 
         warn_missing(self.lake, sql, params, self._warned)  # empty because data is missing: say so
         return pl.from_arrow(self.arrow(sql, params))

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from toolkit.engines.base import ScanLimitExceeded
 from toolkit.engines.staging import base_table
-from toolkit.engines.tables import PARTITION_COLUMN, RAW_TABLE, lake_tables
+from toolkit.engines.tables import PARTITION_COLUMN, RAW_TABLE, lake_name, lake_tables
+from toolkit.lake import filesystem, iceberg, normalize
 
 if TYPE_CHECKING:
     from sqlglot import exp
@@ -148,9 +149,6 @@ def partition_bytes(lake: Lake, url: str) -> dict[str, int]:
 
 def table_bytes(lake: Lake, name: str) -> dict[str, int]:
     """Bytes per ``dt`` day of an Iceberg lake table's current files (sizes from its manifests)."""
-    from toolkit.engines.tables import lake_name
-    from toolkit.lake import iceberg
-
     table = iceberg.load(lake, lake_name(name))
     sizes: dict[str, int] = {}
     for data_file in iceberg.day_files(table) if table is not None else []:
@@ -163,7 +161,6 @@ def raw_bytes(lake: Lake, raw_url: str | None) -> dict[str, int]:
     """Bytes of raw CloudTrail files per delivery day folder (``yyyy/MM/dd``, digests excluded)."""
     if not raw_url:
         return {}
-    from toolkit.lake import filesystem, normalize
 
     raw_url = normalize(raw_url)
     fs = filesystem(raw_url, lake.endpoint_url)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from toolkit.sql.dialect import to_duckdb
 from toolkit.sql.files import sql_dir
 from toolkit.sql.models import Model
 from toolkit.sql.render import render_deployment
@@ -48,8 +49,6 @@ def contract(name: str) -> Model:
 def create_views(execute: Callable[[str], object]) -> None:
     """Create (or replace) every staging view with ``execute`` on a DuckDB connection that has
     an ``events`` table or view (the engine, ``detections.local``, tests)."""
-    from toolkit.sql.dialect import to_duckdb
-
     for name in VIEWS:
         execute(f"create or replace view {name} as {to_duckdb(view_sql(name))}")
 

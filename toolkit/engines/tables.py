@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from toolkit.lake import TABLES
+from toolkit.lake import TABLES, iceberg
 from toolkit.sql.ddl import ddl_columns, ddl_files
 from toolkit.sql.hive_types import hive_to_arrow
 from toolkit.sql.models import Model
@@ -70,8 +70,6 @@ def ensure_iceberg_table(lake: Lake, name: str):
     """Create the Iceberg table ``name`` in the lake's catalog from its DDL columns if missing
     (timestamps as UTC-adjusted ``timestamptz``, like every writer's Parquet)."""
     import pyarrow as pa
-
-    from toolkit.lake import iceberg
 
     schema = ddl_schema(name)
     fields = [pa.field(f.name, pa.timestamp("us", tz="UTC")) if pa.types.is_timestamp(f.type) else f

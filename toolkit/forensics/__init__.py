@@ -7,6 +7,8 @@ Public API (imported lazily so ``import toolkit.forensics`` stays light):
 
 from __future__ import annotations
 
+from toolkit.lazy import lazy_exports
+
 _EXPORTS = {
     "investigate": "toolkit.forensics.investigation",
     "Investigation": "toolkit.forensics.investigation",
@@ -16,11 +18,4 @@ _EXPORTS = {
     "change_impact_chart": "toolkit.forensics.impact",
 }
 __all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str):
-    if name in _EXPORTS:
-        import importlib
-
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _EXPORTS)

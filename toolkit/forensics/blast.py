@@ -12,19 +12,10 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from toolkit.forensics.source import Source
+from toolkit.sql.queries import bound_query
 
 if TYPE_CHECKING:
     import polars as pl
-
-FINDINGS_SQL = """
-select finding_id, rule_id, title, severity, tactic, technique, event_ids, principal_arn,
-       access_key_id, source_ip_address, account_id, region, first_seen, last_seen,
-       event_count, details
-from findings
-where dt between :start and :end
-order by first_seen, rule_id
-"""
-
 
 def blast_radius(events: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Resources read and changed (one row per service/access/resource) and a per-service sum."""
@@ -79,7 +70,8 @@ def findings_in_window(source: Source, start: dt.date, end: dt.date, *, event_id
 
     from toolkit.detections.schema import FINDINGS_SCHEMA
 
-    found = source.query(FINDINGS_SQL, {"start": start.isoformat(), "end": end.isoformat()})
+    found = source.query(*bound_query("findings_in_window", start=start.isoformat(),
+                                      end=end.isoformat())).drop("dt")
     if found.is_empty():
         return pl.from_arrow(FINDINGS_SCHEMA.empty_table())
     cited = set(found.select("finding_id", "event_ids").explode("event_ids")

@@ -22,8 +22,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from toolkit.forensics.source import Source, in_list
+from toolkit.forensics.source import Source
 from toolkit.forensics.subjects import Subject
+from toolkit.sql.queries import bound_query
 
 if TYPE_CHECKING:
     import polars as pl
@@ -37,36 +38,6 @@ _RELATION = {"AssumeRole": "assume_role", "AssumeRoleWithSAML": "assume_role",
              "GetFederationToken": "federation_token", "CreateAccessKey": "created_access_key",
              "CreateUser": "created_user", "CreateLoginProfile": "created_login_profile",
              "UpdateLoginProfile": "created_login_profile"}
-
-# Successful calls that issued a credential or identity, with what they issued: the staging
-# view stg_credential_issuance (the definition cur_identity_sessions reads too).
-ISSUANCE_SQL = """
-with issued as (
-    select event_time, event_id, event_name, account_id, parent_key, parent_arn,
-           issued_access_key_id as issued_key, issued_arn, role_arn,
-           requested_source_identity, target_user
-    from stg_credential_issuance
-    where dt between :start and :end and outcome = 'succeeded'
-)
-select * from issued
-where {direction}
-order by event_time, event_id
-"""
-_DOWN = "parent_key in {keys} or parent_arn in {arns}"
-_UP = "issued_key in {keys} or issued_arn in {arns} or role_arn in {roles}"
-
-# What each credential did: one row per key/principal/action.
-ACTIVITY_SQL = """
-select access_key_id, principal_arn, identity_type, session_issuer_arn, source_identity,
-       event_name, count(*) as events, count_if(error_code is not null) as errors,
-       min(event_time) as first_seen, max(event_time) as last_seen
-from events
-where dt between :start and :end
-  and (access_key_id in {keys} or principal_arn in {arns} or session_issuer_arn in {roles}
-       or source_identity in {sids})
-group by access_key_id, principal_arn, identity_type, session_issuer_arn, source_identity, event_name
-"""
-
 
 @dataclass
 class Chain:
@@ -142,25 +113,17 @@ def _seeds(subject: Subject, seed_keys: list[str]) -> tuple[set, set, set]:
     return set(), set(), set()
 
 
-def _issuance(source: Source, window: dict, direction: str, keys: set, arns: set,
-              roles: set = frozenset()) -> list[dict]:
-    keys_sql, key_params = in_list("k", sorted(keys))
-    arns_sql, arn_params = in_list("a", sorted(arns))
-    roles_sql, role_params = in_list("r", sorted(roles))
-    where = direction.format(keys=keys_sql, arns=arns_sql, roles=roles_sql)
-    sql = ISSUANCE_SQL.format(direction=where)
-    return source.query(sql, {**window, **key_params, **arn_params, **role_params}).to_dicts()
+def _issuance(source: Source, window: dict, direction: str, **ids: set) -> list[dict]:
+    """Issuing calls of the window, ``direction`` ``issued_by`` (down) or ``issuer_of`` (up)."""
+    lists = {name: sorted(values) for name, values in ids.items()}
+    return source.query(*bound_query("forensics/credential_issuance", fill={"direction": direction},
+                                     **window, **lists)).to_dicts()
 
 
 def _activity(source: Source, window: dict, keys: set, arns: set, roles: set,
               sids: set) -> pl.DataFrame:
-    params = dict(window)
-    parts = {}
-    for name, prefix, values in (("keys", "k", keys), ("arns", "a", arns), ("roles", "r", roles),
-                                 ("sids", "s", sids)):
-        parts[name], bound = in_list(prefix, sorted(values))
-        params.update(bound)
-    return source.query(ACTIVITY_SQL.format(**parts), params)
+    return source.query(*bound_query("forensics/credential_activity", **window, keys=sorted(keys),
+                                     arns=sorted(arns), roles=sorted(roles), sids=sorted(sids)))
 
 
 def _walk_up(source: Source, window: dict, chain: Chain, keys: set, arns: set, roles: set) -> None:
@@ -168,7 +131,7 @@ def _walk_up(source: Source, window: dict, chain: Chain, keys: set, arns: set, r
     for depth in range(-1, -MAX_ROUNDS - 1, -1):
         if not (keys or arns or roles):
             return
-        rows = _issuance(source, window, _UP, keys, arns, roles)
+        rows = _issuance(source, window, "issuer_of", keys=keys, arns=arns, roles=roles)
         keys, arns, roles = set(), set(), set()
         for row in rows:
             if chain.add_node(row["parent_key"], "access_key", "ancestor", depth):
@@ -188,7 +151,7 @@ def _walk_down(source: Source, window: dict, chain: Chain, keys: set, arns: set,
             return
         found = _keys_of(source, window, chain, arns, roles, sids, depth)
         keys |= found
-        rows = _issuance(source, window, _DOWN, keys, arns)
+        rows = _issuance(source, window, "issued_by", keys=keys, arns=arns)
         keys, arns, roles, sids = set(), set(), set(), set()
         for row in rows:
             new_key, new_arn, new_sid = _link_issued(chain, row, "descendant", depth)

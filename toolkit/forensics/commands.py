@@ -24,7 +24,7 @@ def register(subparsers) -> None:
     subject.add_argument("--ip", metavar="IP", help="source IPv4 or IPv6 address")
     subject.add_argument("--resource", metavar="ARN", help="resource ARN")
     cli_args.add_out(p, "folder", help="write tables (CSV, Parquet), summary.json and evidence here")
-    p.add_argument("--engine", choices=("duckdb", "athena"), help="SQL engine (default from env)")
+    cli_args.add_engine(p)
     p.add_argument("--baseline-days", type=_non_negative, default=14,
                    help="days before --start that define 'new' IPs and user agents (default 14)")
     cli_args.add_format(p, choices=("table", "json"), aliases={"text": "table"})

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from toolkit.forensics.timeline import is_ip
+
 if TYPE_CHECKING:
     import polars as pl
 
@@ -156,8 +158,6 @@ def _first_seen_apis(timeline: pl.DataFrame, reference: pl.DataFrame, note: str)
 def _first_seen_sources(timeline: pl.DataFrame, reference: pl.DataFrame, note: str) -> list[dict]:
     """New IP addresses (medium) and user agents (low); service principals are not IPs."""
     import polars as pl
-
-    from toolkit.forensics.timeline import is_ip
 
     rows = []
     for column, kind, risk in (("source_ip_address", "first-seen IP", "medium"),

@@ -22,7 +22,10 @@ import datetime as dt
 import math
 from typing import TYPE_CHECKING
 
+from toolkit.charts import metric_with_band
+from toolkit.forensics.source import open_source
 from toolkit.lake import parse_day
+from toolkit.sql.queries import bound_query
 
 if TYPE_CHECKING:
     import altair as alt
@@ -36,50 +39,6 @@ LIFECYCLE_WEIGHT = 0.5
 RECENT_HOURS = 1
 LIFECYCLE_PREFIXES = ("Start", "Stop", "Reboot", "Restart")
 
-PAIRS_SQL = """
-with changes as (
-    select event_id, event_time, event_source, event_name, principal_arn, resource_id,
-           resource_type, recipient_account_id, aws_region
-    from cur_resource_changes
-    where dt between :start and :end and succeeded and resource_id is not null
-),
-points as (
-    select account_id, region, namespace, metric_name, dimensions, resource_id, stat, period_s,
-           "timestamp", value, score, is_anomaly
-    from anomalies
-    where dt between :points_start and :points_end
-      and resource_id in (select resource_id from changes)
-),
-paired as (
-    select c.*, p.namespace, p.metric_name, p.dimensions, p.stat, p.period_s, p.value, p.score,
-           p.is_anomaly, to_unixtime(p."timestamp") - to_unixtime(c.event_time) as lag_s
-    from changes as c
-    join points as p
-      on p.resource_id = c.resource_id and p.account_id = c.recipient_account_id
-     and p.region = c.aws_region
-)
-select event_id, event_time, event_source, event_name, principal_arn, resource_id, resource_type,
-       recipient_account_id as account_id, aws_region as region, namespace, metric_name,
-       dimensions, stat, period_s,
-       count_if(lag_s > 0) as points_after,
-       count_if(lag_s > 0 and is_anomaly) as anomalies_after,
-       count_if(lag_s <= 0) as points_before,
-       count_if(lag_s <= 0 and is_anomaly) as anomalies_before,
-       count_if(lag_s <= 0 and lag_s > -:recent_s) as points_recent_before,
-       count_if(lag_s <= 0 and lag_s > -:recent_s and is_anomaly) as anomalies_recent_before,
-       min(case when lag_s > 0 and is_anomaly then lag_s end) as first_anomaly_lag_s,
-       avg(case when lag_s > 0 and is_anomaly then least(abs(score), 20) end) as magnitude,
-       avg(case when lag_s > 0 then value end) as mean_after,
-       avg(case when lag_s <= 0 then value end) as mean_before
-from paired
-where abs(lag_s) <= :window_s
-group by event_id, event_time, event_source, event_name, principal_arn, resource_id,
-         resource_type, recipient_account_id, aws_region, namespace, metric_name, dimensions,
-         stat, period_s
-having count_if(lag_s > 0 and is_anomaly) > 0
-"""
-
-
 def change_impact(lake: str, start: str | dt.date, end: str | dt.date, *,
                   window_hours: float = DEFAULT_WINDOW_HOURS,
                   settings: Settings | None = None) -> pl.DataFrame:
@@ -87,8 +46,6 @@ def change_impact(lake: str, start: str | dt.date, end: str | dt.date, *,
 
     One row per change and metric series (highest ``score`` first, ``rank`` from 1).
     """
-    from toolkit.forensics.source import open_source
-
     start, end = parse_day(start), parse_day(end)
     if end < start:
         raise ValueError(f"end {end} is before start {start}")
@@ -99,7 +56,7 @@ def change_impact(lake: str, start: str | dt.date, end: str | dt.date, *,
               "points_start": (start - pad).isoformat(), "points_end": (end + pad).isoformat(),
               "window_s": float(window_hours * 3600),
               "recent_s": float(min(window_hours, RECENT_HOURS) * 3600)}
-    pairs = open_source(lake, settings).query(PAIRS_SQL, params)
+    pairs = open_source(lake, settings).query(*bound_query("forensics/change_impact_pairs", **params))
     return rank(pairs, window_hours)
 
 
@@ -144,40 +101,20 @@ def _rate(part: str, whole: str) -> pl.Expr:
     return pl.when(pl.col(whole) > 0).then(pl.col(part) / pl.col(whole)).otherwise(0.0)
 
 
-SERIES_SQL = """
-select "timestamp", value, expected, lower, upper, is_anomaly
-from anomalies
-where dt between :day_start and :day_end and account_id = :account_id and region = :region
-  and namespace = :namespace and metric_name = :metric_name and dimensions = :dimensions
-  and stat = :stat and period_s = :period_s
-  and "timestamp" between from_iso8601_timestamp(:t0) and from_iso8601_timestamp(:t1)
-order by "timestamp"
-"""
-
-MARKERS_SQL = """
-select event_time as "timestamp", event_name as label
-from cur_resource_changes
-where dt between :day_start and :day_end and resource_id = :resource_id and succeeded
-  and event_time between from_iso8601_timestamp(:t0) and from_iso8601_timestamp(:t1)
-order by event_time
-"""
-
-
 def change_impact_chart(lake: str, row: dict, *, window_hours: float = DEFAULT_WINDOW_HOURS,
                         settings: Settings | None = None) -> alt.Chart:
     """The metric of one ranked row with its band, anomalies and the resource's change markers."""
-    from toolkit.charts import metric_with_band
-    from toolkit.forensics.source import open_source
-
     source = open_source(lake, settings)
     t = row["event_time"]
     pad = dt.timedelta(hours=window_hours)
     window = {"day_start": (t - pad).date().isoformat(), "day_end": (t + pad).date().isoformat(),
-              "t0": _iso(t - pad), "t1": _iso(t + pad)}
+              "t0": (t - pad).isoformat(), "t1": (t + pad).isoformat()}
     series = {k: row[k] for k in ("account_id", "region", "namespace", "metric_name",
                                   "dimensions", "stat", "period_s")}
-    points = source.query(SERIES_SQL, {**window, **series})
-    markers = _label_ranked_only(source.query(MARKERS_SQL, {**window, "resource_id": row["resource_id"]}), t)
+    points = source.query(*bound_query("forensics/metric_series", **window, **series))
+    markers = source.query(*bound_query("forensics/change_markers", **window,
+                                        resource_id=row["resource_id"]))
+    markers = _label_ranked_only(markers, t)
     title = (f"{row['namespace']} {row['metric_name']} ({row['stat']}) on {row['resource_id']}"
              f" after {row['event_name']}")
     return metric_with_band(points, title=title, changes=markers)
@@ -194,6 +131,3 @@ def _label_ranked_only(markers: pl.DataFrame, at: dt.datetime) -> pl.DataFrame:
     return markers.with_columns(pl.when(pl.int_range(pl.len()) == nearest).then(pl.col("label"))
                                 .otherwise(pl.lit("")).alias("label"))
 
-
-def _iso(value: dt.datetime) -> str:
-    return value.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
+import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from toolkit.forensics import blast, chain, highlights, structure, timeline
+from toolkit.forensics.report import summarize
+from toolkit.forensics.source import open_source
 from toolkit.forensics.subjects import Subject, parse_subject
-from toolkit.lake import parse_day, snapshot_ids
+from toolkit.lake import filesystem, join, normalize, parse_day, snapshot_ids
+from toolkit.sql.queries import bound_query
 
 if TYPE_CHECKING:
     import polars as pl
@@ -59,19 +65,12 @@ class Investigation:
 
     def summary(self) -> dict:
         """A JSON-ready digest of the investigation (what the CLI prints and writes)."""
-        from toolkit.forensics.report import summarize
-
         return summarize(self)
 
 
 def load(folder: str, endpoint_url: str | None = None) -> Investigation:
     """The investigation ``toolkit.forensics.report.write`` saved in ``folder`` (its summary.json and Parquet tables)."""
-    import io
-    import json
-
     import polars as pl
-
-    from toolkit.lake import filesystem, join, normalize
 
     folder = normalize(folder)
     fs = filesystem(folder, endpoint_url)
@@ -114,9 +113,6 @@ def investigate(lake: str, subject: Subject | tuple[str, str] | dict, start: str
     IPs and user agents are marked new against the ``baseline_days`` before ``start``. With
     ``out``, the tables, a summary and the evidence export are written there (``paths``).
     """
-    from toolkit.forensics import blast, chain, highlights, structure, timeline
-    from toolkit.forensics.source import open_source
-
     subject = as_subject(subject)
     start, end = parse_day(start), parse_day(end)
     if end < start:
@@ -156,15 +152,12 @@ def _descendant_events(source, nodes: pl.DataFrame, events: pl.DataFrame, start:
     """Events signed by keys the subject's credentials issued (not the subject's own)."""
     import polars as pl
 
-    from toolkit.forensics.source import in_list
-    from toolkit.forensics.timeline import TIMELINE_SQL
-
     own = set(events["access_key_id"].drop_nulls())
     keys = sorted(set(nodes.filter((pl.col("node_type") == "access_key")
                                    & (pl.col("role_in_chain") == "descendant"))["node_id"]) - own)
-    keys_sql, params = in_list("k", keys)
-    sql = TIMELINE_SQL.format(predicate=f"access_key_id in {keys_sql}")
-    return source.query(sql, {"start": start.isoformat(), "end": end.isoformat(), **params})
+    return source.query(*bound_query("forensics/subject_events",
+                                     fill={"subject_condition": "signed_by_keys"},
+                                     start=start.isoformat(), end=end.isoformat(), keys=keys))
 
 
 def _concat_events(*frames: pl.DataFrame) -> pl.DataFrame:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import shutil
+import tempfile
 from typing import TYPE_CHECKING
 
 from toolkit.lake import Lake, filesystem, join, normalize, swap_directory
@@ -67,9 +70,6 @@ def write(inv: Investigation, lake: Lake, out: str) -> dict[str, str]:
     with one rename, an S3 ``out`` receives each file in one PUT with ``summary.json`` last
     (``load`` needs it), so no reader sees a partial investigation.
     """
-    import shutil
-    import tempfile
-
     out = normalize(out)
     is_s3 = out.startswith("s3://")
     parent = None if is_s3 else os.path.dirname(out.rstrip("/")) or "."
@@ -139,8 +139,6 @@ def write_evidence(lake: Lake, inv: Investigation, filters: list[tuple[str, str]
 
 
 def _frame_bytes(frame: pl.DataFrame, kind: str) -> bytes:
-    import io
-
     import polars as pl
 
     buffer = io.BytesIO()

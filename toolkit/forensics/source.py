@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from toolkit.config import Settings
+from toolkit.engines import connect
 from toolkit.lake import Lake
 
 if TYPE_CHECKING:
@@ -30,23 +32,9 @@ class Source:
 
 def open_source(lake_url: str, settings: Settings | None = None) -> Source:
     """A Source over ``lake_url`` using the configured engine (``settings.engine``)."""
-    from toolkit.config import Settings
-    from toolkit.engines import connect
-
     settings = (settings or Settings.from_env()).with_overrides(lake=lake_url)
     lake = Lake.at(settings.lake, settings.endpoint_url)
     if not lake.exists(lake.root):
         raise FileNotFoundError(f"lake not found at {lake.root}")
     return Source(lake, connect(settings))
 
-
-def in_list(prefix: str, values: list[str]) -> tuple[str, dict[str, str]]:
-    """``(:p0, :p1, ...)`` placeholders and their bindings, for ``x in (...)`` filters.
-
-    Placeholder names come from code; the values (ids found in the data) are bound.
-    An empty list yields ``(null)`` so the filter matches nothing.
-    """
-    if not values:
-        return "(null)", {}
-    names = {f"{prefix}{i}": v for i, v in enumerate(values)}
-    return "(" + ", ".join(f":{n}" for n in names) + ")", names

@@ -1,8 +1,8 @@
 """What an investigation is about: a principal, an access key, an IP or a resource — validated.
 
 Analyst-typed values are checked strictly here and then only ever bound as SQL parameters.
-Each subject knows the SQL predicate that selects its events (text from this module only) and
-the parameter values that predicate needs.
+Each subject names the condition that selects its events (``subject_<kind>`` in
+``sql/queries/forensics/fragments.yml``) and the parameter values that condition binds.
 """
 
 from __future__ import annotations
@@ -11,13 +11,9 @@ import ipaddress
 import re
 from dataclasses import dataclass
 
-KINDS = ("principal", "access_key", "ip", "resource")
+from toolkit.sql.params import access_key_id
 
-# Access key ids as they appear in userIdentity.accessKeyId: AKIA (IAM user, long-term),
-# ASIA (STS temporary), ABIA (STS service bearer token), ACCA (context-specific credential).
-ACCESS_KEY_RE = re.compile(r"^(AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}$")
-# Unique ids that look like keys but name principals, not credentials.
-_PRINCIPAL_ID_RE = re.compile(r"^(AIDA|AROA|AIPA|ANPA|AGPA)[A-Z0-9]{12,}$")
+KINDS = ("principal", "access_key", "ip", "resource")
 
 _PARTITION = r"aws[a-z-]*"
 _IAM_NAME = r"[\w+=,.@-]+"          # IAM user/role/session name characters
@@ -47,20 +43,13 @@ class Subject:
     def label(self) -> str:
         return f"{self.kind.replace('_', ' ')} {self.value}"
 
-    def predicate(self) -> str:
-        """SQL (Athena dialect) selecting the subject's rows of ``events``; values are :params."""
-        return {
-            "access_key": "access_key_id = :subject",
-            "ip": "source_ip_address = :subject",
-            # A role ARN selects every session of the role; user/session ARNs their own calls.
-            "principal": "(principal_arn = :subject or session_issuer_arn = :subject)",
-            "resource": ("(cardinality(filter(resources, r -> r.arn = :subject)) > 0"
-                         " or strpos(request_parameters, :resource_needle) > 0"
-                         " or strpos(response_elements, :resource_needle) > 0)"),
-        }[self.kind]
+    @property
+    def condition(self) -> str:
+        """The fragment selecting the subject's rows (``sql/queries/forensics/fragments.yml``)."""
+        return f"subject_{self.kind}"
 
     def params(self) -> dict[str, str]:
-        """Values bound to the predicate's placeholders."""
+        """Values bound to the condition's placeholders."""
         values = {"subject": self.value}
         if self.kind == "resource":
             values["resource_needle"] = f'"{resource_name(self.value)}"'
@@ -92,16 +81,6 @@ def parse_subject(kind: str, value: str) -> Subject:
     return Subject(kind, _VALIDATORS[kind](value))
 
 
-def _access_key(value: str) -> str:
-    if ACCESS_KEY_RE.match(value):
-        return value
-    if _PRINCIPAL_ID_RE.match(value):
-        raise ValueError(f"{value!r} is a principal's unique id, not an access key id; "
-                         "investigate the principal by ARN with --principal")
-    raise ValueError(f"not an access key id: {value!r} (expected AKIA/ASIA/ABIA/ACCA followed "
-                     "by 16 uppercase letters or digits, e.g. AKIAIOSFODNN7EXAMPLE)")
-
-
 def _principal(value: str) -> str:
     if PRINCIPAL_ARN_RE.match(value):
         return value
@@ -123,4 +102,4 @@ def _resource(value: str) -> str:
                      "(expected arn:<partition>:<service>:<region>:<account>:<resource>)")
 
 
-_VALIDATORS = {"principal": _principal, "access_key": _access_key, "ip": _ip, "resource": _resource}
+_VALIDATORS = {"principal": _principal, "access_key": access_key_id, "ip": _ip, "resource": _resource}

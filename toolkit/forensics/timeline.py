@@ -3,102 +3,55 @@
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 from typing import TYPE_CHECKING
 
 from toolkit.forensics.source import Source
 from toolkit.forensics.subjects import Subject
+from toolkit.sql.queries import bound_query
 
 if TYPE_CHECKING:
     import polars as pl
-
-# Columns of a timeline row: enough to read what happened without the raw record. Principal,
-# session, outcome, service, read/write and the resources touched (canonical resource_id) are
-# the staging views' definitions (sql/models/stg_events.sql, stg_event_resources.sql);
-# ``access_denied`` is outcome 'denied'.
-TIMELINE_SQL = """
-with subject_events as (
-    select event_time, event_id, event_source, event_name, aws_region, source_ip_address,
-           user_agent, error_code, outcome, outcome = 'denied' as access_denied,
-           read_only, read_write, mutating, service, principal, session_key,
-           identity_type, principal_arn, access_key_id,
-           session_issuer_arn, source_identity, invoked_by, account_id, request_parameters,
-           response_elements, transform(resources, r -> r.arn) as resource_arns, dt
-    from stg_events
-    where dt between :start and :end and {predicate}
-),
-touched as (
-    select r.event_id, array_agg(r.resource_id order by r.resource_id) as resource_ids
-    from stg_event_resources as r
-    join subject_events as e on r.event_id = e.event_id and r.dt = e.dt
-    where r.dt between :start and :end
-    group by r.event_id
-)
-select e.*, t.resource_ids
-from subject_events as e
-left join touched as t on t.event_id = e.event_id
-order by e.event_time, e.event_id
-"""
-
-# Who used the subject's IPs and user agents during the baseline (the days before start).
-BASELINE_SQL = """
-with subject as (
-    select distinct source_ip_address, user_agent
-    from events
-    where dt between :start and :end and {predicate}
-)
-select principal_arn, source_ip_address, user_agent, count(*) as events,
-       min(event_time) as first_seen, max(event_time) as last_seen
-from events
-where dt between :baseline_start and :baseline_end
-  and (source_ip_address in (select source_ip_address from subject)
-       or user_agent in (select user_agent from subject))
-group by principal_arn, source_ip_address, user_agent
-"""
-
-
-# What the subject itself did in the baseline days: APIs and sources per hour (for
-# first-seen APIs/IPs/agents and for bursts measured against the subject's own rate).
-BASELINE_ACTIVITY_SQL = """
-select date_trunc('hour', event_time) as hour, event_name, source_ip_address, user_agent,
-       count(*) as events
-from events
-where dt between :baseline_start and :baseline_end and {predicate}
-group by date_trunc('hour', event_time), event_name, source_ip_address, user_agent
-"""
 
 
 def window_params(subject: Subject, start: dt.date, end: dt.date) -> dict[str, str]:
     return {"start": start.isoformat(), "end": end.isoformat(), **subject.params()}
 
 
+def _baseline(start: dt.date, baseline_days: int) -> dict[str, str]:
+    """The ``baseline_days`` before ``start``."""
+    return {"baseline_start": (start - dt.timedelta(days=baseline_days)).isoformat(),
+            "baseline_end": (start - dt.timedelta(days=1)).isoformat()}
+
+
+def _subject_query(name: str, subject: Subject, /, **params) -> tuple[str, dict]:
+    """A forensic query (``sql/queries/forensics/<name>``) filled with the subject's condition."""
+    return bound_query(f"forensics/{name}", fill={"subject_condition": subject.condition},
+                       **params)
+
+
 def subject_events(source: Source, subject: Subject, start: dt.date, end: dt.date) -> pl.DataFrame:
     """Every event of the subject between start and end (inclusive days), oldest first."""
-    sql = TIMELINE_SQL.format(predicate=subject.predicate())
-    return source.query(sql, window_params(subject, start, end))
+    return source.query(*_subject_query("subject_events", subject,
+                                        **window_params(subject, start, end)))
 
 
 def baseline_usage(source: Source, subject: Subject, start: dt.date, end: dt.date,
                    baseline_days: int) -> pl.DataFrame:
     """Baseline rows (principal, IP, user agent, counts) for the subject's IPs and agents."""
-    params = window_params(subject, start, end)
-    params["baseline_start"] = (start - dt.timedelta(days=baseline_days)).isoformat()
-    params["baseline_end"] = (start - dt.timedelta(days=1)).isoformat()
-    return source.query(BASELINE_SQL.format(predicate=subject.predicate()), params)
+    return source.query(*_subject_query("baseline_usage", subject, **window_params(subject, start, end),
+                                        **_baseline(start, baseline_days)))
 
 
 def baseline_activity(source: Source, subject: Subject, start: dt.date,
                       baseline_days: int) -> pl.DataFrame:
     """The subject's own events in the baseline days, per hour, API, IP and user agent."""
-    params = {**subject.params(),
-              "baseline_start": (start - dt.timedelta(days=baseline_days)).isoformat(),
-              "baseline_end": (start - dt.timedelta(days=1)).isoformat()}
-    return source.query(BASELINE_ACTIVITY_SQL.format(predicate=subject.predicate()), params)
+    return source.query(*_subject_query("baseline_activity", subject, **subject.params(),
+                                        **_baseline(start, baseline_days)))
 
 
 def is_ip(value: str | None) -> bool:
     """True for an IPv4/IPv6 address; False for service principals and ``AWS Internal``."""
-    import ipaddress
-
     try:
         ipaddress.ip_address(value or "")
     except ValueError:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from toolkit.cloudtrail import logfiles
 from toolkit.cloudtrail.logfiles import DIGEST_RE, LOG_RE
 from toolkit.integrity import digest as dg
+from toolkit.lake import filesystem, normalize, parse_day
 
 SIDECAR_DIR = "_s3_object_metadata"
 # How late the newest digest may end before the range's end (AWS delivers each hourly digest
@@ -64,8 +65,6 @@ class Store:
     """Read-only access to a raw location (local path or s3://) by key relative to its root."""
 
     def __init__(self, raw: str, endpoint_url: str | None = None):
-        from toolkit.lake import filesystem, normalize
-
         self.root = normalize(raw)
         self.is_s3 = self.root.startswith("s3://")
         self.fs = filesystem(self.root, endpoint_url)
@@ -115,8 +114,6 @@ _relative = logfiles.relative
 
 def verify(raw: str, start, end, public_keys: dict, endpoint_url: str | None = None) -> Report:
     """Validate digests and log files delivered from ``start`` to ``end`` (dates, inclusive)."""
-    from toolkit.lake import parse_day
-
     first, last = parse_day(start), parse_day(end)
     if last < first:
         raise ValueError(f"end {last} is before start {first}")

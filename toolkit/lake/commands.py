@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from toolkit import cli_args
+
 
 def register(subparsers) -> None:
     lake = subparsers.add_parser(
@@ -13,7 +15,7 @@ def register(subparsers) -> None:
         "maintain", help="expire old snapshots and remove orphan files",
         description="Expire snapshots older than --older-than (the current one always stays), "
                     "then delete files no snapshot references that are older than that too.")
-    _lake_arg(maintain)
+    cli_args.add_lake(maintain, None)  # an empty lake: nothing to maintain
     maintain.add_argument("--older-than", default="7d", metavar="AGE",
                           help="keep time travel this far back: 7d, 12h, 30m (default 7d)")
     maintain.set_defaults(func=run_maintain)
@@ -22,18 +24,14 @@ def register(subparsers) -> None:
         "migrate", help="turn a Hive-partitioned lake into Iceberg tables (no data rewritten)",
         description="Adds every <table>/dt=D/*.parquet file to its Iceberg table; days the table "
                     "already holds are skipped, so a rerun changes nothing.")
-    _lake_arg(migrate)
+    cli_args.add_lake(migrate, None)
     migrate.set_defaults(func=run_migrate)
 
     snapshots = verbs.add_parser(
         "snapshots", help="list a table's snapshots (ids for `query --as-of`)")
-    _lake_arg(snapshots)
+    cli_args.add_lake(snapshots, None)
     snapshots.add_argument("--table", required=True, help="events, findings, cur_<model>, ...")
     snapshots.set_defaults(func=run_snapshots)
-
-
-def _lake_arg(parser) -> None:
-    parser.add_argument("--lake", help="lake URL (default: TRAILWATCH_LAKE or ./lake)")
 
 
 def _lake(args):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import re
 from typing import TYPE_CHECKING
 
@@ -119,8 +120,6 @@ def _modified(info: dict) -> dt.datetime:
 
 def _remove_empty_dirs(lake: Lake, location: str) -> None:
     """Local lakes: drop run folders emptied by orphan removal (S3 has no folders)."""
-    import os
-
     if lake.is_s3:
         return
     for root, dirs, files in os.walk(location, topdown=False):

@@ -16,7 +16,7 @@ def register(subparsers) -> None:
         description="Execute a parameterized report notebook on the 'trailwatch' kernel and "
                     "write the executed notebook and a self-contained HTML under new names.")
     parser.add_argument("report", choices=REPORT_CHOICES, help="which report notebook")
-    parser.add_argument("--lake", help="lake URL (default: TRAILWATCH_LAKE or ./lake)")
+    cli_args.add_lake(parser, None)  # --list-parameters reads no lake
     cli_args.add_params(parser, help="notebook parameter (repeatable), typed as the notebook's "
                                      "default; `--list-parameters` shows them")
     cli_args.add_days(parser, required=False, what="day of the window (sets start/end, or day)")

@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+from toolkit.cost.prices import athena_query_cost
+from toolkit.engines.staging import source_columns
 from toolkit.lake import Lake, day_range, filesystem, parse_day
 from toolkit.sql.queries import bound_query
 
@@ -97,8 +99,6 @@ def _columns(sql: str) -> set[str]:
     import sqlglot
     from sqlglot import exp
 
-    from toolkit.engines.staging import source_columns
-
     names = {c.name for c in sqlglot.parse_one(sql, read="athena").find_all(exp.Column)}
     return set().union(*(source_columns(n) for n in names)) - {"dt"}
 
@@ -112,8 +112,6 @@ def athena_scan_comparison(engine: Engine, lake_url: str, raw_url: str | None, s
     curated_columns: compressed bytes of only the columns the query uses (Athena's real read).
     """
     import polars as pl
-
-    from toolkit.cost.prices import athena_query_cost
 
     lake, params = Lake.at(lake_url), {**window(start, end), "key": key}
     raw = raw_bytes_for_days(raw_url, start, end) if raw_url else None

@@ -6,6 +6,7 @@ so the exported HTML needs no JavaScript; polars tables show enough rows and ful
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 PNG_SCALE = 1.5  # sharp on high-DPI screens, still small in the HTML
@@ -43,8 +44,6 @@ MAX_ROWS = 25
 
 def _cell(value: Any) -> str:
     """One table cell as escaped text: thousands separators, floats to 4 significant places."""
-    import html
-
     if value is None:
         return '<span style="color:#999">–</span>'
     if isinstance(value, bool):
@@ -80,8 +79,6 @@ def _td(value: Any) -> str:
 
 def frame_html(frame, max_rows: int = MAX_ROWS) -> str:
     """A polars frame as a plain HTML table (no quotes around strings, no dtype row)."""
-    import html
-
     # a header may break after an underscore (raw_json_bytes) rather than widen its column
     head = "".join(f"<th>{html.escape(c).replace('_', '_<wbr>')}</th>" for c in frame.columns)
     rows = "".join("<tr>" + "".join(_td(_cut(v)) for v in row) + "</tr>"

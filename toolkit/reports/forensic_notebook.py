@@ -7,9 +7,16 @@ only picks defaults and shapes its results for the notebook.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from toolkit import forensic_charts
+from toolkit.charts import empty_chart
+from toolkit.forensics import change_impact_chart, investigate, parse_subject
+from toolkit.forensics.investigation import load
+from toolkit.forensics.structure import collapsed_chain
 from toolkit.lake import join, parse_day
+from toolkit.reports.display import markdown
 
 if TYPE_CHECKING:
     import altair as alt
@@ -24,8 +31,6 @@ DETECTION_ORDER = ("access_key", "ip", "principal", "resource")
 
 def detect_subject(value: str, kind: str = "") -> Subject:
     """The validated subject; with no ``kind``, the first kind whose validator accepts it."""
-    from toolkit.forensics import parse_subject
-
     if kind:
         return parse_subject(kind, value)
     for candidate in DETECTION_ORDER:
@@ -56,9 +61,6 @@ def open_investigation(settings: Settings, *, investigation: str, subject: str, 
                        start: str, end: str, baseline_days: int, out: str) -> Investigation:
     """The saved investigation ``investigation`` names (computed once, by the DAG or the CLI),
     or, when empty, a new one written to ``out`` (default: under the reports root)."""
-    from toolkit.forensics import investigate
-    from toolkit.forensics.investigation import load
-
     who = detect_subject(subject, subject_type)
     if investigation:
         inv = load(investigation, settings.endpoint_url)
@@ -123,9 +125,6 @@ def evidence_files(inv: Investigation) -> pl.DataFrame:
 def change_chart(lake: str, impact: pl.DataFrame, *, window_hours: float,
                  settings: Settings | None = None) -> alt.Chart:
     """The top-ranked change's metric with its band and change markers (or a note)."""
-    from toolkit.charts import empty_chart
-    from toolkit.forensics import change_impact_chart
-
     if impact.is_empty():
         return empty_chart("Change impact", "no change in the window was followed by a metric anomaly")
     return change_impact_chart(lake, impact.row(0, named=True), window_hours=window_hours,
@@ -134,8 +133,6 @@ def change_chart(lake: str, impact: pl.DataFrame, *, window_hours: float,
 
 def chart(builder, *args: Any, title: str, **kwargs: Any) -> alt.Chart:
     """``builder(*args, title=title, **kwargs)``, or a titled note when it has nothing to draw."""
-    from toolkit.charts import empty_chart
-
     try:
         return builder(*args, title=title, **kwargs)
     except ValueError as exc:
@@ -150,8 +147,6 @@ RISK_WEIGHT = {"critical": 50, "high": 40, "medium": 30, "low": 20, "information
 
 def headline(inv: Investigation):
     """One paragraph: volume, window, and the riskiest facts (Markdown)."""
-    from toolkit.reports.display import markdown
-
     if inv.timeline.is_empty() and inv.chain_activity.is_empty():
         return markdown(f"**No events** of {inv.subject.label} between {inv.start} and {inv.end}: "
                         "the window holds none of its calls (check the days were ingested).")
@@ -213,8 +208,6 @@ def timeline_table(inv: Investigation, rows: int = TIMELINE_ROWS) -> pl.DataFram
 
 def evidence_links(inv: Investigation):
     """Where the full timeline and the original records are (Markdown links)."""
-    from toolkit.reports.display import markdown
-
     names = [("evidence-subject.json", "original CloudTrail records of the subject"),
              ("evidence-chain.json", "records of the credentials it issued"),
              ("timeline.csv", "the full timeline as CSV"), ("highlights.csv", "every highlight")]
@@ -226,8 +219,6 @@ def evidence_links(inv: Investigation):
 
 
 def _href(url: str) -> str:
-    from pathlib import Path
-
     return url if "://" in url else Path(url).resolve().as_uri()
 
 
@@ -248,9 +239,6 @@ def roles_table(inv: Investigation) -> pl.DataFrame:
 
 def identity_chart(inv: Investigation, title: str = "Identity chain") -> alt.Chart:
     """The collapsed chain (role sessions and temporary keys folded into their role)."""
-    from toolkit import forensic_charts
-    from toolkit.forensics.structure import collapsed_chain
-
     nodes, edges = collapsed_chain(inv.chain_nodes, inv.chain_edges, inv.chain_roles)
     return chart(forensic_charts.identity_structure, nodes, edges, title=title)
 

@@ -10,6 +10,7 @@ raises ``ReportCellError`` carrying the cell's error; the executed notebook is s
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
 import secrets
@@ -20,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from toolkit.jupyter.kernel import report_kernel
-from toolkit.lake import filesystem, join, normalize
+from toolkit.lake import filesystem, join, normalize, snapshot_ids
+from toolkit.reports.html import notebook_to_html
 from toolkit.reports.notebooks import KERNEL_NAME, notebook_path
 from toolkit.reports.params import check_parameters, inspect_parameters
 
@@ -75,15 +77,12 @@ def _lake_snapshots(lake: str | None) -> dict[str, int]:
     """Iceberg snapshot id of each lake table holding data (``query --as-of`` replays them)."""
     if not lake:
         return {}
-    from toolkit.lake import snapshot_ids
 
     return {t: s for t, s in snapshot_ids(str(lake)).items() if s is not None}
 
 
 def _stamp_snapshots(notebook: Path, snapshots: dict[str, int]) -> None:
     """Record the snapshots read in the executed notebook's metadata (``trailwatch.snapshots``)."""
-    import json
-
     data = json.loads(notebook.read_text(encoding="utf-8"))
     data.setdefault("metadata", {}).setdefault("trailwatch", {})["snapshots"] = snapshots
     notebook.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -95,8 +94,6 @@ def run_report(report: str, out: str, parameters: dict[str, Any], *, run_id: str
     """Check ``parameters`` against the notebook, execute it, write ``.ipynb`` and ``.html``."""
     import papermill
     from papermill.exceptions import PapermillExecutionError
-
-    from toolkit.reports.html import notebook_to_html
 
     source = notebook_path(report)
     typed = check_parameters(inspect_parameters(source), parameters)

@@ -21,10 +21,12 @@ from collections import Counter
 import orjson
 
 from toolkit.integrity import digest as dg
+from toolkit.lake import parse_day
 from toolkit.sample import cast as cast_mod
 from toolkit.sample import ids, pool
 from toolkit.sample.delivery import SIGNATURE_SIDECAR_DIR, DigestChain, log_prefix
 from toolkit.sample.incident import Incident
+from toolkit.sample.metrics import metrics_truth
 from toolkit.sample.records import RecordFactory
 from toolkit.sample.scripted import Script
 from toolkit.sample.stream import WINDOW, Context, MetricsUnit, TrailUnit, block_windows
@@ -71,9 +73,6 @@ def generate(out, *, start="2025-03-03", days=7, events_per_day=8000, accounts=1
              org=False, workers: int | None = None) -> dict:
     """Write the sample estate under ``out``; returns a summary (counts and paths).
     ``workers``: processes to use (default: the machine's cores for big samples)."""
-    from toolkit.lake import parse_day
-    from toolkit.sample.metrics import metrics_truth
-
     first = parse_day(start)
     if days < 1 or events_per_day < 1 or accounts < 1:
         raise ValueError("--days, --events-per-day and --accounts must be at least 1")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from collections.abc import Iterator
 
 PARALLEL_MIN_EVENTS = 25_000  # below this, starting processes costs more than it saves
@@ -31,7 +32,6 @@ def results(units: list, ctx, workers: int) -> Iterator[Iterator[dict]]:
         yield (unit.run(ctx) for unit in units)
         return
     import multiprocessing
-    import threading
     from concurrent.futures import ProcessPoolExecutor
 
     method = "fork" if threading.active_count() == 1 and os.name == "posix" else "spawn"

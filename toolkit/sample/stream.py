@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from toolkit.sample import cast as cast_mod
 from toolkit.sample import ids, ops
 from toolkit.sample.delivery import Deliveries, log_prefix
+from toolkit.sample.metrics import write_account_day
 from toolkit.sample.records import RecordFactory
 from toolkit.sample.world import Account
 
@@ -84,8 +85,6 @@ class MetricsUnit:
     day: int
 
     def run(self, ctx: Context) -> dict:
-        from toolkit.sample.metrics import write_account_day
-
         files = write_account_day(ctx.out, ctx.world[self.account], ctx.first, ctx.day0, self.day,
                                   ctx.seed, ctx.shift)
         return {"metric_files": files}

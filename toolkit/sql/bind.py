@@ -43,6 +43,25 @@ def placeholder_names(sql: str) -> list[str]:
     return list(dict.fromkeys(to_positional(sql)[1]))
 
 
+def expand_lists(sql: str, params: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """Spread each list value over placeholders of its own: ``x in (:keys)`` with
+    ``keys=[a, b]`` becomes ``x in (:keys__0, :keys__1)`` (``null`` for an empty list, which
+    matches nothing), so each element is bound as a scalar (Athena binds scalars only)."""
+    values: dict[str, Any] = {}
+
+    def spread(match: re.Match) -> str:
+        name = match.group(1)
+        if not name or not isinstance(params.get(name), (list, tuple)):
+            return match.group(0)
+        items = {f"{name}__{i}": item for i, item in enumerate(params[name])}
+        values.update(items)
+        return ", ".join(f":{key}" for key in items) or "null"
+
+    expanded = _SQL_TOKENS.sub(spread, sql)
+    values.update({k: v for k, v in params.items() if not isinstance(v, (list, tuple))})
+    return expanded, values
+
+
 def bind(sql: str, params: dict[str, Any] | None) -> tuple[str, list[Any]]:
     """Positional SQL and its values; every placeholder needs a value, no value goes unused."""
     params = params or {}

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from toolkit.sql.bind import placeholder_names
 from toolkit.sql.files import read_sidecar, sql_dir
 from toolkit.sql.hive_types import hive_to_arrow, normalize_hive_type
+from toolkit.sql.meta import check
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -56,10 +57,15 @@ def load_model(name: str) -> Model:
     path = sql_dir() / "models" / f"{name}.sql"
     if not re.fullmatch(r"[a-z][a-z0-9_]*", name) or not path.is_file():
         raise ValueError(f"unknown model {name!r}; known: {', '.join(model_names())}")
-    contract = read_sidecar(path)
+    contract = check(read_sidecar(path), path.with_suffix(".yml"), require_name=False)
     for key in ("grain", "keys", "columns"):
         if not contract.get(key):
             raise ValueError(f"{path.with_suffix('.yml')}: contract needs '{key}'")
+    for column in contract["columns"]:  # an unquoted comma in a flow mapping splits a text
+        stray = set(column) - {"name", "type", "checks", "description"}
+        if stray:
+            raise ValueError(f"{path.with_suffix('.yml')}: column {column.get('name')}: unknown "
+                             f"key(s) {sorted(map(str, stray))} (quote text holding commas)")
     unknown_keys = set(contract["keys"]) - {c["name"] for c in contract["columns"]}
     if unknown_keys:
         raise ValueError(f"{path.with_suffix('.yml')}: keys not among columns: {sorted(unknown_keys)}")

@@ -12,8 +12,32 @@ from dataclasses import dataclass
 from typing import Any
 
 _ARN = re.compile(r"^arn:aws[a-z-]*:[a-z0-9-]*:[a-z0-9-]*:(\d{12}|aws)?:\S+$")
-_ACCESS_KEY = re.compile(r"^[A-Z0-9]{16,128}$")
 _ACCOUNT = re.compile(r"^\d{12}$")
+
+# The one access key id check (named-query parameters, investigation subjects, the forensic
+# DAG's param schema). IAM API reference, AccessKey.AccessKeyId: "Minimum length of 16.
+# Maximum length of 128", pattern [\w]+. IAM identifiers, "Understanding unique ID prefixes":
+# AKIA access key, ASIA temporary (AWS STS) key, ABIA AWS STS service bearer token, ACCA
+# context-specific credential (the credential prefixes; AIDA/AROA/... name principals). Keys
+# are upper-case letters and digits as issued (AKIAIOSFODNN7EXAMPLE).
+ACCESS_KEY_PREFIXES = ("AKIA", "ASIA", "ABIA", "ACCA")
+ACCESS_KEY_PATTERN = rf"^(?:{'|'.join(ACCESS_KEY_PREFIXES)})[A-Z0-9]{{12,124}}$"
+_ACCESS_KEY = re.compile(ACCESS_KEY_PATTERN)
+# Unique ids that look like keys but name principals (IAM user, role, instance profile, managed
+# policy, group), not credentials: told apart so the error can say what to use instead.
+_PRINCIPAL_ID = re.compile(r"^(AIDA|AROA|AIPA|ANPA|AGPA)[A-Z0-9]{12,124}$")
+
+
+def access_key_id(value: str) -> str:
+    """``value`` if it is an access key id (see ``ACCESS_KEY_PATTERN``), else a ValueError."""
+    if _ACCESS_KEY.match(value):
+        return value
+    if _PRINCIPAL_ID.match(value):
+        raise ValueError(f"{value!r} is a principal's unique id, not an access key id; "
+                         "use the principal's ARN instead")
+    raise ValueError(f"not an access key id: {value!r} (expected {'/'.join(ACCESS_KEY_PREFIXES)} "
+                     "followed by upper-case letters or digits, 16 to 128 characters in all, "
+                     "e.g. AKIAIOSFODNN7EXAMPLE)")
 
 
 def _as_ip(value: str) -> str:
@@ -63,7 +87,7 @@ PARAM_TYPES = {
     "date": lambda v: _as_day(v),
     "timestamp": _as_timestamp,
     "arn": _matching(_ARN, "ARN (arn:aws:<service>:<region>:<account>:<resource>)"),
-    "access_key_id": _matching(_ACCESS_KEY, "access key id (16-128 uppercase letters/digits)"),
+    "access_key_id": access_key_id,
     "account_id": _matching(_ACCOUNT, "AWS account id (12 digits)"),
     "ip": _as_ip,
 }
@@ -71,13 +95,23 @@ PARAM_TYPES = {
 
 @dataclass(frozen=True)
 class Param:
+    """One typed parameter; ``list``: a list of such values (``x in (:name)`` in the SQL)."""
+
     name: str
     type: str
     description: str = ""
     default: Any = None
+    list: bool = False
 
     def coerce(self, value: Any) -> Any:
         """Convert and validate one value; a bad value is a ValueError naming the parameter."""
+        if self.list:
+            if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+                raise ValueError(f"parameter {self.name} ({self.type} list): expected a list")
+            return [self._one(item) for item in value]
+        return self._one(value)
+
+    def _one(self, value: Any) -> Any:
         try:
             return PARAM_TYPES[self.type](value if not isinstance(value, str) else value.strip())
         except (ValueError, TypeError) as exc:

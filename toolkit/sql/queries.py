@@ -5,6 +5,12 @@ when several queries share one shape, a ``<name>.yml`` that names a base query
 (``base: <base>`` = ``sql/queries/base/<base>.sql`` + ``.yml``) and ``fill``s its ``{{ holes }}``
 with SQL fragments (the way msticpy's query macros work; values still go through ``:name``
 placeholders and are bound). A base's ``params`` and ``fill`` defaults are shared by its queries.
+
+A package's own queries live in a folder (``sql/queries/forensics/<name>``, loaded as
+``"forensics/<name>"``) and are not listed for analysts. Such a query may leave ``holes`` (its
+``.yml`` names them) for its caller to fill with fragments of the folder's ``fragments.yml``,
+*by name*: each fragment is SQL text from the repository plus the typed params it binds. A
+``list: true`` param takes a list of values, bound one placeholder each (``x in (:keys)``).
 """
 
 from __future__ import annotations
@@ -14,9 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from toolkit.sql.bind import placeholder_names
-from toolkit.sql.files import read_sidecar, sql_dir
-from toolkit.sql.params import PARAM_TYPES, Param
+from toolkit.sql import meta as shared_meta
+from toolkit.sql.bind import expand_lists, placeholder_names
+from toolkit.sql.files import read_sidecar, read_yaml, sql_dir
+from toolkit.sql.params import Param
 from toolkit.sql.render import render
 
 
@@ -45,11 +52,15 @@ class NamedQuery:
                 raise ValueError(f"query {self.name}: missing parameter {name} ({param.type})")
         return values
 
+    def bound(self, **raw: Any) -> tuple[str, dict[str, Any]]:
+        """The SQL and its checked values, list values spread one placeholder each."""
+        return expand_lists(self.sql, self.coerce_params(raw))
 
-def bound_query(name: str, **params: Any) -> tuple[str, dict[str, Any]]:
+
+def bound_query(name: str, /, *, fill: dict[str, str] | None = None,
+                **params: Any) -> tuple[str, dict[str, Any]]:
     """A named query's SQL and its checked, typed values: ``engine.query(*bound_query(...))``."""
-    query = load_query(name)
-    return query.sql, query.coerce_params(params)
+    return load_query(name, fill=fill).bound(**params)
 
 
 def _queries_dir() -> Path:
@@ -61,21 +72,58 @@ def query_names() -> list[str]:
     return sorted(p.stem for p in _queries_dir().glob("*.yml"))
 
 
-def load_query(name: str) -> NamedQuery:
-    """A named query: its metadata, its SQL (own file or filled base) and typed parameters."""
-    if not re.fullmatch(r"[a-z][a-z0-9_]*", name) or name not in query_names():
-        raise ValueError(f"unknown query {name!r}; known: {', '.join(query_names())}")
-    path = _queries_dir() / f"{name}.sql"
-    meta = read_sidecar(path)
+def load_query(name: str, *, fill: dict[str, str] | None = None) -> NamedQuery:
+    """A named query: its metadata, its SQL (own file or filled base) and typed parameters.
+
+    ``fill`` maps each of the query's ``holes`` to the name of a fragment (folder queries only).
+    """
+    path = _query_path(name)
+    meta = shared_meta.check(read_sidecar(path), path.with_suffix(".yml"), require_name=False)
     sql, shared = _query_sql(path, meta)
     specs = dict(meta.get("params") or {})  # the query's own parameters first, then the base's
     for pname, spec in (shared.get("params") or {}).items():
         specs.setdefault(pname, spec)
-    params = _params(path, specs)
+    sql = _fill_holes(path, meta, sql, fill or {}, specs)
+    try:
+        params = shared_meta.parse_params(specs)
+    except ValueError as exc:
+        raise ValueError(f"{path}: {exc}") from None
     used = set(placeholder_names(sql))
     if used != set(params):
         raise ValueError(f"{path}: declared params {sorted(params)} != used {sorted(used)}")
     return NamedQuery(name, str(meta.get("description", "")).strip(), sql, params)
+
+
+def _query_path(name: str) -> Path:
+    """``sql/queries/<name>.sql`` of a listed query, or ``<folder>/<name>.sql`` of a package's."""
+    folder, _, stem = name.rpartition("/")
+    known = query_names() if not folder else sorted(
+        p.stem for p in (_queries_dir() / folder).glob("*.yml") if p.stem != "fragments")
+    if (not re.fullmatch(r"([a-z][a-z0-9_]*/)?[a-z][a-z0-9_]*", name) or folder == "base"
+            or stem not in known):
+        raise ValueError(f"unknown query {name!r}; known: {', '.join(known)}")
+    return _queries_dir() / f"{name}.sql"
+
+
+def _fill_holes(path: Path, meta: dict, sql: str, fill: dict[str, str], specs: dict) -> str:
+    """Fill the query's ``holes`` with fragments named in ``fill``; add their params to specs."""
+    holes = dict(meta.get("holes") or {})
+    if set(fill) != set(holes):
+        raise ValueError(f"{path.with_suffix('.yml')}: holes {sorted(holes)} need a fragment "
+                         f"each; given {sorted(fill)}")
+    if not holes:
+        return sql
+    fragments = read_yaml(path.parent / "fragments.yml")
+    texts = {}
+    for hole, fragment in fill.items():
+        if fragment not in fragments:
+            raise ValueError(f"{path.parent / 'fragments.yml'}: no fragment {fragment!r} for "
+                             f"hole {hole}; known: {', '.join(fragments)}")
+        texts[hole] = str(fragments[fragment]["sql"]).strip()
+        for pname, spec in (fragments[fragment].get("params") or {}).items():
+            if specs.setdefault(pname, spec) != spec:
+                raise ValueError(f"fragment {fragment}: parameter {pname} clashes with the query's")
+    return render(sql, texts)
 
 
 def _query_sql(path: Path, meta: dict) -> tuple[str, dict]:
@@ -95,11 +143,3 @@ def _query_sql(path: Path, meta: dict) -> tuple[str, dict]:
     except ValueError as exc:
         raise ValueError(f"{path.with_suffix('.yml')}: base {base}: {exc}") from None
 
-
-def _params(path: Path, specs: dict) -> dict[str, Param]:
-    params = {}
-    for pname, spec in specs.items():
-        if spec.get("type") not in PARAM_TYPES:
-            raise ValueError(f"{path}: parameter {pname} has unknown type {spec.get('type')!r}")
-        params[pname] = Param(pname, spec["type"], spec.get("description", ""), spec.get("default"))
-    return params
