@@ -98,3 +98,11 @@ def test_python_api_returns_the_empty_frame_and_logs_the_same_warning(sample_lak
     assert frame.height == 0
     assert f"table findings has no data on {DAYS[0]}" in caplog.text
     assert f"trailwatch detect --start {DAYS[0]} --end {DAYS[0]}" in caplog.text
+
+
+def test_investigation_of_a_subject_with_no_events_says_nothing_was_found(sample_lake, tmp_path, capsys):
+    """The days hold data but not this IP: the summary says so first, not a page of zeros."""
+    assert main(["investigate", "--lake", sample_lake["lake"], "--date", DAYS[0], "--ip", "192.0.2.254",
+                 "--out", str(tmp_path / "inv")]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[1].startswith("  NOTHING FOUND: no event of") and "matches this ip" in out[1]

@@ -197,6 +197,10 @@ def format_text(summary: dict) -> str:
         "  findings: " + (", ".join(f"{n} {sev}" for sev, n in sorted(s["findings"].items()))
                           or "none in the window"),
     ]
+    if not s["events"]:
+        lines.insert(1, f"  NOTHING FOUND: no event of {s['window']['start']} .. {s['window']['end']} matches this "
+                        f"{s['subject']['kind'].replace('_', ' ')} (exact match); check the value or widen "
+                        "--start/--end")
     if s["what_happened"]:
         lines.append("  what happened (riskiest first; every row in highlights.csv):")
         lines += [f"    {line}" for line in s["what_happened"]]
