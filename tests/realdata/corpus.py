@@ -176,3 +176,14 @@ def build(root: Path) -> Tree:
     assert len(set(ids)) == len(ids) - REDELIVERIES * len(tree.files[tree.redelivered[0]]), \
         "an eventID occurs in two sources"
     return tree
+
+
+def day_runs(days: list[dt.date]) -> list[tuple[str, str]]:
+    """Consecutive days grouped: [(first, last), ...] as ISO strings (one CLI call per run)."""
+    runs: list[list] = []
+    for d in days:
+        if runs and (d - runs[-1][1]).days == 1:
+            runs[-1][1] = d
+        else:
+            runs.append([d, d])
+    return [(str(a), str(b)) for a, b in runs]
