@@ -224,8 +224,6 @@ def test_every_named_query_is_checked_here(chain, capsys):
     assert listed == set(QUERIES)
 
 
-@pytest.mark.xfail(strict=True, reason="query --list ignores --format/--out: prints the text list, "
-                   "writes no file, exits 0 (toolkit/engines/commands.py run_query -> _list_queries)")
 def test_query_list_honours_format_and_out(chain):
     out = chain.out("list.json")
     assert chain.cli("query", "--lake", chain.lake, "--list", "--format", "json", "--out", out) == 0

@@ -81,7 +81,8 @@ def export_records(lake: str | lakes.Lake, start, end, filters=None,
     if lake.is_s3:
         con.register_filesystem(lake.fs)
     files_index: dict = {}
-    for day in lakes.day_range(start, end):
+    held = set(lake.days("events"))  # one manifest read, not one plan per day of a long range
+    for day in (d for d in lakes.day_range(start, end) if d in held):
         files = lake.files("events", day)
         if not files:
             continue

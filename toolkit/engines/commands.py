@@ -122,7 +122,7 @@ def _check_build_inputs(settings, models: list[str], args) -> None:
 def run_query(args) -> int:
 
     if args.list:
-        return _list_queries()
+        return _list_queries(args.format, args.out)
     raw = _with_days(cli_args.parse_params(args.param), args)
     if args.name:
         named = load_query(args.name)
@@ -190,13 +190,17 @@ def _pin(engine, as_of: str) -> None:
     print(f"-- as of {as_of}: {shown}", file=sys.stderr)
 
 
-def _list_queries() -> int:
-
+def _list_queries(fmt: str, out: str | None) -> int:
+    """The named queries with their parameters: readable text, or rows in ``--format``."""
+    rows = []
     for name in query_names():
         query = load_query(name)
-        params = " ".join(f"-p {p.name}=<{p.type}>" + (f" (default {p.default})" if p.default is not None else "")
-                          for p in query.params.values())
-        print(f"{name}\n    {' '.join(query.description.split())}\n    {params}")
+        rows.append({"name": name, "description": " ".join(query.description.split()),
+                     "params": " ".join(f"-p {p.name}=<{p.type}>"
+                                        + (f" (default {p.default})" if p.default is not None else "")
+                                        for p in query.params.values())})
+    emit_rows(rows, fmt, out, table=lambda rows: "".join(
+        f"{r['name']}\n    {r['description']}\n    {r['params']}\n" for r in rows))
     return 0
 
 
