@@ -34,6 +34,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -48,8 +50,13 @@ DEFAULT_WIDTH = 3.0
 LEVEL_HOURS = 2.0
 MIN_RUN = 2
 SPIKE_MARGIN = 1.5
-SPIKE_CAP = 10.0     # past spikes in the history must not raise the spike threshold without end
-RUN_QUANTILE = 0.99
+RUN_MARGIN = 1.2
+LOCAL_HOURS = 6.0
+LOCAL_RATIO = 2.0
+SUSTAIN_POINTS = 6
+SUSTAIN_MARGIN = 1.2
+SUSTAIN_MIN = 2.0
+MIN_DAY_FRACTION = 0.5  # a history day counts for calibration when it holds half a day of datapoints
 RECUR_MARGIN = 1.1   # a deviation must beat what happens daily at that hour by 10 %
 RELATIVE_FLOOR = 0.01
 WEEKLY_AFTER = dt.timedelta(days=21)
@@ -121,7 +128,7 @@ def score_series(hist_ts: pl.Series, hist: np.ndarray, ts: pl.Series, values: np
     """expected, lower, upper, score, is_anomaly for ``values`` given the history before them.
 
     ``calibrate=False`` makes the band exactly ``expected ± width x sigma`` (what an alarm's
-    band width means) instead of widening it to the history's own 99th percentile.
+    band width means) instead of widening it to what the history's own days reach.
     """
     import numpy as np
     import polars as pl
@@ -134,22 +141,38 @@ def score_series(hist_ts: pl.Series, hist: np.ndarray, ts: pl.Series, values: np
     profile = seasonal_profile(hist_ts, hist, season)
     all_ts = ts if self_baseline else pl.concat([hist_ts, ts])
     all_v = values if self_baseline else np.concatenate([hist, values])
+    n_hist = 0 if self_baseline else hist.size
     offset = np.array([profile.get(int(b), 0.0) for b in _buckets(all_ts, season)])
     window = _points_per(dt.timedelta(hours=LEVEL_HOURS), all_ts)
-    level = (pl.Series(all_v - offset).rolling_median(window, min_samples=max(2, window // 4))
-             .shift(1).to_numpy())
-    expected = np.where(np.isnan(level), np.nanmedian(all_v), level) + offset
-    resid = all_v - expected
-    n_hist = 0 if self_baseline else hist.size
-    past = resid[: n_hist or None][window:] if (n_hist or all_v.size) > window else resid
+    x = all_v - offset
+    # first pass: a plain rolling level gives the scale and provisional thresholds; the second
+    # re-bases the level after each confirmed shift and is what the flags are judged on
+    level = (pl.Series(x).rolling_median(window, min_samples=max(2, window // 4)).shift(1).to_numpy())
+    level = np.where(np.isnan(level), np.nanmedian(all_v), level)
+    past = (all_v - offset - level)[: n_hist or None][window:]
+    if past.size < 2:
+        past = all_v - offset - level
     sigma = max(MAD_TO_SIGMA * float(np.median(np.abs(past - np.median(past)))),
                 float(np.mean(np.abs(past - np.median(past)))),
                 quantum(hist), RELATIVE_FLOOR * abs(float(np.median(hist))), 1e-9)
-    z = resid / sigma
-    calib = np.abs(past / sigma)
-    k_run = max(width, float(np.quantile(calib, RUN_QUANTILE))) if calibrate else width
-    k_spike = max(2 * width, min(SPIKE_CAP, SPIKE_MARGIN * float(np.quantile(calib, 0.999))))
-    flags = _flags(z, k_run, k_spike)
+    days = all_ts.dt.date().to_numpy()
+    bars = calibrate_bars((x - level) / sigma, days, n_hist, window, width, calibrate)
+    level, returns = _shifting_level(x, window, bars.run_up * sigma, bars.run_down * sigma,
+                                     float(np.nanmedian(all_v)))
+    expected = level + offset
+    resid = all_v - expected
+    # the scale follows a noisier regime within hours: the spread of the last LOCAL_HOURS of
+    # residuals, never below the history's own
+    local = _points_per(dt.timedelta(hours=LOCAL_HOURS), all_ts) if LOCAL_HOURS > 0 else 0
+    scale = np.full(all_v.size, sigma)
+    if local:
+        spread = (MAD_TO_SIGMA * pl.Series(np.abs(resid)).rolling_median(local, min_samples=local // 2)
+                  .shift(1).to_numpy())
+        spread = np.nan_to_num(spread)
+        scale = np.where(spread > LOCAL_RATIO * sigma, spread, sigma)
+    z = resid / scale
+    bars = calibrate_bars(z, days, n_hist, window, width, calibrate)
+    flags = (_flags(z, bars) | _sustained_onsets(z, bars)) & ~returns
     flags[:window] = False  # the level needs LEVEL_HOURS of datapoints before it means anything
     if self_baseline:
         flags[:] = False  # nothing to calibrate on: bands to look at, no pages
@@ -157,12 +180,136 @@ def score_series(hist_ts: pl.Series, hist: np.ndarray, ts: pl.Series, values: np
         high, low = recurring_extremes(all_ts[:n_hist], resid[:n_hist])
         hour = all_ts.dt.hour().cast(int).to_numpy()
         flags &= (resid > RECUR_MARGIN * high[hour]) | (resid < RECUR_MARGIN * low[hour])
-    lower = expected - k_run * sigma
+    lower = expected - bars.run_down * scale
     if float(np.min(all_v)) >= 0:
         lower = np.maximum(lower, 0.0)
     cut = slice(n_hist, None)
-    return {"expected": expected[cut], "lower": lower[cut], "upper": (expected + k_run * sigma)[cut],
+    return {"expected": expected[cut], "lower": lower[cut], "upper": (expected + bars.run_up * scale)[cut],
             "score": z[cut], "is_anomaly": flags[cut]}
+
+
+@dataclass(frozen=True)
+class Bars:
+    """Thresholds in units of sigma, each side apart (a CPU that dips to 0 daily may never spike)."""
+
+    run_up: float
+    run_down: float
+    spike_up: float
+    spike_down: float
+    sustain_up: float    # mean score over ``SUSTAIN_POINTS``
+    sustain_down: float
+
+
+def _run_statistic(z: np.ndarray) -> np.ndarray:
+    """Signed: the smallest |score| of the ``MIN_RUN`` datapoints ending here when they all
+    deviate the same way, with their sign (0 otherwise). A run flags when it passes the bar."""
+    import numpy as np
+
+    z = np.nan_to_num(z)
+    out = z.copy()
+    for lag in range(1, MIN_RUN):
+        prev = np.concatenate([np.zeros(lag), z[:-lag]])
+        same = np.sign(prev) == np.sign(z)
+        out = np.where(same, np.sign(z) * np.minimum(np.abs(out), np.abs(prev)), 0.0)
+    out[: MIN_RUN - 1] = 0.0
+    return out
+
+
+def calibrate_bars(z: np.ndarray, days: np.ndarray, n_hist: int, skip: int, width: float,
+                   calibrate: bool = True) -> Bars:
+    """The bars from what the history's days reach.
+
+    For each full day of history (``MIN_DAY_FRACTION`` of the fullest), its largest upward and
+    downward spike, run statistic and density of deviations. A statistic's bar is the larger of
+    the *typical* day (median over days) and the *recent* regime (the smaller of the last two
+    days: a change that held two days is the series' new normal), times its margin. A few
+    anomalous days in the history move no bar; a series whose every day has a 50 % burst gets a
+    bar above its bursts. Floors: ``width`` for runs, ``2 x width`` for spikes.
+    """
+    import numpy as np
+
+    floor = Bars(width, width, 2 * width, 2 * width, math.inf, math.inf)
+    if n_hist == 0 or not calibrate:
+        return floor
+    hz = np.nan_to_num(z[:n_hist]).copy()
+    runs = _run_statistic(z[:n_hist])
+    mean = _sustained(z)[:n_hist].copy()
+    hz[:skip], runs[:skip], mean[:skip] = 0.0, 0.0, 0.0
+    hd = days[:n_hist]
+    uniq, counts = np.unique(hd, return_counts=True)
+    full = [d for d, c in zip(uniq, counts, strict=True) if c >= MIN_DAY_FRACTION * counts.max()]
+    if not full:
+        return floor
+    masks = [hd == d for d in full]
+
+    def bar(stat: np.ndarray, margin: float, low: float) -> float:
+        maxima = [float(stat[m].max()) for m in masks]
+        typical = float(np.median(maxima))
+        recent = min(maxima[-2:]) if len(maxima) >= 2 else typical
+        return max(low, margin * max(typical, recent, 0.0))
+
+    return Bars(run_up=bar(runs, RUN_MARGIN, width), run_down=bar(-runs, RUN_MARGIN, width),
+                spike_up=bar(hz, SPIKE_MARGIN, 2 * width), spike_down=bar(-hz, SPIKE_MARGIN, 2 * width),
+                sustain_up=bar(mean, SUSTAIN_MARGIN, SUSTAIN_MIN), sustain_down=bar(-mean, SUSTAIN_MARGIN, SUSTAIN_MIN))
+
+
+def _sustained(z: np.ndarray) -> np.ndarray:
+    """Mean score of the last ``SUSTAIN_POINTS`` datapoints (a small shift held half an hour)."""
+    import numpy as np
+
+    z = np.nan_to_num(z)
+    k = max(1, SUSTAIN_POINTS)
+    out = np.convolve(z, np.ones(k) / k)[: z.size]
+    out[: k - 1] = 0.0
+    return out
+
+
+def _sustained_onsets(z: np.ndarray, bars: Bars) -> np.ndarray:
+    import numpy as np
+
+    mean = _sustained(z)
+    above = (mean > bars.sustain_up) | (-mean > bars.sustain_down)
+    return above & ~np.concatenate([[False], above[:-1]])
+
+
+def _shifting_level(x: np.ndarray, window: int, up: float, down: float,
+                    fallback: float) -> tuple[np.ndarray, np.ndarray]:
+    """The median of the previous ``window`` deseasonalised values, re-based after a shift.
+
+    When ``MIN_RUN`` datapoints in a row sit beyond the run bar (``up`` / ``down``) on the same
+    side, the level restarts from them: a level shift flags its first datapoints and the band is
+    at the new level from the next one (not an hour later). A run that lands back within the
+    bar of the level before the last shift is a *return* (the series went back to where it
+    was): it re-bases the level too but is returned in the mask so it does not flag.
+    """
+    import numpy as np
+
+    n = x.size
+    level = np.full(n, np.nan)
+    returns = np.zeros(n, dtype=bool)
+    start, previous = 0, np.nan
+    run, sign = 0, 0
+    minimum = max(2, window // 4)
+    for i in range(n):
+        lo = max(start, i - window)
+        seg = x[lo:i]
+        seg = seg[~np.isnan(seg)]
+        if seg.size >= minimum or (start > 0 and seg.size >= 1):
+            level[i] = np.median(seg)
+        current = level[i] if not np.isnan(level[i]) else fallback
+        dev = x[i] - current
+        s = 0 if np.isnan(dev) else (1 if dev > up else -1 if dev < -down else 0)
+        run = run + 1 if s and s == sign else (1 if s else 0)
+        sign = s
+        if run >= MIN_RUN:
+            first = i - run + 1
+            seg_run = x[first:i + 1]
+            back = not np.isnan(previous) and bool(np.all((seg_run - previous <= up) & (previous - seg_run <= down)))
+            if back:
+                returns[first:i + 1] = True
+            previous = current
+            start, run, sign = first, 0, 0
+    return np.where(np.isnan(level), fallback, level), returns
 
 
 def recurring_extremes(ts: pl.Series, resid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -187,19 +334,13 @@ def recurring_extremes(ts: pl.Series, resid: np.ndarray) -> tuple[np.ndarray, np
     return high, low
 
 
-def _flags(z: np.ndarray, k_run: float, k_spike: float) -> np.ndarray:
+def _flags(z: np.ndarray, bars: Bars) -> np.ndarray:
     """A datapoint flags when it is a spike, or ends a run of ``MIN_RUN`` same-sign deviations."""
     import numpy as np
 
-    flags = np.abs(z) > k_spike
-    run, sign = 0, 0
-    for i, value in enumerate(z):
-        s = 1 if value > k_run else -1 if value < -k_run else 0
-        run = run + 1 if s and s == sign else (1 if s else 0)
-        sign = s
-        if run >= MIN_RUN:
-            flags[i] = True
-    return flags
+    z0 = np.nan_to_num(z)
+    runs = _run_statistic(z)
+    return (z0 > bars.spike_up) | (-z0 > bars.spike_down) | (runs > bars.run_up) | (-runs > bars.run_down)
 
 
 def anomaly_bands(metrics: pl.DataFrame, history: pl.DataFrame | None = None,
