@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -47,15 +46,12 @@ log = logging.getLogger(__name__)
 KEY = ["account_id", "region", "namespace", "metric_name", "dimensions", "stat", "period_s"]
 MAD_TO_SIGMA = 1.4826
 DEFAULT_WIDTH = 3.0
-LEVEL_HOURS = 2.0
+LEVEL_HOURS = 3.0
 MIN_RUN = 2
-SPIKE_MARGIN = 1.5
-RUN_MARGIN = 1.2
+SPIKE_MARGIN = 1.2
+RUN_MARGIN = 1.5
 LOCAL_HOURS = 6.0
 LOCAL_RATIO = 2.0
-SUSTAIN_POINTS = 6
-SUSTAIN_MARGIN = 1.2
-SUSTAIN_MIN = 2.0
 MIN_DAY_FRACTION = 0.5  # a history day counts for calibration when it holds half a day of datapoints
 RECUR_MARGIN = 1.1   # a deviation must beat what happens daily at that hour by 10 %
 RELATIVE_FLOOR = 0.01
@@ -157,13 +153,15 @@ def score_series(hist_ts: pl.Series, hist: np.ndarray, ts: pl.Series, values: np
                 quantum(hist), RELATIVE_FLOOR * abs(float(np.median(hist))), 1e-9)
     days = all_ts.dt.date().to_numpy()
     bars = calibrate_bars((x - level) / sigma, days, n_hist, window, width, calibrate)
-    level, returns = _shifting_level(x, window, bars.run_up * sigma, bars.run_down * sigma,
-                                     float(np.nanmedian(all_v)))
+    returns = np.zeros(all_v.size, dtype=bool)
+    if calibrate:  # an alarm's band (calibrate=False) keeps the plain model: no re-basing
+        level, returns = _shifting_level(x, window, bars.run_up * sigma, bars.run_down * sigma,
+                                         float(np.nanmedian(all_v)))
     expected = level + offset
     resid = all_v - expected
     # the scale follows a noisier regime within hours: the spread of the last LOCAL_HOURS of
-    # residuals, never below the history's own
-    local = _points_per(dt.timedelta(hours=LOCAL_HOURS), all_ts) if LOCAL_HOURS > 0 else 0
+    # residuals once it is LOCAL_RATIO times the history's own
+    local = _points_per(dt.timedelta(hours=LOCAL_HOURS), all_ts) if calibrate else 0
     scale = np.full(all_v.size, sigma)
     if local:
         spread = (MAD_TO_SIGMA * pl.Series(np.abs(resid)).rolling_median(local, min_samples=local // 2)
@@ -172,7 +170,7 @@ def score_series(hist_ts: pl.Series, hist: np.ndarray, ts: pl.Series, values: np
         scale = np.where(spread > LOCAL_RATIO * sigma, spread, sigma)
     z = resid / scale
     bars = calibrate_bars(z, days, n_hist, window, width, calibrate)
-    flags = (_flags(z, bars) | _sustained_onsets(z, bars)) & ~returns
+    flags = _flags(z, bars) & ~returns
     flags[:window] = False  # the level needs LEVEL_HOURS of datapoints before it means anything
     if self_baseline:
         flags[:] = False  # nothing to calibrate on: bands to look at, no pages
@@ -196,8 +194,6 @@ class Bars:
     run_down: float
     spike_up: float
     spike_down: float
-    sustain_up: float    # mean score over ``SUSTAIN_POINTS``
-    sustain_down: float
 
 
 def _run_statistic(z: np.ndarray) -> np.ndarray:
@@ -228,13 +224,12 @@ def calibrate_bars(z: np.ndarray, days: np.ndarray, n_hist: int, skip: int, widt
     """
     import numpy as np
 
-    floor = Bars(width, width, 2 * width, 2 * width, math.inf, math.inf)
+    floor = Bars(width, width, 2 * width, 2 * width)
     if n_hist == 0 or not calibrate:
         return floor
     hz = np.nan_to_num(z[:n_hist]).copy()
     runs = _run_statistic(z[:n_hist])
-    mean = _sustained(z)[:n_hist].copy()
-    hz[:skip], runs[:skip], mean[:skip] = 0.0, 0.0, 0.0
+    hz[:skip], runs[:skip] = 0.0, 0.0
     hd = days[:n_hist]
     uniq, counts = np.unique(hd, return_counts=True)
     full = [d for d, c in zip(uniq, counts, strict=True) if c >= MIN_DAY_FRACTION * counts.max()]
@@ -249,27 +244,7 @@ def calibrate_bars(z: np.ndarray, days: np.ndarray, n_hist: int, skip: int, widt
         return max(low, margin * max(typical, recent, 0.0))
 
     return Bars(run_up=bar(runs, RUN_MARGIN, width), run_down=bar(-runs, RUN_MARGIN, width),
-                spike_up=bar(hz, SPIKE_MARGIN, 2 * width), spike_down=bar(-hz, SPIKE_MARGIN, 2 * width),
-                sustain_up=bar(mean, SUSTAIN_MARGIN, SUSTAIN_MIN), sustain_down=bar(-mean, SUSTAIN_MARGIN, SUSTAIN_MIN))
-
-
-def _sustained(z: np.ndarray) -> np.ndarray:
-    """Mean score of the last ``SUSTAIN_POINTS`` datapoints (a small shift held half an hour)."""
-    import numpy as np
-
-    z = np.nan_to_num(z)
-    k = max(1, SUSTAIN_POINTS)
-    out = np.convolve(z, np.ones(k) / k)[: z.size]
-    out[: k - 1] = 0.0
-    return out
-
-
-def _sustained_onsets(z: np.ndarray, bars: Bars) -> np.ndarray:
-    import numpy as np
-
-    mean = _sustained(z)
-    above = (mean > bars.sustain_up) | (-mean > bars.sustain_down)
-    return above & ~np.concatenate([[False], above[:-1]])
+                spike_up=bar(hz, SPIKE_MARGIN, 2 * width), spike_down=bar(-hz, SPIKE_MARGIN, 2 * width))
 
 
 def _shifting_level(x: np.ndarray, window: int, up: float, down: float,
