@@ -1,7 +1,7 @@
 """Anomaly detectors on NAB's labelled real CloudWatch series, scored the NAB way.
 
     PYTHONPATH=. python benchmarks/anomaly.py [--set all|tuning|heldout] [--detectors new,old,iforest]
-                                               [--data DIR] [--labels FILE]
+                                               [--data DIR] [--labels FILE] [--folds]
 
 Each series is replayed as the ``cloudwatch_daily`` DAG sees it: every UTC day is scored
 against the 14 days before it (the first day against itself). Three detectors, same protocol:
@@ -21,6 +21,10 @@ windows (``labels/combined_windows.json``). The series are split: ``TUNING`` are
 detector's constants were first set on; the other 12 (``heldout``) were added afterwards and
 scored once with those constants before anything changed. Totals are printed for each part and
 for all 17.
+
+``--folds`` is the leave-some-out check of the detector's constants: the series are cut in two
+halves (``HALVES``), every combination of ``GRID`` is scored, and the combination best on one
+half (NAB score) is reported on the other -- the figures to expect on series nobody tuned on.
 """
 
 from __future__ import annotations
@@ -45,6 +49,11 @@ FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "clou
 HISTORY = dt.timedelta(days=14)
 TUNING = ("ec2_cpu_utilization_5f5533", "ec2_cpu_utilization_c6585a", "ec2_network_in_257a54",
           "elb_request_count_8c0756", "rds_cpu_utilization_cc0c53")
+# --folds: the first half is the tuning set plus four held-out series of different kinds
+HALVES = ((*TUNING, "ec2_cpu_utilization_24ae8d", "ec2_cpu_utilization_825cc2",
+           "ec2_disk_write_bytes_1ef3de", "grok_asg_anomaly"), None)  # None: all the others
+GRID = {"SPIKE_MARGIN": (1.2, 1.5), "RUN_MARGIN": (1.5, 2.0), "LEVEL_HOURS": (2.0, 3.0),
+        "LOCAL_RATIO": (2.0, float("inf"))}
 
 
 def load(path: Path) -> pl.DataFrame:
@@ -141,6 +150,33 @@ def evaluate(paths: list[Path], labels: dict, detectors: list[str], echo=print) 
     return {"scores": scores, "seconds": seconds, "random": random}
 
 
+def folds(paths: list[Path], labels: dict) -> None:
+    """Score every GRID combination on both halves; report each half's pick on the other."""
+    import itertools
+
+    first = [p for p in paths if p.stem in HALVES[0]]
+    halves = {"A": first, "B": [p for p in paths if p not in first]}
+    saved = {k: getattr(anomaly, k) for k in GRID}
+    rows = []
+    try:
+        for combo in itertools.product(*GRID.values()):
+            for k, v in zip(GRID, combo, strict=True):
+                setattr(anomaly, k, v)
+            scores = evaluate(paths, labels, ["new"], echo=lambda _: None)["scores"]["new"]
+            part = {h: corpus([scores[p.stem] for p in ps]) for h, ps in halves.items()}
+            rows.append((dict(zip(GRID, combo, strict=True)), part))
+            print(" ".join(f"{k}={v}" for k, v in rows[-1][0].items()),
+                  *(line(f"half {h}", s) for h, s in part.items()), sep="\n  ")
+    finally:
+        for k, v in saved.items():
+            setattr(anomaly, k, v)
+    for tuned, other in (("A", "B"), ("B", "A")):
+        best = max(rows, key=lambda r: r[1][tuned].normalized)
+        print(f"picked on half {tuned}: {best[0]}")
+        print(line(f"  on half {tuned} (tuned)", best[1][tuned]))
+        print(line(f"  on half {other} (not seen)", best[1][other]))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=FIXTURES)
@@ -149,6 +185,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="which series to score (default: all 17, with tuning / held-out totals)")
     parser.add_argument("--detectors", default=",".join(DETECTORS),
                         help="comma-separated subset of " + ", ".join(DETECTORS))
+    parser.add_argument("--folds", action="store_true",
+                        help="leave-some-out check of the new detector's constants (GRID over two HALVES)")
     args = parser.parse_args(argv)
     detectors = [d for d in args.detectors.split(",") if d]
     unknown = set(detectors) - set(DETECTORS)
@@ -157,6 +195,9 @@ def main(argv: list[str] | None = None) -> int:
     labels = json.loads(args.labels.read_text())
     paths = [p for p in sorted(args.data.glob("*.csv")) if args.set in ("all", part_of(p.stem))]
     print(f"{'series / detector':<46} {'NAB':>8} {'caught':>7} {'early':>7} {'60%':>7} {'FP/1000':>8}")
+    if args.folds:
+        folds(paths, labels)
+        return 0
     result = evaluate(paths, labels, detectors)
     scores, seconds = result["scores"], result["seconds"]
     parts = [p for p in ("tuning", "heldout") if any(part_of(s) == p for s in scores[detectors[0]])]
