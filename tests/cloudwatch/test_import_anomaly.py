@@ -120,3 +120,51 @@ def test_idle_quantized_series_does_not_flag_its_usual_values(nab):
     flagged = scored.filter("is_anomaly")
     assert flagged.filter(pl.col("value") < 0.2).is_empty()       # 0.066 / 0.134: never flagged
     assert flagged.height <= 2                                     # the nightly job is routine
+
+
+def _noisy(level, days, seed=0, start=dt.datetime(2025, 3, 1, tzinfo=dt.UTC)):
+    rng = np.random.default_rng(seed)
+    return _series((level + rng.normal(0, 0.5, 288 * days)).tolist(), start=start)
+
+
+def test_level_shift_pages_once_then_settles_and_the_return_is_not_paged():
+    history = _noisy(10.0, 7)
+    day = dt.datetime(2025, 3, 8, tzinfo=dt.UTC)
+    today = _noisy(10.0, 1, seed=1, start=day)
+    hour = pl.col("timestamp").dt.hour()
+    today = today.with_columns(pl.when((hour >= 6) & (hour < 14)).then(pl.col("value") + 10)
+                               .otherwise(pl.col("value")).alias("value"))
+    scored = anomaly_bands(today, history)
+    flagged = scored.filter("is_anomaly")["timestamp"].to_list()
+    assert flagged and flagged[0] == day + dt.timedelta(hours=6)      # the shift pages at once
+    assert len(flagged) <= 2                                         # ... and only while it is news
+    at_eight = scored.filter(pl.col("timestamp") == day + dt.timedelta(hours=8)).row(0, named=True)
+    assert 18 < at_eight["expected"] < 22 and at_eight["lower"] < at_eight["value"] < at_eight["upper"]
+    assert not [t for t in flagged if t >= day + dt.timedelta(hours=14)]   # back to 10: no page
+
+
+def test_routine_bursts_are_not_paged_but_a_larger_one_is():
+    rng = np.random.default_rng(2)
+    values = rng.uniform(0, 1, 288 * 8)
+    for d in range(8):                      # one 3-point burst of ~100 a day, at a different hour
+        at = d * 288 + 12 * ((5 * d + 3) % 24)
+        values[at:at + 3] = 100 + rng.uniform(0, 5, 3)
+    day = 288 * 7
+    values[day + 12 * 20: day + 12 * 20 + 3] = 300           # today: a burst three times larger
+    series = _series(values.tolist())
+    cut = dt.datetime(2025, 3, 8, tzinfo=dt.UTC)
+    scored = anomaly_bands(series.filter(pl.col("timestamp") >= cut), series.filter(pl.col("timestamp") < cut))
+    flagged = scored.filter("is_anomaly")
+    assert flagged.height >= 1 and (flagged["value"] == 300).all()   # the routine burst (~100) is not
+
+
+def test_a_series_that_dips_daily_still_pages_a_smaller_spike_up():
+    history = _noisy(50.0, 7, seed=3)
+    idx = pl.int_range(pl.len())
+    history = history.with_columns(pl.when(idx % 288 == (idx // 288) * 17 % 288).then(0.0)
+                                   .otherwise(pl.col("value")).alias("value"))   # a daily dip to 0
+    day = dt.datetime(2025, 3, 8, tzinfo=dt.UTC)
+    today = _noisy(50.0, 1, seed=4, start=day).with_columns(
+        pl.when(pl.int_range(pl.len()) == 150).then(70.0).otherwise(pl.col("value")).alias("value"))
+    flagged = anomaly_bands(today, history).filter("is_anomaly")
+    assert flagged["timestamp"].to_list() == [day + dt.timedelta(minutes=5 * 150)]
