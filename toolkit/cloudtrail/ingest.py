@@ -335,16 +335,17 @@ def _work(state: _Reading, cur) -> None:
 
 def _read_file(state: _Reading, cur, f: RawFile, batch: Batch) -> Batch:
     """Add one file's records to ``batch`` once its hash is known (a re-delivery adds nothing);
-    a file longer than a batch is flushed as it streams, its rows flagged provisionally."""
+    a file that would overfill the batch is flushed as it streams, its rows flagged
+    provisionally (corrected at the merge if its digest status turns out different)."""
     t = time.perf_counter()
     digest, problem, held, flushed = split.Digest(), None, [], False
     provisional = state.listing.status(f.key, None)[0]
     try:
         with state.raw_fs.open(f.url, "rb") as fh:
             for first, records, nbytes in split.read_records(
-                    fh, digest, chunk_bytes=split.CHUNK_BYTES, whole_bytes=split.WHOLE_FILE_BYTES):
+                    fh, digest, chunk_bytes=split.CHUNK_BYTES):
                 held.append((first, records, nbytes))
-                if sum(n for _, _, n in held) >= state.batch_bytes:
+                if batch.nbytes + sum(n for _, _, n in held) >= state.batch_bytes:
                     for part in held:
                         batch.add(f.key, *part, provisional)
                     held, flushed = [], True
