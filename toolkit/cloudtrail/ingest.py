@@ -57,7 +57,7 @@ log = logging.getLogger(__name__)
 # 170 + 160 + 2 * (2 * 24 + 2 * 32) = 554 MB.
 MAX_FILE_BYTES = 2 * 1024**3          # raw (compressed) object size above which a file is refused
 BATCH_JSON_BYTES = 24 * 1024**2       # decompressed record bytes flattened per DuckDB batch
-MEMORY_LIMIT = "160MB"                # DuckDB's share of the run's 600 MB budget (spills beyond)
+MEMORY_LIMIT = "256MB"                # DuckDB's share of the run's 600 MB budget (spills beyond)
 SCRATCH_PREFIX = "trailwatch-ingest-"
 WORKERS = 2                           # threads that each read, split and flatten their own batches
 CLUSTER_PREFIX = 160                  # bytes of each record's text its batch is clustered by
@@ -144,10 +144,10 @@ def ingest_day(raw: str, lake: str | lakes.Lake, day: str | dt.date, lookback_da
     try:
         con = _connect(workdir, raw_fs, lake, memory_limit, threads)
         scratch = os.path.join(workdir, "days")
-        _read_all(con, raw_fs, todo, listing, run, scratch, batch_bytes, progress,
-                  {} if rebuild else known)
+        one_day = _read_all(con, raw_fs, todo, listing, run, scratch, batch_bytes, progress,
+                            {} if rebuild else known)
         t = time.perf_counter()
-        _route_scratch(con, scratch, run)
+        _route_scratch(con, scratch, run, one_day)
         merge_days(con, lake, scratch, run, day if rebuild else None)
         t = run.timed("merge_days", t)
         con.close()
@@ -279,6 +279,7 @@ class _Reading:
         self.total, self.done = sum(f.size for f in files), 0
         self.seen = {e["sha256"]: k for k, e in sorted(known.items(), reverse=True) if e.get("sha256")}
         self.file_no = itertools.count(1)
+        self.one_day: dict[str, tuple[str, dict]] = {}  # batch file -> (its one day, rows per source)
         self.error: BaseException | None = None
 
     def next_file(self) -> RawFile | None:
@@ -291,7 +292,7 @@ class _Reading:
 
 
 def _read_all(con, raw_fs, files, listing, run: Run, scratch: str, batch_bytes: int,
-              progress, known: dict) -> None:
+              progress, known: dict) -> dict[str, tuple[str, dict]]:
     """Read, split and flatten every file on WORKERS threads, each with its own batches and
     DuckDB cursor (one DuckDB thread each): decompression, hashing, DuckDB and most of the
     splitting release the GIL, so the cores stay busy without a hand-off between threads."""
@@ -315,6 +316,7 @@ def _read_all(con, raw_fs, files, listing, run: Run, scratch: str, batch_bytes: 
     run.timed("read_and_flatten", t)
     if state.error is not None:
         raise state.error
+    return state.one_day
 
 
 def _work(state: _Reading, cur) -> None:
@@ -484,9 +486,9 @@ def _load(state: _Reading, cur, table, quarantined: list) -> None:
     target = os.path.join(state.scratch, "batches", f"{state.run.run_id}-{next(state.file_no):05d}.parquet")
     cur.register("batch_in", table)
     try:
-        written = cur.execute(f"""COPY (SELECT {cols} FROM ({flatten.flatten_sql(source)})
+        _, written, _, _, stats, *_ = cur.execute(f"""COPY (SELECT {cols} FROM ({flatten.flatten_sql(source)})
             WHERE bad_reason IS NULL) TO {flatten.sql_literal(target)}
-            (FORMAT parquet, {PARQUET_OPTIONS})""").fetchone()[0]
+            (FORMAT parquet, {PARQUET_OPTIONS}, RETURN_STATS)""").fetchone()
         bad = [] if written == table.num_rows else cur.execute(
             f"SELECT source_file, record_index, bad_reason, record FROM ({flatten.flatten_sql(source)}) "
             "WHERE bad_reason IS NOT NULL").fetchall()
@@ -494,20 +496,38 @@ def _load(state: _Reading, cur, table, quarantined: list) -> None:
         cur.unregister("batch_in")
     quarantined += [Quarantined(key, reason, record_index=index, record=record)
                     for key, index, reason, record in bad]
+    times = (stats or {}).get('"event_time"') or {}
+    day = times.get("min", "")[:10]
+    if written and day and times.get("max", "")[:10] == day:  # one day: no need to read it back
+        counts = _rows_per_source(table)
+        for key, _, _, _ in bad:
+            counts[key] -= 1
+        with state.lock:
+            state.one_day[target] = (day, {k: n for k, n in counts.items() if n})
 
 
-def _route_scratch(con, scratch: str, run: Run) -> None:
+def _rows_per_source(table) -> dict[str, int]:
+    import numpy as np
+
+    files = table.column("source_file").combine_chunks()
+    found = np.bincount(files.indices.to_numpy(), minlength=len(files.dictionary))
+    return dict(zip(files.dictionary.to_pylist(), found.tolist(), strict=True))
+
+
+def _route_scratch(con, scratch: str, run: Run, one_day: dict[str, tuple[str, dict]]) -> None:
     """Put each batch file under its day (``scratch/dt=D/``) and count records per file and day.
 
     Batches are written unpartitioned (a partitioned write costs ~30% more per batch); most hold
-    one day and are just moved. The few that span days (midnight, late records) are split.
+    one day (``one_day``: known from the write's statistics, with their rows per source file)
+    and are just moved. The few that span days (midnight, late records) are read and split.
     """
     folder = os.path.join(scratch, "batches")
     files = sorted(os.path.join(folder, n) for n in os.listdir(folder)) if os.path.isdir(folder) else []
-    if not files:
-        return
-    rows = con.execute("SELECT filename, source_file, strftime(event_time, '%Y-%m-%d'), count(*) "
-                       "FROM read_parquet(?, filename = true) GROUP BY ALL", [files]).fetchall()
+    rows = [(f, key, one_day[f][0], n) for f in files if f in one_day for key, n in one_day[f][1].items()]
+    mixed = [f for f in files if f not in one_day]
+    if mixed:
+        rows += con.execute("SELECT filename, source_file, strftime(event_time, '%Y-%m-%d'), count(*) "
+                            "FROM read_parquet(?, filename = true) GROUP BY ALL", [mixed]).fetchall()
     days_of: dict[str, set] = {}
     for filename, key, day, count in rows:
         days_of.setdefault(filename, set()).add(day)
