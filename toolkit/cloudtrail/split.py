@@ -276,13 +276,14 @@ def _msgspec_elements(buf: bytes, start: int, last: bool) -> tuple[list, int, in
     JSON only if every element in it is complete and the cut is outside strings at the array's
     depth. Candidates: in the last piece the last ``]`` (the array's end); else the last ``},``
     followed by the opening bytes of the piece's first element (records start alike: AWS writes
-    ``{"eventVersion":`` first), then any last ``},{``. None when none proves out (numpy cuts)."""
+    ``{"eventVersion":`` first), then any last ``},{`` (AWS writes no whitespace between
+    records). None when none proves out: numpy cuts."""
     import msgspec
 
     head = buf[start:start + 64].lstrip(_WS)
     opening = head[:head.find(b'":') + 2] if head.startswith(b'{"') and b'":' in head else b"{"
-    candidates = [(buf.rfind(b"]"), True)] if last else []
-    candidates += [(buf.rfind(b"}," + opening), False), (buf.rfind(b"},{"), False)]
+    candidates = [(buf.rfind(b"]"), True)] if last else [  # the last piece must close the array
+        (buf.rfind(b"}," + opening), False), (buf.rfind(b"},{"), False)]
     for at, closes in dict.fromkeys(candidates):
         if at < start:
             continue
