@@ -4,14 +4,18 @@ A run for day D lists the delivery folders D-lookback .. D+1 (literally: no name
 pattern), skips the files an earlier run already read (the *file index*, one JSON per delivery
 folder beside the run manifests), and streams the others:
 
-1. two reader threads decompress each file and cut it into the exact text of every record
-   (``split``), hashing the file (SHA-256, as CloudTrail digests do) on the way; a file with
-   the same hash as one read before (a re-delivery) only counts its records as duplicates;
-2. records are batched by decompressed bytes (``BATCH_JSON_BYTES``) and DuckDB flattens each
-   batch once (``flatten.flatten_sql``) into one scratch Parquet file (rows clustered by
-   source, name and principal); at the end each file goes to its records' day (the few that
-   span two days are split). A batch DuckDB cannot take (bad JSON, memory) is
-   bisected until the bad records are isolated and quarantined: nothing is read twice;
+1. two workers (threads) each take the next file in delivery order, stream it through
+   ``split.read_records`` (ISA-L inflate, SHA-256 as CloudTrail digests do, records cut by
+   msgspec as exact byte views) and gather its records into their own batch; a file with the
+   same hash as one read before (a re-delivery) only counts its records as duplicates;
+2. a batch full by decompressed bytes (``BATCH_JSON_BYTES``) is packed once into Arrow (rows
+   clustered by their opening bytes: similar records compress better, no sort) and the
+   worker's DuckDB cursor (one DuckDB thread each) parses every record once and writes the
+   events to one scratch Parquet file in one statement (``flatten.flatten_sql``). Batches of
+   one day go to it as they are (the write's statistics say so); the few that span days are
+   split. A batch DuckDB cannot take (bad JSON, memory) is bisected until the bad records are
+   isolated and quarantined: nothing is read twice. Inflating, hashing, DuckDB and most of the
+   cutting release the GIL, so both cores stay busy without hand-offs between threads;
 3. every day that received records is merged into its partition in one atomic replacement:
    the existing files are kept as they are, the new ones added, and only the event ids that
    occur more than once are looked at to drop duplicates (the copy from the smallest source
@@ -49,12 +53,16 @@ from toolkit.cloudtrail.merge import CLUSTER_BY, PARQUET_OPTIONS, merge_days
 
 log = logging.getLogger(__name__)
 
-# Memory budget (peak RSS <= 600 MB by design, whatever the day's size): ~170 MB interpreter and
-# libraries + DuckDB's MEMORY_LIMIT (shared by the workers; it spills beyond) + per worker its
-# batch twice (the decompressed files it views, then the one packed copy DuckDB reads:
-# 2 * BATCH_JSON_BYTES) + one file being read (its compressed bytes and text, at most
-# 2 * split.WHOLE_FILE_BYTES; a larger file streams in split.CHUNK_BYTES pieces).
-# 170 + 160 + 2 * (2 * 24 + 2 * 32) = 554 MB.
+# Memory budget (peak RSS <= 600 MB by design, whatever the day's or a file's size):
+#   ~135 MB interpreter and libraries (measured after imports)
+# + DuckDB's MEMORY_LIMIT, shared by the WORKERS' queries (one batch each measured at ~95 MB:
+#   the row group being written, merge.ROW_GROUP_ROWS rows, and the writer's buffers); it
+#   spills beyond
+# + per worker, on the Python side: the batch's record views (BATCH_JSON_BYTES of decompressed
+#   pieces, at most one piece over), then its packed and its clustered copy (one at a time with
+#   the views: 2 * BATCH_JSON_BYTES), and the piece being cut (buffer + msgspec's input:
+#   2 * split.CHUNK_BYTES) -> ~72 MB
+# = 135 + 256 + 2 * 72 = 535 MB.
 MAX_FILE_BYTES = 2 * 1024**3          # raw (compressed) object size above which a file is refused
 BATCH_JSON_BYTES = 24 * 1024**2       # decompressed record bytes flattened per DuckDB batch
 MEMORY_LIMIT = "256MB"                # DuckDB's share of the run's 600 MB budget (spills beyond)
