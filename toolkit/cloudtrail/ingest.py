@@ -55,17 +55,17 @@ log = logging.getLogger(__name__)
 
 # Memory budget (peak RSS <= 600 MB by design, whatever the day's or a file's size):
 #   ~135 MB interpreter and libraries (measured after imports)
-# + DuckDB's MEMORY_LIMIT, shared by the WORKERS' queries (one batch each measured at ~95 MB:
-#   the row group being written, merge.ROW_GROUP_ROWS rows, and the writer's buffers); it
-#   spills beyond
-# + per worker, on the Python side: the batch's record views (BATCH_JSON_BYTES of decompressed
-#   pieces, at most one piece over), then its packed and its clustered copy (one at a time with
-#   the views: 2 * BATCH_JSON_BYTES), and the piece being cut (buffer + msgspec's input:
-#   2 * split.CHUNK_BYTES) -> ~72 MB
-# = 135 + 256 + 2 * 72 = 535 MB.
+# + DuckDB's MEMORY_LIMIT, shared by the WORKERS' queries (one 20 MB batch each, measured at
+#   ~90 MB: the row group being written, merge.ROW_GROUP_ROWS rows, and the writer's buffers);
+#   DuckDB spills beyond it
+# + per worker, on the Python side: the batch's record views (BATCH_JSON_BYTES of pieces, at
+#   most one piece over), the piece being cut and the one read ahead (split.CHUNK_BYTES each)
+#   with msgspec's copy of it; then, one at a time with the views, the batch's packed and its
+#   clustered copy (2 * BATCH_JSON_BYTES) -> ~56 MB
+# = 135 + 240 + 2 * 56 = 487 MB (measured peak: 475 MB on the 2M-event large-file corpus).
 MAX_FILE_BYTES = 2 * 1024**3          # raw (compressed) object size above which a file is refused
-BATCH_JSON_BYTES = 24 * 1024**2       # decompressed record bytes flattened per DuckDB batch
-MEMORY_LIMIT = "256MB"                # DuckDB's share of the run's 600 MB budget (spills beyond)
+BATCH_JSON_BYTES = 20 * 1024**2       # decompressed record bytes flattened per DuckDB batch
+MEMORY_LIMIT = "240MB"                # DuckDB's share of the run's 600 MB budget (spills beyond)
 SCRATCH_PREFIX = "trailwatch-ingest-"
 WORKERS = 2                           # threads that each read, split and flatten their own batches
 CLUSTER_PREFIX = 160                  # bytes of each record's text its batch is clustered by

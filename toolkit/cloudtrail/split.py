@@ -4,7 +4,7 @@ A delivery is one JSON document ``{"Records": [r0, r1, ...]}`` (gzip). ``read_re
 out each element of ``Records`` as the exact bytes AWS delivered (the value's text without the
 whitespace around it). Files of any size are streamed: decompressed pieces (ISA-L, ~4x zlib)
 are cut as they come and only the incomplete tail element is carried over, so memory is
-bounded by ``CHUNK_BYTES`` plus the largest record (``MAX_RECORD_BYTES``). Each piece is cut
+bounded by a few ``CHUNK_BYTES`` plus the largest record (``MAX_RECORD_BYTES``). Each piece is cut
 by msgspec when the cut can be proven (``msgspec.Raw``: zero-copy views of the values, ~1.5
 GB/s), else by the numpy splitter, which also finds the exact reason a file is bad: it locates
 the real quotes (a quote preceded by an odd run of backslashes is escaped), drops brackets and
@@ -26,7 +26,7 @@ import numpy as np
 
 MAX_RECORD_BYTES = 32 * 1024**2      # one record's JSON text (AWS records are far below 1 MB)
 MAX_FILE_JSON_BYTES = 8 * 1024**3    # decompressed bytes of one file (zip bomb guard)
-CHUNK_BYTES = 8 * 1024**2            # decompressed bytes cut at a time
+CHUNK_BYTES = 4 * 1024**2            # decompressed bytes cut at a time
 HEAD_BYTES = 64 * 1024               # "Records" must open within the file's first bytes
 
 _WS = b" \t\r\n"
