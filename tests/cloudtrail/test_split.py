@@ -29,9 +29,9 @@ def cut(data: bytes, fast: bool, chunk: int):
 
 
 def record(i: int, pad: str = "") -> str:
-    return ('{"eventVersion":"1.09","eventID":"e%d","eventTime":"2025-03-06T10:00:00Z",'
+    return ('{"eventVersion":"1.09","eventID":"e' + str(i) + '","eventTime":"2025-03-06T10:00:00Z",'
             '"requestParameters":{"policy":"{\\"a\\":[1]},{\\"b\\":2}]","x":[{"k":"},{"},{"k":"]"}]},'
-            '"note":"%s"}' % (i, pad))
+            '"note":"' + pad + '"}')
 
 
 TRAPS = {

@@ -32,10 +32,11 @@ record goes to its own day; it stays so older manifests still check).
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import logging
-import itertools
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -55,9 +56,9 @@ log = logging.getLogger(__name__)
 
 # Memory budget (peak RSS <= 600 MB by design, whatever the day's or a file's size):
 #   ~135 MB interpreter and libraries (measured after imports)
-# + DuckDB's MEMORY_LIMIT, shared by the WORKERS' queries (one 20 MB batch each, measured at
-#   ~90 MB: the row group being written, merge.ROW_GROUP_ROWS rows, and the writer's buffers);
-#   DuckDB spills beyond it
+# + DuckDB's MEMORY_LIMIT, an equal share for each of the WORKERS' DuckDBs (one 20 MB batch
+#   each, measured at ~90 MB: the row group being written, merge.ROW_GROUP_ROWS rows, and the
+#   writer's buffers); DuckDB spills beyond it. The merge's DuckDB runs after them.
 # + per worker, on the Python side: the batch's record views (BATCH_JSON_BYTES of pieces, at
 #   most one piece over), the piece being cut and the one read ahead (split.CHUNK_BYTES each)
 #   with msgspec's copy of it; then, one at a time with the views, the batch's packed and its
@@ -152,8 +153,8 @@ def ingest_day(raw: str, lake: str | lakes.Lake, day: str | dt.date, lookback_da
     try:
         con = _connect(workdir, raw_fs, lake, memory_limit, threads)
         scratch = os.path.join(workdir, "days")
-        one_day = _read_all(con, raw_fs, todo, listing, run, scratch, batch_bytes, progress,
-                            {} if rebuild else known)
+        one_day = _read_all(workdir, memory_limit, raw_fs, todo, listing, run, scratch,
+                            batch_bytes, progress, {} if rebuild else known)
         t = time.perf_counter()
         _route_scratch(con, scratch, run, one_day)
         merge_days(con, lake, scratch, run, day if rebuild else None)
@@ -299,32 +300,39 @@ class _Reading:
             return self.run.timed(step, since)
 
 
-def _read_all(con, raw_fs, files, listing, run: Run, scratch: str, batch_bytes: int,
-              progress, known: dict) -> dict[str, tuple[str, dict]]:
-    """Read, split and flatten every file on WORKERS threads, each with its own batches and
-    DuckDB cursor (one DuckDB thread each): decompression, hashing, DuckDB and most of the
-    splitting release the GIL, so the cores stay busy without a hand-off between threads."""
+def _read_all(workdir: str, memory_limit: str, raw_fs, files, listing, run: Run, scratch: str,
+              batch_bytes: int, progress, known: dict) -> dict[str, tuple[str, dict]]:
+    """Read, split and flatten every file on WORKERS threads, each with its own batches and its
+    own DuckDB (one thread, an equal share of ``memory_limit``: two queries in one DuckDB wait
+    on each other's scheduler and gain nothing). Inflating, hashing, DuckDB and most of the
+    cutting release the GIL, so the cores stay busy without a hand-off between threads."""
     state = _Reading(raw_fs, files, listing, run, scratch, batch_bytes, progress, known)
-    threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
-    con.execute("SET threads = 1")
-    con.execute(f"SET disabled_optimizers = '{_DISABLED_OPTIMIZERS},filter_pushdown'")  # see flatten
-    cursors = [con.cursor() for _ in range(WORKERS)]
+    cons = [flatten.connect(threads=1, memory_limit=_share(memory_limit, WORKERS),
+                            temp_dir=f"{workdir}/spill-{n}") for n in range(WORKERS)]
     t = time.perf_counter()
     try:
-        workers = [threading.Thread(target=_work, args=(state, cur), daemon=True) for cur in cursors]
+        workers = [threading.Thread(target=_work, args=(state, con), daemon=True) for con in cons]
+        for con in cons:  # see flatten: one parse per record
+            con.execute(f"SET disabled_optimizers = '{_DISABLED_OPTIMIZERS},filter_pushdown'")
         for w in workers:
             w.start()
         for w in workers:
             w.join()
     finally:
-        for cur in cursors:
-            cur.close()
-        con.execute(f"SET disabled_optimizers = '{_DISABLED_OPTIMIZERS}'")
-        con.execute(f"SET threads = {int(threads)}")
+        for con in cons:
+            con.close()
     run.timed("read_and_flatten", t)
     if state.error is not None:
         raise state.error
     return state.one_day
+
+
+def _share(memory_limit: str, parts: int) -> str:
+    """``memory_limit`` (e.g. "240MB") split in ``parts`` equal DuckDB limits."""
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMGT]i?B)\s*", memory_limit, re.IGNORECASE)
+    if m is None:
+        raise ValueError(f"memory_limit {memory_limit!r}: expected a size such as '240MB'")
+    return f"{float(m[1]) / parts:.0f}{m[2]}"
 
 
 def _work(state: _Reading, cur) -> None:
