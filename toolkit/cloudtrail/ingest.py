@@ -63,7 +63,8 @@ log = logging.getLogger(__name__)
 #   most one piece over), the piece being cut and the one read ahead (split.CHUNK_BYTES each)
 #   with msgspec's copy of it; then, one at a time with the views, the batch's packed and its
 #   clustered copy (2 * BATCH_JSON_BYTES) -> ~56 MB
-# = 135 + 240 + 2 * 56 = 487 MB (measured peak: 475 MB on the 2M-event large-file corpus).
+# = 135 + 240 + 2 * 56 = 487 MB (measured: 458-531 MB peak RSS of `trailwatch ingest` on the
+#   400k-2M event benchmark corpora; the rest is per-file bookkeeping and allocator slack).
 MAX_FILE_BYTES = 2 * 1024**3          # raw (compressed) object size above which a file is refused
 BATCH_JSON_BYTES = 20 * 1024**2       # decompressed record bytes flattened per DuckDB batch
 MEMORY_LIMIT = "240MB"                # DuckDB's share of the run's 600 MB budget (spills beyond)
