@@ -4,14 +4,18 @@ A run for day D lists the delivery folders D-lookback .. D+1 (literally: no name
 pattern), skips the files an earlier run already read (the *file index*, one JSON per delivery
 folder beside the run manifests), and streams the others:
 
-1. two reader threads decompress each file and cut it into the exact text of every record
-   (``split``), hashing the file (SHA-256, as CloudTrail digests do) on the way; a file with
-   the same hash as one read before (a re-delivery) only counts its records as duplicates;
-2. records are batched by decompressed bytes (``BATCH_JSON_BYTES``) and DuckDB flattens each
-   batch once (``flatten.flatten_sql``) into one scratch Parquet file (rows clustered by
-   source, name and principal); at the end each file goes to its records' day (the few that
-   span two days are split). A batch DuckDB cannot take (bad JSON, memory) is
-   bisected until the bad records are isolated and quarantined: nothing is read twice;
+1. two workers (threads) each take the next file in delivery order, stream it through
+   ``split.read_records`` (ISA-L inflate, SHA-256 as CloudTrail digests do, records cut by
+   msgspec as exact byte views) and gather its records into their own batch; a file with the
+   same hash as one read before (a re-delivery) only counts its records as duplicates;
+2. a batch full by decompressed bytes (``BATCH_JSON_BYTES``) is packed once into Arrow (rows
+   clustered by their opening bytes: similar records compress better, no sort) and the
+   worker's DuckDB cursor (one DuckDB thread each) parses every record once and writes the
+   events to one scratch Parquet file in one statement (``flatten.flatten_sql``). Batches of
+   one day go to it as they are (the write's statistics say so); the few that span days are
+   split. A batch DuckDB cannot take (bad JSON, memory) is bisected until the bad records are
+   isolated and quarantined: nothing is read twice. Inflating, hashing, DuckDB and most of the
+   cutting release the GIL, so both cores stay busy without hand-offs between threads;
 3. every day that received records is merged into its partition in one atomic replacement:
    the existing files are kept as they are, the new ones added, and only the event ids that
    occur more than once are looked at to drop duplicates (the copy from the smallest source
@@ -29,10 +33,11 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import itertools
 import json
 import logging
 import os
-import queue
+import re
 import shutil
 import tempfile
 import threading
@@ -46,19 +51,27 @@ from toolkit.cloudtrail import flatten, insights, logfiles, split
 from toolkit.cloudtrail.discover import RawFile, delivery_days, list_folders
 from toolkit.cloudtrail.fileindex import load_index, save_index
 from toolkit.cloudtrail.manifest import check_manifest
-from toolkit.cloudtrail.merge import CLUSTER_BY, ROW_GROUP_ROWS, merge_days
+from toolkit.cloudtrail.merge import CLUSTER_BY, PARQUET_OPTIONS, merge_days
 
 log = logging.getLogger(__name__)
 
-# Memory budget (peak RSS <= 600 MB by design): ~150 MB interpreter and libraries + DuckDB's
-# MEMORY_LIMIT + per reader one decompressed chunk (split.CHUNK_BYTES) and its leftover + the
-# queue (2 pieces per reader) + the batch and its Arrow copy (each <= 2 * BATCH_JSON_BYTES).
+# Memory budget (peak RSS <= 600 MB by design, whatever the day's or a file's size):
+#   ~135 MB interpreter and libraries (measured after imports)
+# + DuckDB's MEMORY_LIMIT, an equal share for each of the WORKERS' DuckDBs (one 20 MB batch
+#   each, measured at ~90 MB: the row group being written, merge.ROW_GROUP_ROWS rows, and the
+#   writer's buffers); DuckDB spills beyond it. The merge's DuckDB runs after them.
+# + per worker, on the Python side: the batch's record views (BATCH_JSON_BYTES of pieces, at
+#   most one piece over), the piece being cut and the one read ahead (split.CHUNK_BYTES each)
+#   with msgspec's copy of it; then, one at a time with the views, the batch's packed and its
+#   clustered copy (2 * BATCH_JSON_BYTES) -> ~56 MB
+# = 135 + 240 + 2 * 56 = 487 MB (measured: 458-531 MB peak RSS of `trailwatch ingest` on the
+#   400k-2M event benchmark corpora; the rest is per-file bookkeeping and allocator slack).
 MAX_FILE_BYTES = 2 * 1024**3          # raw (compressed) object size above which a file is refused
-BATCH_JSON_BYTES = 16 * 1024**2       # decompressed record bytes flattened per DuckDB batch
-MEMORY_LIMIT = "192MB"                # DuckDB's share of the run's 600 MB budget (spills beyond)
+BATCH_JSON_BYTES = 20 * 1024**2       # decompressed record bytes flattened per DuckDB batch
+MEMORY_LIMIT = "240MB"                # DuckDB's share of the run's 600 MB budget (spills beyond)
 SCRATCH_PREFIX = "trailwatch-ingest-"
-ARROW_CHUNK_ROWS = 4096
-READERS = 2                           # reader threads (decompress, hash, split) beside DuckDB
+WORKERS = 2                           # threads that each read, split and flatten their own batches
+CLUSTER_PREFIX = 160                  # bytes of each record's text its batch is clustered by
 
 
 @dataclass
@@ -142,10 +155,10 @@ def ingest_day(raw: str, lake: str | lakes.Lake, day: str | dt.date, lookback_da
     try:
         con = _connect(workdir, raw_fs, lake, memory_limit, threads)
         scratch = os.path.join(workdir, "days")
-        _read_all(con, raw_fs, todo, listing, run, scratch, batch_bytes, progress,
-                  {} if rebuild else known)
+        one_day = _read_all(workdir, memory_limit, raw_fs, todo, listing, run, scratch,
+                            batch_bytes, progress, {} if rebuild else known)
         t = time.perf_counter()
-        _route_scratch(con, scratch, run)
+        _route_scratch(con, scratch, run, one_day)
         merge_days(con, lake, scratch, run, day if rebuild else None)
         t = run.timed("merge_days", t)
         con.close()
@@ -202,152 +215,183 @@ def _screen(files: list[RawFile], known: dict, run: Run, max_file_bytes: int,
     return sorted(todo, key=lambda f: (f.key.rsplit("_", 2)[-2] if f.key.count("_") >= 2 else "", f.key))
 
 
-# --- reading -------------------------------------------------------------------------------
-
-_DONE = object()
-
-
-def _produce(raw_fs, files: queue.Queue, out: queue.Queue, stop: threading.Event) -> None:
-    """Reader thread: (file, piece) for each stretch of records, then (file, digest, problem).
-
-    Decompression, hashing and the numpy scan release the GIL, so readers overlap DuckDB."""
-    try:
-        while not stop.is_set():
-            try:
-                f = files.get_nowait()
-            except queue.Empty:
-                break
-            digest, problem = split.Digest(), None
-            try:
-                with raw_fs.open(f.url, "rb") as fh:
-                    for piece in split.split_stream(fh, digest, chunk_bytes=split.CHUNK_BYTES):
-                        piece.pack()  # here, on the reader's core, not the main thread's
-                        out.put(("piece", f, piece))
-            except split.SplitError as exc:
-                problem = exc.reason
-            except FileNotFoundError:
-                problem = "vanished between listing and reading"
-            except OSError as exc:
-                problem = f"unreadable: {exc}"
-            out.put(("done", f, digest, problem))
-    except BaseException as exc:  # noqa: BLE001 - handed to the main thread, which re-raises
-        out.put(("error", exc))
-    finally:
-        out.put(_DONE)
-
+# --- reading and flattening ----------------------------------------------------------------
 
 class Batch:
-    """Records waiting to be flattened: texts plus their file, index and digest status."""
+    """Records waiting to be flattened: their texts (views of the decompressed files) and, per
+    stretch of a file, its key, first record index, record count and digest status."""
 
     def __init__(self) -> None:
-        self.parts: list[tuple[str, split.Piece, bool | None]] = []
+        self.records: list = []
+        self.parts: list[tuple[str, int, int, bool | None]] = []
         self.nbytes = 0
 
-    def add(self, key: str, piece: split.Piece, listed: bool | None) -> None:
-        self.parts.append((key, piece, listed))
-        self.nbytes += int((piece.ends - piece.starts).sum())
+    def add(self, key: str, first: int, records: list, nbytes: int, listed: bool | None) -> None:
+        self.records += records
+        self.parts.append((key, first, len(records), listed))
+        self.nbytes += nbytes
 
     def __bool__(self) -> bool:
         return bool(self.parts)
 
     def table(self):
-        """An Arrow table (source_file, record_index, source_listed, r) built from the pieces'
-        buffers with numpy: no Python object per record. ``r`` is binary (UTF-8 checked later)."""
+        """An Arrow table (source_file, record_index, source_listed, r): the records' bytes
+        copied once, back to back (``r`` is binary; DuckDB checks UTF-8), rows clustered by
+        the first CLUSTER_PREFIX bytes of their text; the views (and so the decompressed
+        files) are released."""
         import numpy as np
         import pyarrow as pa
 
-        keys = list(dict.fromkeys(k for k, _, _ in self.parts))
-        packed = [p.pack() for _, p, _ in self.parts]
-        lengths = np.concatenate([n for _, n in packed]) if packed else np.zeros(0, np.int64)
+        records, self.records = self.records, []
+        lengths = np.fromiter(map(len, records), np.int64, len(records))
         offsets = np.zeros(lengths.size + 1, np.int64)
         np.cumsum(lengths, out=offsets[1:])
-        data = np.concatenate([d for d, _ in packed]) if packed else np.zeros(0, np.uint8)
-        r = pa.LargeBinaryArray.from_buffers(pa.large_binary(), lengths.size,
-                                             [None, pa.py_buffer(offsets), pa.py_buffer(data)])
-        sizes = [len(p) for _, p, _ in self.parts]
-        file_no = np.repeat(np.array([keys.index(k) for k, _, _ in self.parts], np.int32), sizes)
-        first = np.repeat(np.array([p.first for _, p, _ in self.parts], np.int64), sizes)
-        starts = np.repeat(np.cumsum([0, *sizes[:-1]]), sizes) if sizes else np.zeros(0, np.int64)
-        listed = pa.array([v for _, p, v in self.parts for v in [v] * len(p)], pa.bool_()) \
-            if any(v is not None for _, _, v in self.parts) else pa.nulls(lengths.size, pa.bool_())
+        data = b"".join([*records, bytes(CLUSTER_PREFIX)])  # padded: every prefix is in bounds
+        del records
+        keys = list(dict.fromkeys(k for k, _, _, _ in self.parts))
+        counts = [n for _, _, n, _ in self.parts]
+        starts = np.repeat(np.cumsum([0, *counts[:-1]]), counts)
+        first = np.repeat(np.array([i for _, i, _, _ in self.parts], np.int64), counts)
+        listed = [v for _, _, _, v in self.parts]
         table = pa.table({
-            "source_file": pa.DictionaryArray.from_arrays(pa.array(file_no), pa.array(keys, pa.string())),
+            "source_file": pa.DictionaryArray.from_arrays(
+                np.repeat(np.array([keys.index(k) for k, _, _, _ in self.parts], np.int32), counts),
+                pa.array(keys, pa.string())),
             "record_index": pa.array(first + np.arange(lengths.size) - starts),
-            "source_listed": listed,
-            "r": r,
+            "source_listed": pa.array(np.repeat(listed, counts).tolist(), pa.bool_())
+            if any(v is not None for v in listed) else pa.nulls(lengths.size, pa.bool_()),
+            "r": pa.LargeBinaryArray.from_buffers(pa.large_binary(), lengths.size,
+                                                  [None, pa.py_buffer(offsets), pa.py_buffer(data)]),
         })
-        # several record batches: DuckDB scans (and so parses) one Arrow batch per thread
-        return pa.Table.from_batches(table.to_batches(max_chunksize=ARROW_CHUNK_ROWS))
+        return table.take(_cluster_order(np.frombuffer(data, np.uint8), offsets[:-1]))
 
 
-def _read_all(con, raw_fs, files, listing, run: Run, scratch: str, batch_bytes: int,
-              progress, known: dict) -> None:
-    q: queue.Queue = queue.Queue(maxsize=2 * READERS)
-    todo: queue.Queue = queue.Queue()
-    for f in files:
-        todo.put(f)
-    stop = threading.Event()
-    readers = [threading.Thread(target=_produce, args=(raw_fs, todo, q, stop), daemon=True)
-               for _ in range(READERS)]
-    for reader in readers:
-        reader.start()
-    total, done, running = sum(f.size for f in files), 0, READERS
-    batch, provisional, holding = Batch(), {}, {}
-    seen = {e["sha256"]: k for k, e in sorted(known.items(), reverse=True) if e.get("sha256")}
+def _cluster_order(data, starts):
+    """Row order that puts records with the same opening bytes side by side (in AWS's key
+    order: eventVersion, then the userIdentity's type, principal and ARN): similar records in
+    a page compress ~20% better, at the cost of one copy instead of sorting parsed rows."""
+    import numpy as np
+
+    prefixes = np.lib.stride_tricks.sliding_window_view(data, CLUSTER_PREFIX)[starts]
+    return np.argsort(np.ascontiguousarray(prefixes).view(f"S{CLUSTER_PREFIX}").ravel(), kind="stable")
+
+
+class _Reading:
+    """What the workers share: the files left, the hashes seen, the run (all under ``lock``)."""
+
+    def __init__(self, raw_fs, files, listing, run: Run, scratch: str, batch_bytes: int,
+                 progress, known: dict) -> None:
+        self.raw_fs, self.listing, self.run, self.progress = raw_fs, listing, run, progress
+        self.scratch, self.batch_bytes = scratch, batch_bytes
+        self.lock = threading.Lock()
+        self.todo = iter(files)
+        self.total, self.done = sum(f.size for f in files), 0
+        self.seen = {e["sha256"]: k for k, e in sorted(known.items(), reverse=True) if e.get("sha256")}
+        self.file_no = itertools.count(1)
+        self.one_day: dict[str, tuple[str, dict]] = {}  # batch file -> (its one day, rows per source)
+        self.error: BaseException | None = None
+
+    def next_file(self) -> RawFile | None:
+        with self.lock:
+            return None if self.error is not None else next(self.todo, None)
+
+    def timed(self, step: str, since: float) -> float:
+        with self.lock:
+            return self.run.timed(step, since)
+
+
+def _read_all(workdir: str, memory_limit: str, raw_fs, files, listing, run: Run, scratch: str,
+              batch_bytes: int, progress, known: dict) -> dict[str, tuple[str, dict]]:
+    """Read, split and flatten every file on WORKERS threads, each with its own batches and its
+    own DuckDB (one thread, an equal share of ``memory_limit``: two queries in one DuckDB wait
+    on each other's scheduler and gain nothing). Inflating, hashing, DuckDB and most of the
+    cutting release the GIL, so the cores stay busy without a hand-off between threads."""
+    state = _Reading(raw_fs, files, listing, run, scratch, batch_bytes, progress, known)
+    cons = [flatten.connect(threads=1, memory_limit=_share(memory_limit, WORKERS),
+                            temp_dir=f"{workdir}/spill-{n}") for n in range(WORKERS)]
     t = time.perf_counter()
     try:
-        while running:
-            msg = q.get()
-            t = run.timed("wait_for_reader", t)
-            if msg is _DONE:
-                running -= 1
-                continue
-            if msg[0] == "error":
-                raise msg[1]
-            if msg[0] == "piece":
-                _, f, piece = msg
-                listed = listing.status(f.key, None)[0]
-                provisional[f.key] = listed
-                held = holding.setdefault(f.key, [])
-                held.append((f.key, piece, listed))  # until the file's hash is known
-                if sum(int((p.ends - p.starts).sum()) for _, p, _ in held) >= batch_bytes:
-                    for part in held:  # a long file: flush before it ends
-                        batch.add(*part)
-                    held.clear()
-                    _flush(con, batch, run, scratch)
-                    batch = Batch()
-                t = run.timed("batch_and_flatten", t)
-                continue
-            _, f, digest, problem = msg
-            held = holding.pop(f.key, [])
-            copy_of = seen.get(digest.sha256) if not problem and digest.sha256 else None
-            if copy_of is not None and copy_of < f.key and held and held[0][1].first == 0:
-                _duplicate_file(f, digest, copy_of, listing, run)  # a re-delivery: same bytes
-            else:
-                for part in held:
-                    batch.add(*part)
-                _file_done(f, digest, problem, listing, run, provisional.get(f.key))
-                if digest.sha256 and not problem:
-                    seen.setdefault(digest.sha256, f.key)
-            done += f.size
-            if batch.nbytes >= batch_bytes:
-                _flush(con, batch, run, scratch)
-                batch = Batch()
-            if progress:
-                progress(done, total)
-            t = run.timed("batch_and_flatten", t)
-        if batch:
-            _flush(con, batch, run, scratch)
-        run.timed("batch_and_flatten", t)
+        workers = [threading.Thread(target=_work, args=(state, con), daemon=True) for con in cons]
+        for con in cons:  # see flatten: one parse per record
+            con.execute(f"SET disabled_optimizers = '{_DISABLED_OPTIMIZERS},filter_pushdown'")
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
     finally:
-        stop.set()
-        while any(r.is_alive() for r in readers):  # unblock readers waiting on a full queue
-            try:
-                q.get(timeout=0.1)
-            except queue.Empty:
-                pass
-        for reader in readers:
-            reader.join()
+        for con in cons:
+            con.close()
+    run.timed("read_and_flatten", t)
+    if state.error is not None:
+        raise state.error
+    return state.one_day
+
+
+def _share(memory_limit: str, parts: int) -> str:
+    """``memory_limit`` (e.g. "240MB") split in ``parts`` equal DuckDB limits."""
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMGT]i?B)\s*", memory_limit, re.IGNORECASE)
+    if m is None:
+        raise ValueError(f"memory_limit {memory_limit!r}: expected a size such as '240MB'")
+    return f"{float(m[1]) / parts:.0f}{m[2]}"
+
+
+def _work(state: _Reading, cur) -> None:
+    """One worker: files in delivery order, batched by decompressed bytes, flattened by DuckDB."""
+    batch = Batch()
+    try:
+        while (f := state.next_file()) is not None:
+            batch = _read_file(state, cur, f, batch)
+            if batch.nbytes >= state.batch_bytes:
+                _flush(state, cur, batch)
+                batch = Batch()
+        if batch:
+            _flush(state, cur, batch)
+    except BaseException as exc:  # noqa: BLE001 - re-raised by the main thread
+        with state.lock:
+            state.error = state.error or exc
+
+
+def _read_file(state: _Reading, cur, f: RawFile, batch: Batch) -> Batch:
+    """Add one file's records to ``batch`` once its hash is known (a re-delivery adds nothing);
+    a file that would overfill the batch is flushed as it streams, its rows flagged
+    provisionally (corrected at the merge if its digest status turns out different)."""
+    t = time.perf_counter()
+    digest, problem, held, flushed = split.Digest(), None, [], False
+    provisional = state.listing.status(f.key, None)[0]
+    try:
+        with state.raw_fs.open(f.url, "rb") as fh:
+            for first, records, nbytes in split.read_records(
+                    fh, digest, chunk_bytes=split.CHUNK_BYTES):
+                held.append((first, records, nbytes))
+                if batch.nbytes + sum(n for _, _, n in held) >= state.batch_bytes:
+                    for part in held:
+                        batch.add(f.key, *part, provisional)
+                    held, flushed = [], True
+                    t = state.timed("read", t)
+                    _flush(state, cur, batch)
+                    batch, t = Batch(), time.perf_counter()
+    except split.SplitError as exc:
+        problem = exc.reason
+    except FileNotFoundError:
+        problem = "vanished between listing and reading"
+    except OSError as exc:
+        problem = f"unreadable: {exc}"
+    with state.lock:
+        run = state.run
+        copy_of = state.seen.get(digest.sha256) if not problem and digest.sha256 else None
+        if copy_of is not None and copy_of < f.key and not flushed:
+            _duplicate_file(f, digest, copy_of, state.listing, run)  # a re-delivery: same bytes
+        else:
+            listed = _file_done(f, digest, problem, state.listing, run, provisional if flushed else None)
+            for part in held:
+                batch.add(f.key, *part, provisional if flushed else listed)
+            if digest.sha256 and not problem:
+                state.seen.setdefault(digest.sha256, f.key)
+        state.done += f.size
+        if state.progress:
+            state.progress(state.done, state.total)
+        run.timed("read", t)
+    return batch
 
 
 def _duplicate_file(f: RawFile, digest: split.Digest, copy_of: str, listing, run: Run) -> None:
@@ -369,8 +413,11 @@ def _duplicate_file(f: RawFile, digest: split.Digest, copy_of: str, listing, run
         run.warnings.append(f"{f.key}: not in any digest: {why}")
 
 
-def _file_done(f: RawFile, digest: split.Digest, problem, listing, run: Run, provisional) -> None:
-    """Count a finished file, flag it if no digest lists it, enter it in the file index."""
+def _file_done(f: RawFile, digest: split.Digest, problem, listing, run: Run,
+               flushed_as: bool | None) -> bool | None:
+    """Count a finished file, flag it if no digest lists it, enter it in the file index;
+    return its digest status. ``flushed_as``: the provisional status of rows already flushed
+    (None when none were), corrected at the merge if it turned out different."""
     run.counts["records_in"] += digest.records
     run.counts["bytes_json"] += digest.json_bytes
     entry = run.index.setdefault(f.key, {})  # "days" may already hold flushed batches' counts
@@ -381,7 +428,7 @@ def _file_done(f: RawFile, digest: split.Digest, problem, listing, run: Run, pro
         entry["records"] = digest.records
         if "vanished" in problem:
             entry.pop("size")  # not indexed: read it if it comes back
-        return
+        return listing.status(f.key, None)[0]
     entry.update(size=f.size, records=digest.records, run=run.day.isoformat())
     run.counts["files_read"] += 1
     run.counts["bytes_raw"] += f.size
@@ -391,14 +438,19 @@ def _file_done(f: RawFile, digest: split.Digest, problem, listing, run: Run, pro
         run.counts["files_not_in_digest"] += 1
         run.not_in_digest.append({"source_file": f.key, "reason": why})
         run.warnings.append(f"{f.key}: not in any digest: {why}")
-    if digest.records and listed != provisional:
+    if digest.records and flushed_as is not None and listed != flushed_as:
         entry["relisted"] = listed  # rows already flushed carry the provisional flag
+    return listed
 
 
-# --- flattening a batch --------------------------------------------------------------------
+# DuckDB writes a column it knows holds no NULL (a rewrite of a Parquet file whose statistics
+# say so) as REQUIRED; every events file must keep the table's nullable columns.
+_DISABLED_OPTIMIZERS = "statistics_propagation"
+
 
 def _connect(workdir: str, raw_fs, lake: lakes.Lake, memory_limit: str, threads: int | None):
     con = flatten.connect(threads=threads, memory_limit=memory_limit, temp_dir=f"{workdir}/spill")
+    con.execute(f"SET disabled_optimizers = '{_DISABLED_OPTIMIZERS}'")
     if lake.is_s3:
         con.register_filesystem(lake.fs)
     return con
@@ -412,64 +464,86 @@ def _data_errors() -> tuple[type[Exception], ...]:
             duckdb.OutOfMemoryException)
 
 
-def _flush(con, batch: Batch, run: Run, scratch: str) -> None:
-    _load_or_bisect(con, batch.table(), run, scratch)
+def _flush(state: _Reading, cur, batch: Batch) -> None:
+    t = time.perf_counter()
+    quarantined: list[Quarantined] = []
+    _load_or_bisect(state, cur, batch.table(), quarantined)
+    with state.lock:
+        state.run.quarantined += quarantined
+        state.run.counts["records_quarantined"] += len(quarantined)
+        state.run.timed("flatten", t)
 
 
-def _load_or_bisect(con, table, run: Run, scratch: str) -> None:
+def _load_or_bisect(state: _Reading, cur, table, quarantined: list) -> None:
     """Flatten ``table`` into scratch; on a data error split it in halves until the bad
     records are single and quarantined (log2(n) extra passes over the bad batch only)."""
     try:
-        _load(con, table, run, scratch)
+        _load(state, cur, table, quarantined)
     except _data_errors() as exc:
         if table.num_rows == 1:
             row = table.to_pylist()[0]
             reason = f"record cannot be parsed: {str(exc).splitlines()[0][:200]}"
-            run.quarantined.append(Quarantined(row["source_file"], reason, record_index=row["record_index"],
-                                               record=row["r"].decode("utf-8", "replace")))
-            run.counts["records_quarantined"] += 1
+            quarantined.append(Quarantined(row["source_file"], reason, record_index=row["record_index"],
+                                           record=row["r"].decode("utf-8", "replace")))
             return
         half = table.num_rows // 2
-        _load_or_bisect(con, table.slice(0, half), run, scratch)
-        _load_or_bisect(con, table.slice(half), run, scratch)
+        _load_or_bisect(state, cur, table.slice(0, half), quarantined)
+        _load_or_bisect(state, cur, table.slice(half), quarantined)
 
 
-def _load(con, table, run: Run, scratch: str) -> None:
-    """One batch: flatten once and write its events to one scratch file (sorted into clusters);
-    only when fewer rows were written than came in, look for the records that are not events
-    (a second parse of this batch)."""
-    source = ("(SELECT source_file, record_index, source_listed, decode(r) AS r FROM batch_in)")
+def _load(state: _Reading, cur, table, quarantined: list) -> None:
+    """One batch: parse once and write its events to one scratch file in arrival order (files
+    in delivery order, records in file order: near time order, so row-group statistics on
+    event_time stay tight without a sort); only when fewer rows were written than came in,
+    look for the records that are not events (a second parse of this batch)."""
+    source = "(SELECT source_file, record_index, source_listed, decode(r) AS r FROM batch_in)"
     cols = ", ".join(flatten.EVENT_COLUMNS)
-    run.counts["batches"] = n = run.counts.get("batches", 0) + 1
-    con.register("batch_in", table)
+    os.makedirs(os.path.join(state.scratch, "batches"), exist_ok=True)
+    target = os.path.join(state.scratch, "batches", f"{state.run.run_id}-{next(state.file_no):05d}.parquet")
+    cur.register("batch_in", table)
     try:
-        os.makedirs(os.path.join(scratch, "batches"), exist_ok=True)
-        target = os.path.join(scratch, "batches", f"{run.run_id}-{n:05d}.parquet")
-        written = con.execute(f"""COPY (SELECT {cols} FROM ({flatten.flatten_sql(source)})
-            WHERE bad_reason IS NULL ORDER BY {CLUSTER_BY}) TO {flatten.sql_literal(target)}
-            (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP_ROWS})""").fetchone()[0]
-        bad = [] if written == table.num_rows else con.execute(
+        _, written, _, _, stats, *_ = cur.execute(f"""COPY (SELECT {cols} FROM ({flatten.flatten_sql(source)})
+            WHERE bad_reason IS NULL) TO {flatten.sql_literal(target)}
+            (FORMAT parquet, {PARQUET_OPTIONS}, RETURN_STATS)""").fetchone()
+        bad = [] if written == table.num_rows else cur.execute(
             f"SELECT source_file, record_index, bad_reason, record FROM ({flatten.flatten_sql(source)}) "
             "WHERE bad_reason IS NOT NULL").fetchall()
     finally:
-        con.unregister("batch_in")
-    for key, index, reason, record in bad:
-        run.quarantined.append(Quarantined(key, reason, record_index=index, record=record))
-    run.counts["records_quarantined"] += len(bad)
+        cur.unregister("batch_in")
+    quarantined += [Quarantined(key, reason, record_index=index, record=record)
+                    for key, index, reason, record in bad]
+    times = (stats or {}).get('"event_time"') or {}
+    day = times.get("min", "")[:10]
+    if written and day and times.get("max", "")[:10] == day:  # one day: no need to read it back
+        counts = _rows_per_source(table)
+        for key, _, _, _ in bad:
+            counts[key] -= 1
+        with state.lock:
+            state.one_day[target] = (day, {k: n for k, n in counts.items() if n})
 
 
-def _route_scratch(con, scratch: str, run: Run) -> None:
+def _rows_per_source(table) -> dict[str, int]:
+    import numpy as np
+
+    files = table.column("source_file").combine_chunks()
+    found = np.bincount(files.indices.to_numpy(), minlength=len(files.dictionary))
+    return dict(zip(files.dictionary.to_pylist(), found.tolist(), strict=True))
+
+
+def _route_scratch(con, scratch: str, run: Run, one_day: dict[str, tuple[str, dict]]) -> None:
     """Put each batch file under its day (``scratch/dt=D/``) and count records per file and day.
 
     Batches are written unpartitioned (a partitioned write costs ~30% more per batch); most hold
-    one day and are just moved. The few that span days (midnight, late records) are split.
+    one day (``one_day``: known from the write's statistics, with their rows per source file)
+    and are just moved. The few that span days (midnight, late records) are read and split.
     """
     folder = os.path.join(scratch, "batches")
     files = sorted(os.path.join(folder, n) for n in os.listdir(folder)) if os.path.isdir(folder) else []
-    if not files:
-        return
-    rows = con.execute("SELECT filename, source_file, strftime(event_time, '%Y-%m-%d'), count(*) "
-                       "FROM read_parquet(?, filename = true) GROUP BY ALL", [files]).fetchall()
+    rows = [(f, key, one_day[f][0], n) for f in files if f in one_day for key, n in one_day[f][1].items()]
+    mixed = [f for f in files if f not in one_day]
+    if mixed:
+        rows += con.execute("SELECT filename, source_file, strftime(event_time, '%Y-%m-%d'), count(*) "
+                            "FROM read_parquet(?, filename = true) GROUP BY ALL", [mixed]).fetchall()
     days_of: dict[str, set] = {}
     for filename, key, day, count in rows:
         days_of.setdefault(filename, set()).add(day)
@@ -488,8 +562,7 @@ def _route_scratch(con, scratch: str, run: Run) -> None:
             target = os.path.join(scratch, f"dt={day}", f"{day}-{name}")
             con.execute(f"""COPY (SELECT {cols} FROM read_parquet({flatten.sql_literal(filename)})
                 WHERE strftime(event_time, '%Y-%m-%d') = ? ORDER BY {CLUSTER_BY})
-                TO {flatten.sql_literal(target)} (FORMAT parquet, COMPRESSION zstd,
-                ROW_GROUP_SIZE {ROW_GROUP_ROWS})""", [day])
+                TO {flatten.sql_literal(target)} (FORMAT parquet, {PARQUET_OPTIONS})""", [day])
         os.remove(filename)
 
 

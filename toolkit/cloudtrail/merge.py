@@ -17,7 +17,9 @@ from toolkit import lake as lakes
 from toolkit.cloudtrail import flatten
 from toolkit.errors import UsageError
 
-ROW_GROUP_ROWS = 100_000
+ROW_GROUP_ROWS = 8192  # bounds what DuckDB buffers per batch (~35 MB); row groups of ~1 MB
+# zstd level 1: ~10% less CPU per batch than the default level 3, files ~2% larger
+PARQUET_OPTIONS = f"COMPRESSION zstd, COMPRESSION_LEVEL 1, ROW_GROUP_SIZE {ROW_GROUP_ROWS}"
 # Inside a data file (one batch: a narrow window of delivery time, so row-group statistics on
 # event_time stay tight), similar records sit together: the record text compresses ~20% better.
 CLUSTER_BY = "event_source, event_name, principal_arn, event_time"
@@ -121,7 +123,7 @@ def rewrite_aside(con, src: str, target: str, drop, relisted: dict) -> None:
         con.execute(f"""COPY (SELECT {', '.join(cols)} FROM read_parquet({flatten.sql_literal(src)})
             WHERE (source_file, record_index) NOT IN (SELECT (k, i) FROM drop_in)
             ORDER BY {CLUSTER_BY}) TO {flatten.sql_literal(target)}
-            (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP_ROWS})""")
+            (FORMAT parquet, {PARQUET_OPTIONS})""")
     finally:
         con.unregister("drop_in")
         con.unregister("relisted_in")
