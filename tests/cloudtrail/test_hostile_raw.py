@@ -95,6 +95,29 @@ def test_unparseable_records_are_bisected_out(tmp_path):
     assert all(x["reason"].startswith("record cannot be parsed") for x in lines)
 
 
+def test_out_of_memory_fails_the_run_and_quarantines_no_good_record(tmp_path, monkeypatch):
+    """Memory pressure is the host's problem, not the record's: bisecting down to one record that
+    still cannot be loaded fails the run (nothing written, nothing quarantined) instead of
+    quarantining good evidence; a rerun with memory free ingests everything."""
+    import duckdb
+
+    from toolkit.errors import TrailwatchError
+
+    raw, lake = tmp_path / "raw", tmp_path / "lake"
+    write_delivery(raw, recs("m", 6), name=name("0405", "h" * 16))
+
+    def no_memory(*args, **kwargs):
+        raise duckdb.OutOfMemoryException("Out of Memory Error: could not allocate block")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(ingest_mod, "_load", no_memory)
+        with pytest.raises(TrailwatchError, match="short of memory"):
+            ingest_day(str(raw), str(lake), DAY)
+    assert not (lake / f"cloudtrail/_quarantine/dt={DAY}").exists()
+    m = ingest_day(str(raw), str(lake), DAY)
+    assert (m["records_written"], m["records_quarantined"]) == (6, 0)
+
+
 def test_vanished_file_is_quarantined_and_the_run_completes(tmp_path, monkeypatch):
     raw, lake = tmp_path / "raw", tmp_path / "lake"
     keep = write_delivery(raw, recs("k", 3), name=name("0305", "e" * 16))

@@ -52,6 +52,7 @@ from toolkit.cloudtrail.discover import RawFile, delivery_days, list_folders
 from toolkit.cloudtrail.fileindex import load_index, save_index
 from toolkit.cloudtrail.manifest import check_manifest
 from toolkit.cloudtrail.merge import CLUSTER_BY, PARQUET_OPTIONS, merge_days
+from toolkit.errors import TrailwatchError
 
 log = logging.getLogger(__name__)
 
@@ -480,6 +481,16 @@ def _load_or_bisect(state: _Reading, cur, table, quarantined: list) -> None:
     try:
         _load(state, cur, table, quarantined)
     except _data_errors() as exc:
+        import duckdb
+
+        if table.num_rows == 1 and isinstance(exc, duckdb.OutOfMemoryException):
+            # One record (CloudTrail caps events far below the limit) cannot exhaust the budget:
+            # the machine is short of memory, the record is not bad. Fail the run; lose nothing.
+            raise TrailwatchError(
+                f"DuckDB ran out of memory on a single {len(table.column('r')[0].as_py())}-byte "
+                f"record of {table.column('source_file')[0].as_py()}: the host is short of memory "
+                f"(nothing was written; rerun when memory is free): {str(exc).splitlines()[0][:200]}"
+            ) from exc
         if table.num_rows == 1:
             row = table.to_pylist()[0]
             reason = f"record cannot be parsed: {str(exc).splitlines()[0][:200]}"
