@@ -10,8 +10,10 @@ import pytest
 
 
 def read_records(path: Path) -> list[dict]:
+    """Records of a delivery (``{"Records": [...]}``) or of a public/ corpus file (a JSON array)."""
     with gzip.open(path) as fh:
-        return json.load(fh)["Records"]
+        doc = json.load(fh)
+    return doc["Records"] if isinstance(doc, dict) else doc
 
 
 def delivered_texts(data: bytes) -> list[bytes]:
