@@ -258,3 +258,23 @@ def test_investigate_an_access_key_walks_to_the_role_it_assumed(chain):
     assert summary["identity_chain"]["descendant_events"] == 1  # the denied LeaveOrganization
     evidence = corpus.record_texts((case / "evidence-subject.json").read_text())
     assert sorted(evidence) == sorted(chain.tree.records[e].text for e in ASSUME_ROLES)
+
+
+# --- one timeline -------------------------------------------------------------------------
+
+LEAVE_ORG_ROLE_ARN = "arn:aws:iam::307578594326:role/stratus-red-team-leave-org-role"
+SUBJECTS = {  # kind -> (value, the events both the query and the investigation must return)
+    "principal": (LEAVE_ORG_ROLE_ARN, {LEAVE_ORG}),  # a role: its session's denied call
+    "access_key": (LEAVE_ORG_KEY, {LEAVE_ORG}),
+    "ip": ("252.5.222.230", ASSUME_ROLES | {LEAVE_ORG}),
+    "resource": (LEAVE_ORG_ROLE_ARN, ASSUME_ROLES),  # the role in the AssumeRole calls' resources[]
+}
+
+
+@pytest.mark.parametrize("kind", sorted(SUBJECTS))
+def test_query_and_investigation_return_the_same_events(chain, kind):
+    from tests.forensics.test_one_timeline import assert_same_timeline
+
+    value, expected = SUBJECTS[kind]
+    ids = assert_same_timeline(str(chain.lake), kind, value, "2024-08-02", "2024-08-02", chain.work)
+    assert set(ids) == expected
