@@ -65,3 +65,25 @@ def test_incident_keys_lead_back_to_their_origin(sample_lake):
         "on e.access_key_id = s.issued_access_key_id where s.dt = :day and e.dt = :day",
         {"day": day}).item()
     assert issued > 0  # temporary keys in use are found in the sessions that issued them
+
+
+def test_cost_questions_are_the_named_queries_analysts_run(sample_lake):
+    """The cost report's scan figures are of real named queries (no SQL text in Python): each
+    question runs, its column bytes come from the tables it reads and stay within the guard's
+    whole-file estimate, and the raw JSON of the same days is larger."""
+    from toolkit.reports import cost
+
+    assert all(name in query_names() and isinstance(example, dict)
+               for name, example in cost.QUESTIONS.values())
+    first, last = sample_lake["days"][0], sample_lake["days"][-1]
+    scans = cost.athena_scan_comparison(sample_lake["engine"], sample_lake["lake"],
+                                        str(sample_lake["out"] / "raw"), first, last)
+    assert scans["query"].to_list() == [name for name, _ in cost.QUESTIONS.values()]
+    for row in scans.iter_rows(named=True):
+        assert 0 < row["curated_columns_bytes"] <= row["curated_estimate_bytes"], row
+        assert row["raw_json_bytes"] > row["curated_columns_bytes"], row
+    reads = cost.read_columns(load_query("events_for_resource").sql)
+    assert set(reads) == {"events"}  # stg_events and stg_event_resources are views over events
+    # what the view reads to find the resources, not what the query leaves alone
+    assert {"resources", "request_parameters", "response_elements"} <= reads["events"]
+    assert "additional_event_data" not in reads["events"]
