@@ -162,12 +162,23 @@ def test_console_login_without_mfa(chain):
         (CONSOLE_LOGIN, "Success", False, False)
 
 
-def test_records_without_readonly_count_neither_read_nor_write(chain):
-    # trailscraper's 2017 records (eventVersion 1.05) have no readOnly field.
+def test_records_without_readonly_are_classified_by_their_api_name(chain):
+    # trailscraper's 2017 records (eventVersion 1.05) have no readOnly field: stg_events reads
+    # their API names (tests/sql/test_sql_staging_real.py cites the AWS docs of the rule).
     rows = curated(chain, "cur_principal_activity_daily", "recipient_account_id = '111111111111'")
     assert [(r["principal"], r["calls"], r["read_calls"], r["write_calls"]) for r in rows] == [
-        ("arn:aws:sts::111111111111:assumed-role/someRole/AutoScalingDescribeHandlerSession", 1, 0, 0),
-        ("config.amazonaws.com", 1, 0, 0)]
+        ("arn:aws:sts::111111111111:assumed-role/someRole/AutoScalingDescribeHandlerSession", 1, 1, 0),
+        ("config.amazonaws.com", 1, 1, 0)]
+
+
+def test_sts_credential_calls_are_not_resource_changes(chain):
+    """Neither the 2017 AssumeRole (no readOnly) nor GetFederationToken (readOnly false) is in
+    cur_resource_changes; both are in cur_identity_sessions."""
+    changed = {r["event_name"] for r in curated(chain, "cur_resource_changes")}
+    assert not changed & {"AssumeRole", "GetFederationToken"}
+    assert {"AddPermission20150331v2", "DeleteTrail"} <= changed
+    issued = {r["event_id"] for r in curated(chain, "cur_identity_sessions")}
+    assert FEDERATION in issued and "b25ff7e3-f1cf-4b7f-883d-b09168c454d5" in issued
 
 
 def test_sessions_issued_by_sts_and_by_federation(chain):

@@ -87,3 +87,26 @@ def test_cost_questions_are_the_named_queries_analysts_run(sample_lake):
     # what the view reads to find the resources, not what the query leaves alone
     assert {"resources", "request_parameters", "response_elements"} <= reads["events"]
     assert "additional_event_data" not in reads["events"]
+
+
+def test_read_write_on_the_sample_is_what_cloudtrail_logged(sample_lake):
+    """Every sample API call carries readOnly (as CloudTrail logs today): read_write is readOnly
+    as logged, and mutating is readOnly false except the STS calls that only issue temporary
+    credentials (credential issuance, not resource changes)."""
+    engine, days = sample_lake["engine"], sample_lake["days"]
+    window = {"start": days[0], "end": days[-1]}
+    rows = engine.query(
+        "select read_only_source, event_type, count(*) as n from stg_events "
+        "where dt between :start and :end group by 1, 2 order by 1, 2", window).rows()
+    assert {(source, kind) for source, kind, _ in rows} <= {("logged", "AwsApiCall"), ("logged", "AwsConsoleSignIn"),
+                                                             (None, "AwsServiceEvent"), ("logged", "AwsServiceEvent")}
+    differs = engine.query(
+        "select count(*) from stg_events where dt between :start and :end "
+        "and (read_write is distinct from case when read_only then 'read' when not read_only then 'write' end "
+        "or (mutating <> coalesce(event_type = 'AwsApiCall' and not read_only, false) "
+        "and credential_issued is distinct from 'temporary'))", window).item()
+    assert differs == 0
+    sts = engine.query(
+        "select count(*) from stg_events where dt between :start and :end "
+        "and credential_issued = 'temporary' and mutating", window).item()
+    assert sts == 0
