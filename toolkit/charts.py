@@ -187,7 +187,7 @@ def scan_comparison(frame, *, title: str = "Athena bytes scanned per question") 
 
     data = _frame(frame)
     kinds = {"raw_json_bytes": "raw JSON (cloudtrail_raw)",
-             "curated_columns_bytes": "curated Parquet (events, columns read)"}
+             "curated_columns_bytes": "lake Parquet (columns read)"}
     present = [c for c in kinds if c in data.columns and data[c].null_count() < data.height]
     long = (data.unpivot(index="question", on=present, variable_name="table", value_name="bytes")
             .with_columns((pl.col("bytes") / 1024**2).alias("megabytes"),

@@ -1,5 +1,6 @@
--- cur_resource_changes: Every mutating API call (readOnly false; by API verb for old events
--- without readOnly) with each resource it changed, taken from the event's resources[] and from
+-- cur_resource_changes: Every mutating API call (stg_events.mutating: readOnly false, or by API
+-- name for events without readOnly; not the STS calls that only issue temporary credentials) with
+-- each resource it changed, taken from the event's resources[] and from
 -- request/response fields that name resources (instance ids incl. instancesSet, security groups,
 -- volumes, snapshots, DB identifiers, Lambda functions, load balancers, buckets, IAM
 -- users/roles/keys, trails, ...). resource_id uses CloudWatch's dimension values, so changes join

@@ -33,7 +33,7 @@ credential_calls as (
         outcome
     from stg_events
     where dt = :day
-        and event_source = 'sts.amazonaws.com'
+        and credential_issued = 'temporary'
 
 ),
 
@@ -42,7 +42,7 @@ issuance as (
     select event_id, role_arn, requested_source_identity, issued_access_key_id, issued_arn
     from stg_credential_issuance
     where dt = :day
-        and event_source = 'sts.amazonaws.com'
+        and credential_issued = 'temporary'
 
 ),
 

@@ -29,7 +29,8 @@ classified as (
             event_category,
             case when management_event = false then 'Data' else 'Management' end
         ) as category,
-        -- stg_events.read_write is null where readOnly was not logged
+        -- stg_events.read_write: readOnly, or by API name for an API call without it; null
+        -- only for a non-API event without readOnly
         coalesce(read_write, 'unknown') as read_write_billed
     from day_events
 

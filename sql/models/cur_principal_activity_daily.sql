@@ -1,8 +1,8 @@
 -- cur_principal_activity_daily: what each principal did on one day, in one row.
 -- "principal", "denied" and read/write are stg_events' definitions: every event is counted
--- under exactly one principal. readOnly is absent on some real records: such calls count in
--- neither read_calls nor write_calls (count_if over coalesce: DuckDB's count_if over only
--- nulls is null, Athena's is 0).
+-- under exactly one principal. read_write is stg_events' (readOnly, or by API name for an API
+-- call logged without it); a non-API event without readOnly counts in neither read_calls nor
+-- write_calls (count_if over coalesce: DuckDB's count_if over only nulls is null, Athena's is 0).
 
 with
 

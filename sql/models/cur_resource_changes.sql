@@ -1,7 +1,8 @@
 -- cur_resource_changes: every mutating API call of the day with the resource(s) it changed,
 -- for "what changed right before it broke". One row per call and resource; a call whose
 -- resource cannot be identified keeps one row with a null resource_id.
--- "Mutating" (readOnly false, or a non-read API verb when readOnly is absent) and the
+-- "Mutating" (a write call, by readOnly or, when absent, by API name; not an STS call that only
+-- issues temporary credentials) and the
 -- resources a call touched with their canonical, CloudWatch-joinable resource_id are defined
 -- once, in stg_events and stg_event_resources.
 

@@ -1,8 +1,8 @@
 -- stg_credential_issuance: every call that issues a credential or an identity, with what it
--- issued. The one definition of "credential issuance": the STS calls that return temporary
--- credentials (responseElements.credentials) and the IAM calls that create an access key, a
--- user or a console password. cur_identity_sessions (the STS rows, with their details) and the
--- forensic identity chain (toolkit/forensics/chain.py) both read it.
+-- issued. Which calls those are is stg_events.credential_issued (the STS calls that return
+-- temporary credentials, responseElements.credentials, and the IAM calls that create an
+-- access key, a user or a console password). cur_identity_sessions (the STS rows, with their
+-- details) and the forensic identity chain (toolkit/forensics/chain.py) both read it.
 -- A VIEW over stg_events (see stg_events.sql for why).
 
 with
@@ -11,12 +11,7 @@ issuing_calls as (
 
     select *
     from stg_events
-    where (event_source = 'sts.amazonaws.com'
-           and event_name in ('AssumeRole', 'AssumeRoleWithSAML', 'AssumeRoleWithWebIdentity',
-                              'GetSessionToken', 'GetFederationToken'))
-        or (event_source = 'iam.amazonaws.com'
-            and event_name in ('CreateAccessKey', 'CreateUser', 'CreateLoginProfile',
-                               'UpdateLoginProfile'))
+    where credential_issued is not null
 
 ),
 
@@ -28,6 +23,7 @@ final as (
         event_time,
         event_source,
         event_name,
+        credential_issued,
         recipient_account_id,
         account_id,
         shared_event_id,

@@ -153,34 +153,14 @@ identified as (
         resource_type,
         found_in,
         case when raw_value like 'arn:%' then raw_value end as resource_arn,
-        raw_value,
-        regexp_extract(raw_value, '^arn:[^:]*:([^:]*):', 1) as arn_service,
-        regexp_extract(raw_value, '^arn:[^:]*:[^:]*:[^:]*:[^:]*:(.*)$', 1) as arn_resource
+        -- the canonical id: an ARN's resource part without its type prefix, an id as it is
+        -- (instance/i-1 -> i-1, function:f -> f, db:d -> d; S3 keeps bucket[/key]; an ALB keeps
+        -- app/<name>/<id>): the fragment resource_id_arn_prefix (sql/fragments.yml) defines it
+        -- once, for this view and for the subject conditions that match a resource by its id
+        regexp_replace(raw_value, {{ resource_id_arn_prefix }}, '') as resource_id
     from candidates
     where raw_value is not null
         and raw_value <> ''
-
-),
-
--- An ARN's resource part becomes the id CloudWatch uses: instance/i-1 -> i-1,
--- function:f -> f, db:d -> d; S3 keeps bucket[/key]; an ALB keeps app/<name>/<id>.
-resolved as (
-
-    select
-        dt,
-        event_id,
-        mutating,
-        case
-            when resource_arn is null then raw_value
-            when arn_service = 's3' then arn_resource
-            when arn_service = 'elasticloadbalancing'
-                then regexp_replace(arn_resource, '^loadbalancer/', '')
-            else regexp_replace(arn_resource, '^[^/:]+[/:]', '')
-        end as resource_id,
-        resource_type,
-        resource_arn,
-        found_in
-    from identified
 
 ),
 
@@ -194,7 +174,7 @@ final as (
         min(resource_type) as resource_type,
         max(resource_arn) as resource_arn,
         min(found_in) as found_in
-    from resolved
+    from identified
     group by dt, event_id, mutating, resource_id
 
 )

@@ -2,7 +2,8 @@
 -- forensic pivots and reports share, each defined HERE and nowhere else:
 --   principal, principal_type, session_key, role_session_name  (who acted, with which session)
 --   outcome                                                      (succeeded | denied | failed)
---   service, read_write, mutating                                (what kind of call)
+--   service, read_write, read_only_source, mutating              (what kind of call)
+--   credential_issued                                            (the call issues credentials)
 -- Resources a call touched (one row per event and resource) are stg_event_resources.
 --
 -- A VIEW, not a materialized model: every column is a cheap expression over one events row,
@@ -63,17 +64,65 @@ identified as (
         end as outcome,
         -- service: the event source without its domain (s3.amazonaws.com -> s3)
         regexp_replace(event_source, '\.amazonaws\.com$', '') as service,
-        -- read_write: readOnly as CloudTrail logged it. readOnly is ABSENT on some real records
-        -- (events before eventVersion 1.06, some service and Insight events): null then, never
-        -- guessed, so read and write counts stay what CloudTrail said.
-        case when read_only then 'read' when not read_only then 'write' end as read_write,
-        -- mutating: the call may have changed something: readOnly false, or, when readOnly is
-        -- absent, an API verb that is not a read (Get/List/Describe/...).
-        event_type = 'AwsApiCall' and coalesce(
-            read_only = false,
-            not regexp_like(event_name, '^(Get|List|Describe|Head|Lookup|Search|Query|Scan|BatchGet|Check|Test|Validate|Preview|Estimate|View|Select)')
-        ) as mutating
+        -- credential_issued: the call issues credentials. 'temporary': the STS calls that return
+        -- temporary credentials (they change no resource); 'long_term': the IAM calls that
+        -- create an access key, a user or a console password. stg_credential_issuance lists
+        -- these calls with what they issued.
+        case
+            when event_source = 'sts.amazonaws.com'
+                and event_name in ('AssumeRole', 'AssumeRoleWithSAML', 'AssumeRoleWithWebIdentity',
+                                   'GetSessionToken', 'GetFederationToken')
+                then 'temporary'
+            when event_source = 'iam.amazonaws.com'
+                and event_name in ('CreateAccessKey', 'CreateUser', 'CreateLoginProfile',
+                                   'UpdateLoginProfile')
+                then 'long_term'
+        end as credential_issued
     from events_of
+
+),
+
+classified as (
+
+    select
+        *,
+        -- read_only_source: where read_write comes from. 'logged': the record's readOnly.
+        -- 'api_name': an API call whose record has no readOnly (AWS documents the field as
+        -- optional; the 2017 records in tests/fixtures/cloudtrail/trailscraper, eventVersion
+        -- 1.05, lack it), classified by its API name below. NULL: neither (a non-API event
+        -- without readOnly).
+        case
+            when read_only is not null then 'logged'
+            when event_type = 'AwsApiCall' then 'api_name'
+        end as read_only_source,
+        -- read_write: readOnly as CloudTrail logged it; without readOnly, an API call is 'read'
+        -- when its name starts with a read verb (Get, List, Describe, ...) or it only issues
+        -- temporary credentials (CloudTrail logs AssumeRole with readOnly true), else 'write'.
+        case
+            when read_only then 'read'
+            when not read_only then 'write'
+            when event_type = 'AwsApiCall' then
+                case
+                    when credential_issued = 'temporary'
+                        or regexp_like(event_name, '^(Get|List|Describe|Head|Lookup|Search|Query|Scan|BatchGet|Check|Test|Validate|Preview|Estimate|View|Select)')
+                        then 'read'
+                    else 'write'
+                end
+        end as read_write
+    from identified
+
+),
+
+changed as (
+
+    select
+        *,
+        -- mutating: an API call that may have changed a resource: a 'write' call (logged or by
+        -- its API name), except the STS calls that only issue temporary credentials (they are
+        -- credential issuance, stg_credential_issuance, not resource changes).
+        coalesce(event_type = 'AwsApiCall' and read_write = 'write'
+                 and credential_issued is distinct from 'temporary', false) as mutating
+    from classified
 
 ),
 
@@ -86,7 +135,7 @@ final as (
         -- is its own session; calls without a key fall back to the principal (root, an AWS
         -- service, an anonymous caller). One stolen key used from fifty IPs is one actor.
         coalesce(nullif(access_key_id, ''), principal) as session_key
-    from identified
+    from changed
 
 )
 

@@ -162,12 +162,23 @@ def test_console_login_without_mfa(chain):
         (CONSOLE_LOGIN, "Success", False, False)
 
 
-def test_records_without_readonly_count_neither_read_nor_write(chain):
-    # trailscraper's 2017 records (eventVersion 1.05) have no readOnly field.
+def test_records_without_readonly_are_classified_by_their_api_name(chain):
+    # trailscraper's 2017 records (eventVersion 1.05) have no readOnly field: stg_events reads
+    # their API names (tests/sql/test_sql_staging_real.py cites the AWS docs of the rule).
     rows = curated(chain, "cur_principal_activity_daily", "recipient_account_id = '111111111111'")
     assert [(r["principal"], r["calls"], r["read_calls"], r["write_calls"]) for r in rows] == [
-        ("arn:aws:sts::111111111111:assumed-role/someRole/AutoScalingDescribeHandlerSession", 1, 0, 0),
-        ("config.amazonaws.com", 1, 0, 0)]
+        ("arn:aws:sts::111111111111:assumed-role/someRole/AutoScalingDescribeHandlerSession", 1, 1, 0),
+        ("config.amazonaws.com", 1, 1, 0)]
+
+
+def test_sts_credential_calls_are_not_resource_changes(chain):
+    """Neither the 2017 AssumeRole (no readOnly) nor GetFederationToken (readOnly false) is in
+    cur_resource_changes; both are in cur_identity_sessions."""
+    changed = {r["event_name"] for r in curated(chain, "cur_resource_changes")}
+    assert not changed & {"AssumeRole", "GetFederationToken"}
+    assert {"AddPermission20150331v2", "DeleteTrail"} <= changed
+    issued = {r["event_id"] for r in curated(chain, "cur_identity_sessions")}
+    assert FEDERATION in issued and "b25ff7e3-f1cf-4b7f-883d-b09168c454d5" in issued
 
 
 def test_sessions_issued_by_sts_and_by_federation(chain):
@@ -258,3 +269,23 @@ def test_investigate_an_access_key_walks_to_the_role_it_assumed(chain):
     assert summary["identity_chain"]["descendant_events"] == 1  # the denied LeaveOrganization
     evidence = corpus.record_texts((case / "evidence-subject.json").read_text())
     assert sorted(evidence) == sorted(chain.tree.records[e].text for e in ASSUME_ROLES)
+
+
+# --- one timeline -------------------------------------------------------------------------
+
+LEAVE_ORG_ROLE_ARN = "arn:aws:iam::307578594326:role/stratus-red-team-leave-org-role"
+SUBJECTS = {  # kind -> (value, the events both the query and the investigation must return)
+    "principal": (LEAVE_ORG_ROLE_ARN, {LEAVE_ORG}),  # a role: its session's denied call
+    "access_key": (LEAVE_ORG_KEY, {LEAVE_ORG}),
+    "ip": ("252.5.222.230", ASSUME_ROLES | {LEAVE_ORG}),
+    "resource": (LEAVE_ORG_ROLE_ARN, ASSUME_ROLES),  # the role in the AssumeRole calls' resources[]
+}
+
+
+@pytest.mark.parametrize("kind", sorted(SUBJECTS))
+def test_query_and_investigation_return_the_same_events(chain, kind):
+    from tests.forensics.test_one_timeline import assert_same_timeline
+
+    value, expected = SUBJECTS[kind]
+    ids = assert_same_timeline(str(chain.lake), kind, value, "2024-08-02", "2024-08-02", chain.work)
+    assert set(ids) == expected

@@ -247,8 +247,8 @@ def test_org_layout_and_cli(tmp_path, capsys):
 
 
 def test_real_fixture_files_load_with_the_same_reader(real_cloudtrail_dir, reader):
-    files = sorted(p for p in real_cloudtrail_dir.rglob("*.json.gz")
-                   if "public" not in p.relative_to(real_cloudtrail_dir).parts)  # public/: no deliveries
+    files = sorted(p for p in real_cloudtrail_dir.rglob("*.json.gz")  # delivery files only:
+                   if "public" not in p.relative_to(real_cloudtrail_dir).parts)  # public/ holds record arrays
     assert len(files) >= 3
     for path in files:
         assert reader(path)

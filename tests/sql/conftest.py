@@ -37,7 +37,8 @@ def fixture_records(real_cloudtrail_dir) -> list[dict]:
     out = []
     for path in sorted(real_cloudtrail_dir.rglob("*.json.gz")):
         with gzip.open(path, "rt") as fh:
-            out.extend(json.load(fh)["Records"])
+            doc = json.load(fh)
+        out.extend(doc["Records"] if isinstance(doc, dict) else doc)  # public/: JSON arrays
     return out
 
 

@@ -240,3 +240,41 @@ def test_no_sql_text_in_forensics_or_pipeline_python():
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
                 assert not (pattern.search(node.value) and ":" in node.value), (path, node.value[:80])
+
+
+@pytest.mark.parametrize("value,resource_id", [
+    ("arn:aws:ec2:us-east-1:111122223333:instance/i-0ab", "i-0ab"),
+    ("arn:aws:s3:::bucket", "bucket"),
+    ("arn:aws:s3:::bucket/a/b.csv", "bucket/a/b.csv"),
+    ("arn:aws:lambda:us-east-1:111122223333:function:orders", "orders"),
+    ("arn:aws:rds:us-east-1:111122223333:db:orders-db", "orders-db"),
+    ("arn:aws:iam::111122223333:role/service-role/deploy", "service-role/deploy"),
+    ("arn:aws:iam::111122223333:root", "root"),
+    ("arn:aws:elasticloadbalancing:us-east-1:111122223333:loadbalancer/app/web/50dc6c495c0c9188",
+     "app/web/50dc6c495c0c9188"),
+    ("arn:aws:elasticloadbalancing:us-east-1:111122223333:targetgroup/web/73e2d6bc24d8a067",
+     "targetgroup/web/73e2d6bc24d8a067"),
+    ("i-0abc1234def567890", "i-0abc1234def567890"),
+])
+def test_the_canonical_resource_id_is_one_fragment_for_the_view_and_the_subject(value, resource_id):
+    """stg_event_resources and the resource subject condition fill the same fragment."""
+    import duckdb
+
+    from toolkit.engines.staging import view_sql
+    from toolkit.sql.dialect import to_duckdb
+    from toolkit.sql.fragments import fragment
+
+    prefix = fragment("resource_id_arn_prefix").sql
+    assert f"regexp_replace(raw_value, {prefix}, '')" in view_sql("stg_event_resources")
+    assert f"regexp_replace(:resource, {prefix}, '')" in fragment("subject_resource").sql
+    sql = to_duckdb(f"select regexp_replace(?, {prefix}, '')")
+    assert duckdb.connect().execute(sql, [value]).fetchone()[0] == resource_id
+
+
+def test_a_view_takes_only_fragments_that_bind_nothing():
+    from toolkit.sql.fragments import fill_view
+
+    with pytest.raises(ValueError, match="subject_ip bind parameters"):
+        fill_view("select * from stg_events where {{ subject_ip }}", "v")
+    with pytest.raises(ValueError, match="no fragment 'nope'"):
+        fill_view("select {{ nope }}", "v")

@@ -65,3 +65,48 @@ def test_incident_keys_lead_back_to_their_origin(sample_lake):
         "on e.access_key_id = s.issued_access_key_id where s.dt = :day and e.dt = :day",
         {"day": day}).item()
     assert issued > 0  # temporary keys in use are found in the sessions that issued them
+
+
+def test_cost_questions_are_the_named_queries_analysts_run(sample_lake):
+    """The cost report's scan figures are of real named queries (no SQL text in Python): each
+    question runs, its column bytes come from the tables it reads and stay within the guard's
+    whole-file estimate, and the raw JSON of the same days is larger."""
+    from toolkit.reports import cost
+
+    assert all(name in query_names() and isinstance(example, dict)
+               for name, example in cost.QUESTIONS.values())
+    first, last = sample_lake["days"][0], sample_lake["days"][-1]
+    scans = cost.athena_scan_comparison(sample_lake["engine"], sample_lake["lake"],
+                                        str(sample_lake["out"] / "raw"), first, last)
+    assert scans["query"].to_list() == [name for name, _ in cost.QUESTIONS.values()]
+    for row in scans.iter_rows(named=True):
+        assert 0 < row["curated_columns_bytes"] <= row["curated_estimate_bytes"], row
+        assert row["raw_json_bytes"] > row["curated_columns_bytes"], row
+    reads = cost.read_columns(load_query("events_for_resource").sql)
+    assert set(reads) == {"events"}  # stg_events and stg_event_resources are views over events
+    # what the view reads to find the resources, not what the query leaves alone
+    assert {"resources", "request_parameters", "response_elements"} <= reads["events"]
+    assert "additional_event_data" not in reads["events"]
+
+
+def test_read_write_on_the_sample_is_what_cloudtrail_logged(sample_lake):
+    """Every sample API call carries readOnly (as CloudTrail logs today): read_write is readOnly
+    as logged, and mutating is readOnly false except the STS calls that only issue temporary
+    credentials (credential issuance, not resource changes)."""
+    engine, days = sample_lake["engine"], sample_lake["days"]
+    window = {"start": days[0], "end": days[-1]}
+    rows = engine.query(
+        "select read_only_source, event_type, count(*) as n from stg_events "
+        "where dt between :start and :end group by 1, 2 order by 1, 2", window).rows()
+    assert {(source, kind) for source, kind, _ in rows} <= {("logged", "AwsApiCall"), ("logged", "AwsConsoleSignIn"),
+                                                             (None, "AwsServiceEvent"), ("logged", "AwsServiceEvent")}
+    differs = engine.query(
+        "select count(*) from stg_events where dt between :start and :end "
+        "and (read_write is distinct from case when read_only then 'read' when not read_only then 'write' end "
+        "or (mutating <> coalesce(event_type = 'AwsApiCall' and not read_only, false) "
+        "and credential_issued is distinct from 'temporary'))", window).item()
+    assert differs == 0
+    sts = engine.query(
+        "select count(*) from stg_events where dt between :start and :end "
+        "and credential_issued = 'temporary' and mutating", window).item()
+    assert sts == 0

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from toolkit.sql.dialect import to_duckdb
 from toolkit.sql.files import sql_dir
+from toolkit.sql.fragments import fill_view
 from toolkit.sql.models import Model
 from toolkit.sql.render import render_deployment
 
@@ -27,10 +28,11 @@ BASE_TABLE = "events"
 
 
 def view_sql(name: str) -> str:
-    """The SELECT (Athena dialect) that defines staging view ``name``."""
+    """The SELECT (Athena dialect) that defines staging view ``name`` (its ``{{ fragments }}``
+    of ``sql/fragments.yml`` filled in)."""
     if name not in VIEWS:
         raise ValueError(f"unknown staging view {name!r}; known: {', '.join(VIEWS)}")
-    return (sql_dir() / "models" / f"{name}.sql").read_text()
+    return fill_view((sql_dir() / "models" / f"{name}.sql").read_text(), name)
 
 
 def base_table(name: str) -> str:

@@ -2,7 +2,8 @@
 
 Analyst-typed values are checked strictly here and then only ever bound as SQL parameters.
 Each subject names the condition that selects its events (``subject_<kind>`` in
-``sql/queries/forensics/fragments.yml``) and the parameter values that condition binds.
+``sql/fragments.yml``, the condition the analyst queries ``events_for_<kind>`` use too) and the
+value that condition binds (its parameter is named for the kind).
 """
 
 from __future__ import annotations
@@ -45,28 +46,12 @@ class Subject:
 
     @property
     def condition(self) -> str:
-        """The fragment selecting the subject's rows (``sql/queries/forensics/fragments.yml``)."""
+        """The fragment selecting the subject's rows (``sql/fragments.yml``)."""
         return f"subject_{self.kind}"
 
     def params(self) -> dict[str, str]:
-        """Values bound to the condition's placeholders."""
-        values = {"subject": self.value}
-        if self.kind == "resource":
-            values["resource_needle"] = f'"{resource_name(self.value)}"'
-        return values
-
-
-def resource_name(arn: str) -> str:
-    """The identifier an API call names a resource by (instance id, bucket, key, user name).
-
-    ``arn:aws:ec2:us-east-1:1:instance/i-0ab`` -> ``i-0ab``; ``arn:aws:s3:::bucket`` ->
-    ``bucket``; ``arn:aws:s3:::bucket/a/b.csv`` -> ``a/b.csv`` (requests carry the key).
-    """
-    resource = arn.split(":", 5)[5]
-    if arn.split(":", 3)[2] == "s3":
-        bucket, _, key = resource.partition("/")
-        return key or bucket
-    return resource.rsplit("/", 1)[-1].rsplit(":", 1)[-1]
+        """The value bound to the condition's placeholder (named for the kind)."""
+        return {self.kind: self.value}
 
 
 def parse_subject(kind: str, value: str) -> Subject:

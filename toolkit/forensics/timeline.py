@@ -46,8 +46,9 @@ def baseline_usage(source: Source, subject: Subject, start: dt.date, end: dt.dat
 def baseline_activity(source: Source, subject: Subject, start: dt.date,
                       baseline_days: int) -> pl.DataFrame:
     """The subject's own events in the baseline days, per hour, API, IP and user agent."""
+    days = _baseline(start, baseline_days)
     return source.query(*_subject_query("baseline_activity", subject, **subject.params(),
-                                        **_baseline(start, baseline_days)))
+                                        start=days["baseline_start"], end=days["baseline_end"]))
 
 
 def is_ip(value: str | None) -> bool:

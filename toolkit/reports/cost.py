@@ -10,7 +10,8 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from toolkit.cost.prices import athena_query_cost
-from toolkit.engines.staging import source_columns
+from toolkit.engines.staging import base_table, source_columns, view_sql
+from toolkit.engines.tables import lake_name
 from toolkit.lake import Lake, day_range, filesystem, parse_day
 from toolkit.sql.queries import bound_query
 
@@ -19,20 +20,13 @@ if TYPE_CHECKING:
 
     from toolkit.engines.base import Engine
 
-# Typical analyst questions, asked of the curated table (the raw table is read whole per day).
+# Typical analyst questions, each answered by the named query (sql/queries/) analysts run for
+# it, with example values: the scan figures are those of the real queries.
 QUESTIONS = {
-    "everything one access key did": (
-        "select event_time, event_name, event_source, source_ip_address from events "
-        "where dt between :start and :end and access_key_id = :key"),
-    "AccessDenied per principal": (
-        "select principal, count(*) as denied from stg_events where dt between :start and :end "
-        "and outcome = 'denied' group by principal"),
-    "console logins without MFA": (
-        "select event_time, user_name, source_ip_address, additional_event_data from events "
-        "where dt between :start and :end and event_name = 'ConsoleLogin'"),
-    "security group changes": (
-        "select event_time, principal_arn, event_name, request_parameters from events "
-        "where dt between :start and :end and event_source = 'ec2.amazonaws.com' and event_name like '%SecurityGroup%'"),
+    "everything one access key did": ("events_for_access_key", {"access_key": "AKIAIOSFODNN7EXAMPLE"}),
+    "calls and denied calls per principal": ("top_talkers", {}),
+    "risky console sign-ins (no MFA, failed, root)": ("console_logins_risky", {}),
+    "changes to one security group": ("changes_to_resource", {"resource": "sg-0123456789abcdef0"}),
 }
 
 
@@ -93,37 +87,55 @@ def parquet_column_bytes(lake: Lake, table: str, start, end, columns: set[str]) 
     return total
 
 
-def _columns(sql: str) -> set[str]:
-    """The events columns ``sql`` reads (a stg_events column counts as the columns it is
-    computed from)."""
+def read_columns(sql: str) -> dict[str, set[str]]:
+    """The lake tables ``sql`` reads and, per table, the columns it reads from it (an
+    over-estimate: every column name of the query that the table may hold). A staging view
+    counts as ``events``, read for the events columns its used columns are computed from (and,
+    for a view over stg_events, every column its own SQL names)."""
     import sqlglot
     from sqlglot import exp
 
-    names = {c.name for c in sqlglot.parse_one(sql, read="athena").find_all(exp.Column)}
-    return set().union(*(source_columns(n) for n in names)) - {"dt"}
+    tree = sqlglot.parse_one(sql, read="athena")
+    ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
+    names = {c.name for c in tree.find_all(exp.Column)}
+    reads: dict[str, set[str]] = {}
+    for table in {t.name for t in tree.find_all(exp.Table)} - ctes:
+        columns = set(names)
+        if table != "stg_events" and base_table(table) != table:  # a view over stg_events
+            columns |= {c.name for c in sqlglot.parse_one(view_sql(table), read="athena").find_all(exp.Column)}
+        if base_table(table) != table:
+            columns = set().union(*(source_columns(n) for n in columns))
+        reads.setdefault(lake_name(base_table(table)), set()).update(columns - {"dt"})
+    return reads
 
 
 def athena_scan_comparison(engine: Engine, lake_url: str, raw_url: str | None, start, end,
                            key: str = "AKIAIOSFODNN7EXAMPLE") -> pl.DataFrame:
-    """Per typical question: bytes and Athena cost on raw JSON vs the curated Parquet table.
+    """Per typical question (``QUESTIONS``: a named query): bytes and Athena cost on raw JSON
+    vs the lake's Parquet tables.
 
     raw: the gzip JSON files of the window's days (Athena cannot skip columns in JSON);
-    curated_estimate: the engines' cost-guard estimate (whole Parquet files of the partitions);
-    curated_columns: compressed bytes of only the columns the query uses (Athena's real read).
+    curated_estimate: the engines' cost-guard estimate of the query (whole Parquet files of the
+    partitions it reads); curated_columns: compressed bytes of only the columns it uses
+    (Athena's real read). ``key`` is the access key the access-key question asks about.
     """
     import polars as pl
 
-    lake, params = Lake.at(lake_url), {**window(start, end), "key": key}
+    lake = Lake.at(lake_url)
     raw = raw_bytes_for_days(raw_url, start, end) if raw_url else None
     rows = []
-    for question, sql in QUESTIONS.items():
-        estimate = engine.estimate_scan_bytes(sql, params)
-        columns = parquet_column_bytes(lake, "events", start, end, _columns(sql))
-        rows.append({"question": question, "raw_json_bytes": raw, "curated_estimate_bytes": estimate,
-                     "curated_columns_bytes": columns,
+    for question, (name, example) in QUESTIONS.items():
+        example = {k: key if k == "access_key" else v for k, v in example.items()}
+        sql, values = bound_query(name, **window(start, end), **example)
+        estimate = engine.estimate_scan_bytes(sql, values)
+        columns = sum(parquet_column_bytes(lake, table, start, end, names)
+                      for table, names in read_columns(sql).items())
+        rows.append({"question": question, "query": name, "raw_json_bytes": raw,
+                     "curated_estimate_bytes": estimate, "curated_columns_bytes": columns,
                      "raw_cost_usd": athena_query_cost(raw) if raw is not None else None,
                      "curated_cost_usd": athena_query_cost(columns)})
-    frame = pl.DataFrame(rows, schema={"question": pl.String, "raw_json_bytes": pl.Int64,
+    frame = pl.DataFrame(rows, schema={"question": pl.String, "query": pl.String,
+                                       "raw_json_bytes": pl.Int64,
                                        "curated_estimate_bytes": pl.Int64,
                                        "curated_columns_bytes": pl.Int64, "raw_cost_usd": pl.Float64,
                                        "curated_cost_usd": pl.Float64})

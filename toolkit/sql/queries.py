@@ -6,11 +6,14 @@ when several queries share one shape, a ``<name>.yml`` that names a base query
 with SQL fragments (the way msticpy's query macros work; values still go through ``:name``
 placeholders and are bound). A base's ``params`` and ``fill`` defaults are shared by its queries.
 
+A base's hole may also be filled with a named fragment (``{fragment: subject_ip}``) of
+``sql/fragments.yml`` (``toolkit.sql.fragments``): SQL text from the repository plus the typed
+params it binds, shared with the other SQL files that use it.
+
 A package's own queries live in a folder (``sql/queries/forensics/<name>``, loaded as
 ``"forensics/<name>"``) and are not listed for analysts. Such a query may leave ``holes`` (its
-``.yml`` names them) for its caller to fill with fragments of the folder's ``fragments.yml``,
-*by name*: each fragment is SQL text from the repository plus the typed params it binds. A
-``list: true`` param takes a list of values, bound one placeholder each (``x in (:keys)``).
+``.yml`` names them) for its caller to fill with fragments, *by name*. A ``list: true`` param
+takes a list of values, bound one placeholder each (``x in (:keys)``).
 """
 
 from __future__ import annotations
@@ -22,7 +25,8 @@ from typing import Any
 
 from toolkit.sql import meta as shared_meta
 from toolkit.sql.bind import expand_lists, placeholder_names
-from toolkit.sql.files import read_sidecar, read_yaml, sql_dir
+from toolkit.sql.files import read_sidecar, sql_dir
+from toolkit.sql.fragments import fragment
 from toolkit.sql.params import Param
 from toolkit.sql.render import render
 
@@ -79,11 +83,11 @@ def load_query(name: str, *, fill: dict[str, str] | None = None) -> NamedQuery:
     """
     path = _query_path(name)
     meta = shared_meta.check(read_sidecar(path), path.with_suffix(".yml"), require_name=False)
-    sql, shared = _query_sql(path, meta)
-    specs = dict(meta.get("params") or {})  # the query's own parameters first, then the base's
-    for pname, spec in (shared.get("params") or {}).items():
-        specs.setdefault(pname, spec)
+    specs = dict(meta.get("params") or {})  # the query's own parameters, its fragments', its base's
+    sql, shared = _query_sql(path, meta, specs)
     sql = _fill_holes(path, meta, sql, fill or {}, specs)
+    for pname, spec in (shared.get("params") or {}).items():
+        _add_param(specs, pname, spec, f"base {meta.get('base')}")
     try:
         params = shared_meta.parse_params(specs)
     except ValueError as exc:
@@ -98,11 +102,27 @@ def _query_path(name: str) -> Path:
     """``sql/queries/<name>.sql`` of a listed query, or ``<folder>/<name>.sql`` of a package's."""
     folder, _, stem = name.rpartition("/")
     known = query_names() if not folder else sorted(
-        p.stem for p in (_queries_dir() / folder).glob("*.yml") if p.stem != "fragments")
+        p.stem for p in (_queries_dir() / folder).glob("*.yml"))
     if (not re.fullmatch(r"([a-z][a-z0-9_]*/)?[a-z][a-z0-9_]*", name) or folder == "base"
             or stem not in known):
         raise ValueError(f"unknown query {name!r}; known: {', '.join(known)}")
     return _queries_dir() / f"{name}.sql"
+
+
+def _add_param(specs: dict, name: str, spec: dict, source: str) -> None:
+    """Add ``source``'s parameter to ``specs``; the same name must have the same type."""
+    known = specs.setdefault(name, spec)
+    if (known.get("type"), bool(known.get("list"))) != (spec.get("type"), bool(spec.get("list"))):
+        raise ValueError(f"{source}: parameter {name} ({spec.get('type')}) clashes with "
+                         f"{name} ({known.get('type')}) of the query")
+
+
+def _fragment_text(name: str, specs: dict) -> str:
+    """Fragment ``name``'s SQL; its parameters are added to ``specs``."""
+    found = fragment(name)
+    for pname, spec in found.params.items():
+        _add_param(specs, pname, spec, f"fragment {name}")
+    return found.sql
 
 
 def _fill_holes(path: Path, meta: dict, sql: str, fill: dict[str, str], specs: dict) -> str:
@@ -113,21 +133,15 @@ def _fill_holes(path: Path, meta: dict, sql: str, fill: dict[str, str], specs: d
                          f"each; given {sorted(fill)}")
     if not holes:
         return sql
-    fragments = read_yaml(path.parent / "fragments.yml")
-    texts = {}
-    for hole, fragment in fill.items():
-        if fragment not in fragments:
-            raise ValueError(f"{path.parent / 'fragments.yml'}: no fragment {fragment!r} for "
-                             f"hole {hole}; known: {', '.join(fragments)}")
-        texts[hole] = str(fragments[fragment]["sql"]).strip()
-        for pname, spec in (fragments[fragment].get("params") or {}).items():
-            if specs.setdefault(pname, spec) != spec:
-                raise ValueError(f"fragment {fragment}: parameter {pname} clashes with the query's")
-    return render(sql, texts)
+    return render(sql, {hole: _fragment_text(name, specs) for hole, name in fill.items()})
 
 
-def _query_sql(path: Path, meta: dict) -> tuple[str, dict]:
-    """The query's SQL and its base's metadata (empty without a base)."""
+def _query_sql(path: Path, meta: dict, specs: dict) -> tuple[str, dict]:
+    """The query's SQL and its base's metadata (empty without a base).
+
+    A base's hole is filled with SQL text or, written ``{fragment: <name>}``, with a fragment
+    of ``sql/fragments.yml`` (whose params are added to ``specs``).
+    """
     base = meta.get("base")
     if base is None:
         return path.read_text().strip(), {}
@@ -138,8 +152,9 @@ def _query_sql(path: Path, meta: dict) -> tuple[str, dict]:
         raise ValueError(f"{path}: a query with a base has no SQL file of its own")
     shared = read_sidecar(base_path)
     fill = {**(shared.get("fill") or {}), **(meta.get("fill") or {})}
+    texts = {hole: _fragment_text(value["fragment"], specs)
+             if isinstance(value, dict) else value for hole, value in fill.items()}
     try:
-        return render(base_path.read_text(), fill).strip(), shared
+        return render(base_path.read_text(), texts).strip(), shared
     except ValueError as exc:
         raise ValueError(f"{path.with_suffix('.yml')}: base {base}: {exc}") from None
-
