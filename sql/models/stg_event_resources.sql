@@ -134,6 +134,38 @@ instance_resources as (
 
 ),
 
+-- EC2 tagging calls (CreateTags, DeleteTags) name what they tag in resourcesSet.items[].resourceId;
+-- the id's prefix gives its type (EC2 resource ids are <prefix>-<hex>).
+tagged_resources as (
+
+    select
+        c.dt,
+        c.event_id,
+        c.mutating,
+        json_extract_scalar(t.item, '$.resourceId') as raw_value,
+        case split_part(json_extract_scalar(t.item, '$.resourceId'), '-', 1)
+            when 'i' then 'AWS::EC2::Instance'
+            when 'vol' then 'AWS::EC2::Volume'
+            when 'sg' then 'AWS::EC2::SecurityGroup'
+            when 'snap' then 'AWS::EC2::Snapshot'
+            when 'ami' then 'AWS::EC2::Image'
+            when 'vpc' then 'AWS::EC2::VPC'
+            when 'subnet' then 'AWS::EC2::Subnet'
+            when 'eni' then 'AWS::EC2::NetworkInterface'
+            when 'rtb' then 'AWS::EC2::RouteTable'
+            when 'igw' then 'AWS::EC2::InternetGateway'
+            when 'acl' then 'AWS::EC2::NetworkAcl'
+            when 'lt' then 'AWS::EC2::LaunchTemplate'
+        end as resource_type,
+        'request_parameters' as found_in
+    from called as c
+    cross join unnest(
+        try_cast(json_extract(c.request_parameters, '$.resourcesSet.items') as array(json))
+    ) as t (item)
+    where c.event_source = 'ec2.amazonaws.com'
+
+),
+
 candidates as (
 
     select * from listed_resources
@@ -141,6 +173,8 @@ candidates as (
     select * from parameter_resources
     union all
     select * from instance_resources
+    union all
+    select * from tagged_resources
 
 ),
 

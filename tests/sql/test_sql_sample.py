@@ -110,3 +110,21 @@ def test_read_write_on_the_sample_is_what_cloudtrail_logged(sample_lake):
         "select count(*) from stg_events where dt between :start and :end "
         "and credential_issued = 'temporary' and mutating", window).item()
     assert sts == 0
+
+
+def test_tagging_calls_name_the_resources_they_tag(sample_lake):
+    """CreateTags/DeleteTags carry their targets only in requestParameters.resourcesSet.items
+    (EC2 API: CreateTags Resources.N); each tagged id is a resource the call changed."""
+    engine, days = sample_lake["engine"], sample_lake["days"]
+    window = {"start": days[0], "end": days[-1]}
+    calls = engine.query(
+        "select count(*) from stg_events where dt between :start and :end "
+        "and event_name = 'CreateTags' and error_code is null", window).item()
+    found = engine.query(
+        "select r.resource_id, r.resource_type, r.found_in, r.mutating from stg_event_resources as r "
+        "join stg_events as e on e.dt = r.dt and e.event_id = r.event_id "
+        "where r.dt between :start and :end and e.event_name = 'CreateTags' and e.error_code is null",
+        window).rows()
+    assert calls > 0 and len(found) >= calls
+    assert all(rid.startswith("i-") and kind == "AWS::EC2::Instance" and where == "request_parameters" and changed
+               for rid, kind, where, changed in found)
