@@ -22,3 +22,17 @@ def day_events(day: str, n: int, tag: str = "e", hour: int = 0):
                          "principalId": "AIDAEXAMPLE", "userName": "alice"},
     } for i in range(n)]
     return events_from_records(records)
+
+
+def records_in(folder) -> list[dict]:
+    """Every record of the gzip JSON files under ``folder``: delivery files (``{"Records": [...]}``)
+    and the public/ corpus's record arrays, in path order."""
+    import gzip
+    import json
+
+    records = []
+    for path in sorted(folder.rglob("*.json.gz")):
+        with gzip.open(path) as fh:
+            doc = json.load(fh)
+        records += doc["Records"] if isinstance(doc, dict) else doc
+    return records

@@ -10,10 +10,8 @@ import pytest
 
 
 def read_records(path: Path) -> list[dict]:
-    """Records of a delivery (``{"Records": [...]}``) or of a public/ corpus file (a JSON array)."""
     with gzip.open(path) as fh:
-        doc = json.load(fh)
-    return doc["Records"] if isinstance(doc, dict) else doc
+        return json.load(fh)["Records"]
 
 
 def delivered_texts(data: bytes) -> list[bytes]:

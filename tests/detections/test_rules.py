@@ -9,6 +9,7 @@ import pytest
 import sqlglot
 
 from tests.detections.conftest import record, stop_logging_rule, write_rule
+from tests.event_rows import records_in
 from toolkit.detections.rules import RuleError, load_rules
 from toolkit.detections.sql import compile_rule
 from toolkit.detections.testing import run_rule_tests
@@ -148,17 +149,10 @@ def test_severities_are_realistic(library):
 
 def test_every_rule_runs_on_real_public_cloudtrail_records(library, real_cloudtrail_dir):
     """Real deliveries (eventVersion 1.05-1.11, odd shapes) must not break any rule's SQL."""
-    import gzip
-    import json
-
     from toolkit.detections import local
     from toolkit.detections.testing import records_to_events, run_rule
 
-    records = []
-    for path in sorted(real_cloudtrail_dir.rglob("*.json.gz")):
-        with gzip.open(path) as fh:
-            doc = json.load(fh)
-        records += doc["Records"] if isinstance(doc, dict) else doc  # public/: JSON arrays
+    records = records_in(real_cloudtrail_dir)
     events = records_to_events(records)
     con = local.connect()
     try:

@@ -9,12 +9,12 @@
 
 from __future__ import annotations
 
-import gzip
-import json
 from collections import defaultdict
 
 import pytest
 import sql_records as rec
+
+from tests.event_rows import records_in
 
 SAMPLE_START = "2025-03-03"
 SAMPLE_DAYS = 2
@@ -34,12 +34,7 @@ def write_events(lake_url: str, records: list[dict]) -> list[str]:
 
 
 def fixture_records(real_cloudtrail_dir) -> list[dict]:
-    out = []
-    for path in sorted(real_cloudtrail_dir.rglob("*.json.gz")):
-        with gzip.open(path, "rt") as fh:
-            doc = json.load(fh)
-        out.extend(doc["Records"] if isinstance(doc, dict) else doc)  # public/: JSON arrays
-    return out
+    return records_in(real_cloudtrail_dir)
 
 
 @pytest.fixture(scope="session")

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -30,7 +29,6 @@ CHUNK_BYTES = 4 * 1024**2            # decompressed bytes cut at a time
 HEAD_BYTES = 64 * 1024               # "Records" must open within the file's first bytes
 
 _WS = b" \t\r\n"
-_NOT_WS = re.compile(rb"[^ \t\r\n]")
 
 
 class SplitError(ValueError):

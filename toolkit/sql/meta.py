@@ -21,7 +21,6 @@ from typing import Any
 
 from toolkit.sql.params import PARAM_TYPES, Param
 
-COMMON_KEYS = ("name", "description", "params")
 # Spellings older files used for a common key: still read, with a FutureWarning
 # (FutureWarning, not DeprecationWarning: Python shows it to the users who wrote the file).
 LEGACY_KEYS = {"id": "name"}
