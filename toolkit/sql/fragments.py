@@ -38,8 +38,17 @@ def fragment(name: str, *, _depth: int = 0) -> Fragment:
     params = dict(spec.get("params") or {})
     text, used = fill(str(spec["sql"]).strip(), _depth=_depth + 1)
     for inner in used.values():
-        params.update(inner.params)
+        for pname, pspec in inner.params.items():
+            add_param(params, pname, pspec, f"fragment {inner.name}")
     return Fragment(name, text, params)
+
+
+def add_param(specs: dict, name: str, spec: dict, source: str) -> None:
+    """Add ``source``'s parameter to ``specs``; the same name must have the same type."""
+    known = specs.setdefault(name, spec)
+    if (known.get("type"), bool(known.get("list"))) != (spec.get("type"), bool(spec.get("list"))):
+        raise ValueError(f"{source}: parameter {name} ({spec.get('type')}) clashes with "
+                         f"{name} ({known.get('type')}) declared before")
 
 
 def fill(text: str, *, _depth: int = 0) -> tuple[str, dict[str, Fragment]]:

@@ -26,7 +26,7 @@ from typing import Any
 from toolkit.sql import meta as shared_meta
 from toolkit.sql.bind import expand_lists, placeholder_names
 from toolkit.sql.files import read_sidecar, sql_dir
-from toolkit.sql.fragments import fragment
+from toolkit.sql.fragments import add_param, fragment
 from toolkit.sql.params import Param
 from toolkit.sql.render import render
 
@@ -87,7 +87,7 @@ def load_query(name: str, *, fill: dict[str, str] | None = None) -> NamedQuery:
     sql, shared = _query_sql(path, meta, specs)
     sql = _fill_holes(path, meta, sql, fill or {}, specs)
     for pname, spec in (shared.get("params") or {}).items():
-        _add_param(specs, pname, spec, f"base {meta.get('base')}")
+        add_param(specs, pname, spec, f"base {meta.get('base')}")
     try:
         params = shared_meta.parse_params(specs)
     except ValueError as exc:
@@ -109,19 +109,11 @@ def _query_path(name: str) -> Path:
     return _queries_dir() / f"{name}.sql"
 
 
-def _add_param(specs: dict, name: str, spec: dict, source: str) -> None:
-    """Add ``source``'s parameter to ``specs``; the same name must have the same type."""
-    known = specs.setdefault(name, spec)
-    if (known.get("type"), bool(known.get("list"))) != (spec.get("type"), bool(spec.get("list"))):
-        raise ValueError(f"{source}: parameter {name} ({spec.get('type')}) clashes with "
-                         f"{name} ({known.get('type')}) of the query")
-
-
 def _fragment_text(name: str, specs: dict) -> str:
     """Fragment ``name``'s SQL; its parameters are added to ``specs``."""
     found = fragment(name)
     for pname, spec in found.params.items():
-        _add_param(specs, pname, spec, f"fragment {name}")
+        add_param(specs, pname, spec, f"fragment {name}")
     return found.sql
 
 
