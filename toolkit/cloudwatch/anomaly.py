@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from typing import TYPE_CHECKING
 
 from toolkit.cloudwatch.store import read_days
@@ -67,7 +67,9 @@ MIN_DAY_FRACTION = 0.5  # a history day counts for calibration when it holds hal
 RECUR_MARGIN = 1.1   # a deviation must beat what happens daily at that hour by 10 %
 RELATIVE_FLOOR = 0.01
 WEEKLY_AFTER = dt.timedelta(days=21)
-MIN_HISTORY = dt.timedelta(hours=20)
+MIN_HISTORY = dt.timedelta(hours=2 * LEVEL_HOURS)  # a level window, and as much again for the scale
+FULL_HISTORY = dt.timedelta(hours=20)  # less than this is a young series: no season, stricter bars
+YOUNG_MARGIN = 2.0
 FREQUENT = 0.01  # a value seen in at least 1 % of datapoints is a level the metric sits on
 
 
@@ -118,7 +120,7 @@ def seasonal_profile(ts: pl.Series, values: np.ndarray, season: str) -> dict[int
     import numpy as np
     import polars as pl
 
-    if values.size == 0 or ts.max() - ts.min() < 2 * MIN_HISTORY:
+    if values.size == 0 or ts.max() - ts.min() < 2 * FULL_HISTORY:
         return {}
     day = _points_per(dt.timedelta(days=1), ts)
     # only full, centred one-day windows: a truncated window at the edges of the history is
@@ -180,15 +182,20 @@ def score_series(hist_ts: pl.Series, hist: np.ndarray, ts: pl.Series, values: np
         spread = np.nan_to_num(spread)
         scale = np.where(spread > LOCAL_RATIO * sigma, spread, sigma)
     z = resid / scale
-    bars = calibrate_bars(z, days, n_hist, window, width, calibrate)
-    flags = _flags(z, bars) & ~returns
-    flags[:window] = False  # the level needs LEVEL_HOURS of datapoints before it means anything
-    if self_baseline:
-        flags[:] = False  # nothing to calibrate on: bands to look at, no pages
+    unusual = np.ones(all_v.size, dtype=bool)
     if not self_baseline:
         high, low = recurring_extremes(all_ts[:n_hist], resid[:n_hist])
         hour = all_ts.dt.hour().cast(int).to_numpy()
-        flags &= (resid > RECUR_MARGIN * high[hour]) | (resid < RECUR_MARGIN * low[hour])
+        unusual = (resid > RECUR_MARGIN * high[hour]) | (resid < RECUR_MARGIN * low[hour])
+    # the bars are what the history's days reach where a page was possible: a nightly job's
+    # spike, excused by the recurrence rule, does not also raise the bar for the rest of the day
+    bars = calibrate_bars(z, days, n_hist, window, width, calibrate, unusual)
+    if calibrate and not self_baseline and hist_ts.max() - hist_ts.min() < FULL_HISTORY:
+        bars = Bars(*(YOUNG_MARGIN * b for b in astuple(bars)))
+    flags = _flags(z, bars) & ~returns & unusual
+    flags[:window] = False  # the level needs LEVEL_HOURS of datapoints before it means anything
+    if self_baseline:
+        flags[:] = False  # nothing to calibrate on: bands to look at, no pages
     lower = expected - bars.run_down * scale
     if float(np.min(all_v)) >= 0:
         lower = np.maximum(lower, 0.0)
@@ -223,7 +230,7 @@ def _run_statistic(z: np.ndarray) -> np.ndarray:
 
 
 def calibrate_bars(z: np.ndarray, days: np.ndarray, n_hist: int, skip: int, width: float,
-                   calibrate: bool = True) -> Bars:
+                   calibrate: bool = True, could_page: np.ndarray | None = None) -> Bars:
     """The bars from what the history's days reach.
 
     For each full day of history (``MIN_DAY_FRACTION`` of the fullest), its largest upward and
@@ -241,6 +248,8 @@ def calibrate_bars(z: np.ndarray, days: np.ndarray, n_hist: int, skip: int, widt
     hz = np.nan_to_num(z[:n_hist]).copy()
     runs = _run_statistic(z[:n_hist])
     hz[:skip], runs[:skip] = 0.0, 0.0
+    if could_page is not None:  # datapoints that could never page set no bar
+        hz[~could_page[:n_hist]] = 0.0
     hd = days[:n_hist]
     uniq, counts = np.unique(hd, return_counts=True)
     full = [d for d, c in zip(uniq, counts, strict=True) if c >= MIN_DAY_FRACTION * counts.max()]
