@@ -69,7 +69,7 @@ RELATIVE_FLOOR = 0.01
 WEEKLY_AFTER = dt.timedelta(days=21)
 MIN_HISTORY = dt.timedelta(hours=2 * LEVEL_HOURS)  # a level window, and as much again for the scale
 FULL_HISTORY = dt.timedelta(hours=20)  # less than this is a young series: no season, stricter bars
-YOUNG_MARGIN = 2.0
+YOUNG_MARGIN = 1.5
 FREQUENT = 0.01  # a value seen in at least 1 % of datapoints is a level the metric sits on
 
 
