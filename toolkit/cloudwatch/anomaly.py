@@ -263,8 +263,9 @@ def calibrate_bars(z: np.ndarray, days: np.ndarray, n_hist: int, skip: int, widt
         recent = min(maxima[-2:]) if len(maxima) >= 2 else typical
         return max(low, margin * max(typical, recent, 0.0))
 
-    return Bars(run_up=bar(runs, RUN_MARGIN, width), run_down=bar(-runs, RUN_MARGIN, width),
-                spike_up=bar(hz, SPIKE_MARGIN, 2 * width), spike_down=bar(-hz, SPIKE_MARGIN, 2 * width))
+    up, down = bar(runs, RUN_MARGIN, width), bar(-runs, RUN_MARGIN, width)
+    return Bars(run_up=up, run_down=down, spike_up=max(up, bar(hz, SPIKE_MARGIN, 2 * width)),
+                spike_down=max(down, bar(-hz, SPIKE_MARGIN, 2 * width)))
 
 
 def _shifting_level(x: np.ndarray, window: int, up: float, down: float,
