@@ -23,17 +23,22 @@ datapoint, using only what came before it:
   up and down apart (a CPU that drops to 0 every night may still page on a modest spike up).
   A bar is the larger of the typical day (median over days) and the recent regime (the smaller
   of the last two days: a change that held two days is the new normal), times ``SPIKE_MARGIN``
-  / ``RUN_MARGIN``, and at least ``2 x width`` / ``width``. A few anomalous days in the history
-  move no bar; bursts the series makes every day do not page.
+  / ``RUN_MARGIN``, and at least ``2 x width`` / ``width``; a spike bar is never below the run
+  bar (one datapoint needs at least what two in a row need). A few anomalous days in the
+  history move no bar; bursts the series makes every day do not page.
 * **recurring extremes** -- a page must also beat, by ``RECUR_MARGIN``, the typical daily
-  extreme residual within an hour of that time of day: a nightly job's spike is routine.
+  extreme residual within an hour of that time of day: a nightly job's spike is routine. The
+  spikes this rule excuses set no spike bar either: a nightly spike of 20 sigma does not hide a
+  7 sigma spike at another hour.
 
 The band (``lower``, ``upper``) is ``expected`` ± the run bars x scale (clipped at 0 for metrics
 that never go negative); ``calibrate=False`` (alarm bands) keeps ``expected ± width x sigma`` on
 the plain rolling level. Series with less than ``MIN_HISTORY`` of history get bands from
 themselves but no flags: bars cannot be calibrated on nothing, and a page on the first day of a
-lake would be a guess. ``anomaly_episodes`` groups flags into episodes (start, end, peak,
-expected at the peak) -- what a page would carry. ``benchmarks/anomaly.py`` scores this on
+lake would be a guess. A *young* series (``MIN_HISTORY`` to ``FULL_HISTORY`` of history: a
+metric that appeared this morning) is judged without a season, on bars calibrated on what
+history it has and made ``YOUNG_MARGIN`` times stricter. ``anomaly_episodes`` groups flags
+into episodes (start, end, peak, expected at the peak) -- what a page would carry. ``benchmarks/anomaly.py`` scores this on
 NAB's 17 labelled CloudWatch series (tuning and held-out apart) against the previous detector
 and an IsolationForest; ``--folds`` checks the constants on series they were not chosen on.
 """
@@ -238,7 +243,9 @@ def calibrate_bars(z: np.ndarray, days: np.ndarray, n_hist: int, skip: int, widt
     the *typical* day (median over days) and the *recent* regime (the smaller of the last two
     days: a change that held two days is the series' new normal), times its margin. A few
     anomalous days in the history move no bar; a series whose every day has a 50 % burst gets a
-    bar above its bursts. Floors: ``width`` for runs, ``2 x width`` for spikes.
+    bar above its bursts. Floors: ``width`` for runs, ``2 x width`` for spikes, and a spike bar
+    is at least its side's run bar. Datapoints outside ``could_page`` (excused as recurring)
+    set no spike bar.
     """
     import numpy as np
 
@@ -248,7 +255,7 @@ def calibrate_bars(z: np.ndarray, days: np.ndarray, n_hist: int, skip: int, widt
     hz = np.nan_to_num(z[:n_hist]).copy()
     runs = _run_statistic(z[:n_hist])
     hz[:skip], runs[:skip] = 0.0, 0.0
-    if could_page is not None:  # datapoints that could never page set no bar
+    if could_page is not None:  # excused spikes set no spike bar (a daily burst keeps its run bar)
         hz[~could_page[:n_hist]] = 0.0
     hd = days[:n_hist]
     uniq, counts = np.unique(hd, return_counts=True)
