@@ -23,8 +23,8 @@ datapoint, using only what came before it:
   up and down apart (a CPU that drops to 0 every night may still page on a modest spike up).
   A bar is the larger of the typical day (median over days) and the recent regime (the smaller
   of the last two days: a change that held two days is the new normal), times ``SPIKE_MARGIN``
-  / ``RUN_MARGIN``, and at least ``2 x width`` / ``width``; a spike bar is never below the run
-  bar (one datapoint needs at least what two in a row need). A few anomalous days in the
+  / ``RUN_MARGIN``, and at least ``SPIKE_FLOOR x width`` / ``width``; a spike bar is never
+  below the run bar (one datapoint needs at least what two in a row need). A few anomalous days in the
   history move no bar; bursts the series makes every day do not page.
 * **recurring extremes** -- a page must also beat, by ``RECUR_MARGIN``, the typical daily
   extreme residual within an hour of that time of day: a nightly job's spike is routine. The
@@ -65,6 +65,8 @@ DEFAULT_WIDTH = 3.0
 LEVEL_HOURS = 3.0
 MIN_RUN = 2
 SPIKE_MARGIN = 1.2
+SPIKE_FLOOR = 2.0  # x width; 1.0 (days and run bar alone decide) catches one more NAB window early
+                  # but pages noise on held-out rds_cpu_utilization_e47b3b; --folds scores both
 RUN_MARGIN = 1.5
 LOCAL_HOURS = 6.0
 LOCAL_RATIO = 2.0
@@ -73,7 +75,8 @@ RECUR_MARGIN = 1.1   # a deviation must beat what happens daily at that hour by 
 RELATIVE_FLOOR = 0.01
 WEEKLY_AFTER = dt.timedelta(days=21)
 MIN_HISTORY = dt.timedelta(hours=2 * LEVEL_HOURS)  # a level window, and as much again for the scale
-FULL_HISTORY = dt.timedelta(hours=20)  # less than this is a young series: no season, stricter bars
+SEASON_HISTORY = dt.timedelta(hours=40)  # a daily profile needs more than one full day
+FULL_HISTORY = dt.timedelta(hours=20)  # less than this is a young series: stricter bars
 YOUNG_MARGIN = 1.5
 FREQUENT = 0.01  # a value seen in at least 1 % of datapoints is a level the metric sits on
 
@@ -125,7 +128,7 @@ def seasonal_profile(ts: pl.Series, values: np.ndarray, season: str) -> dict[int
     import numpy as np
     import polars as pl
 
-    if values.size == 0 or ts.max() - ts.min() < 2 * FULL_HISTORY:
+    if values.size == 0 or ts.max() - ts.min() < SEASON_HISTORY:
         return {}
     day = _points_per(dt.timedelta(days=1), ts)
     # only full, centred one-day windows: a truncated window at the edges of the history is
@@ -243,8 +246,8 @@ def calibrate_bars(z: np.ndarray, days: np.ndarray, n_hist: int, skip: int, widt
     the *typical* day (median over days) and the *recent* regime (the smaller of the last two
     days: a change that held two days is the series' new normal), times its margin. A few
     anomalous days in the history move no bar; a series whose every day has a 50 % burst gets a
-    bar above its bursts. Floors: ``width`` for runs, ``2 x width`` for spikes, and a spike bar
-    is at least its side's run bar. Datapoints outside ``could_page`` (excused as recurring)
+    bar above its bursts. Floors: ``width`` for runs, ``SPIKE_FLOOR x width`` for spikes, and a
+    spike bar is at least its side's run bar (uncalibrated: ``2 x width`` for spikes). Datapoints outside ``could_page`` (excused as recurring)
     set no spike bar.
     """
     import numpy as np
@@ -271,8 +274,8 @@ def calibrate_bars(z: np.ndarray, days: np.ndarray, n_hist: int, skip: int, widt
         return max(low, margin * max(typical, recent, 0.0))
 
     up, down = bar(runs, RUN_MARGIN, width), bar(-runs, RUN_MARGIN, width)
-    return Bars(run_up=up, run_down=down, spike_up=max(up, bar(hz, SPIKE_MARGIN, 2 * width)),
-                spike_down=max(down, bar(-hz, SPIKE_MARGIN, 2 * width)))
+    return Bars(run_up=up, run_down=down, spike_up=max(up, bar(hz, SPIKE_MARGIN, SPIKE_FLOOR * width)),
+                spike_down=max(down, bar(-hz, SPIKE_MARGIN, SPIKE_FLOOR * width)))
 
 
 def _shifting_level(x: np.ndarray, window: int, up: float, down: float,
