@@ -52,8 +52,8 @@ TUNING = ("ec2_cpu_utilization_5f5533", "ec2_cpu_utilization_c6585a", "ec2_netwo
 # --folds: the first half is the tuning set plus four held-out series of different kinds
 HALVES = ((*TUNING, "ec2_cpu_utilization_24ae8d", "ec2_cpu_utilization_825cc2",
            "ec2_disk_write_bytes_1ef3de", "grok_asg_anomaly"), None)  # None: all the others
-GRID = {"SPIKE_MARGIN": (1.2, 1.5), "RUN_MARGIN": (1.5, 2.0), "LEVEL_HOURS": (2.0, 3.0),
-        "LOCAL_RATIO": (2.0, float("inf"))}
+GRID = {"SPIKE_MARGIN": (1.2, 1.5), "SPIKE_FLOOR": (1.0, 2.0), "RUN_MARGIN": (1.5, 2.0),
+        "LEVEL_HOURS": (2.0, 3.0), "LOCAL_RATIO": (2.0, float("inf"))}
 
 
 def load(path: Path) -> pl.DataFrame:

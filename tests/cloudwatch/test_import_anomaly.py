@@ -168,3 +168,31 @@ def test_a_series_that_dips_daily_still_pages_a_smaller_spike_up():
         pl.when(pl.int_range(pl.len()) == 150).then(70.0).otherwise(pl.col("value")).alias("value"))
     flagged = anomaly_bands(today, history).filter("is_anomaly")
     assert flagged["timestamp"].to_list() == [day + dt.timedelta(minutes=5 * 150)]
+
+
+def test_a_nightly_spike_does_not_hide_a_smaller_spike_at_another_hour():
+    """The daily spike (~40 sigma at 00:00) is routine and does not page; it sets no spike bar,
+    so a 10-sigma spike at 17:00 -- an hour that never spikes -- pages."""
+    history = _noisy(10.0, 7, seed=5).with_columns(
+        pl.when(pl.int_range(pl.len()) % 288 == 0).then(30.0).otherwise(pl.col("value")).alias("value"))
+    day = dt.datetime(2025, 3, 8, tzinfo=dt.UTC)
+    idx = pl.int_range(pl.len())
+    today = _noisy(10.0, 1, seed=6, start=day).with_columns(
+        pl.when(idx == 0).then(30.0).when(idx == 17 * 12).then(15.0).otherwise(pl.col("value")).alias("value"))
+    flagged = anomaly_bands(today, history).filter("is_anomaly")
+    assert flagged["timestamp"].to_list() == [day + dt.timedelta(hours=17)]
+
+
+def test_a_young_series_pages_a_large_spike_on_stricter_bars():
+    """10 hours of history (under FULL_HISTORY, over MIN_HISTORY): no season, bars YOUNG_MARGIN
+    stricter -- a 20-sigma spike pages, the noise does not; with 4 hours nothing pages."""
+    start = dt.datetime(2025, 3, 1, 14, tzinfo=dt.UTC)
+    series = _noisy(10.0, 1, seed=7, start=start)
+    series = series.with_columns(
+        pl.when(pl.int_range(pl.len()) == 12 * 16).then(20.0).otherwise(pl.col("value")).alias("value"))
+    cut = start + dt.timedelta(hours=10)
+    today = series.filter(pl.col("timestamp") >= cut)
+    flagged = anomaly_bands(today, series.filter(pl.col("timestamp") < cut)).filter("is_anomaly")
+    assert flagged["timestamp"].to_list() == [start + dt.timedelta(hours=16)]
+    short = series.filter(pl.col("timestamp").is_between(cut - dt.timedelta(hours=4), cut, closed="left"))
+    assert not anomaly_bands(today, short)["is_anomaly"].any()

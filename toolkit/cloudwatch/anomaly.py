@@ -23,17 +23,22 @@ datapoint, using only what came before it:
   up and down apart (a CPU that drops to 0 every night may still page on a modest spike up).
   A bar is the larger of the typical day (median over days) and the recent regime (the smaller
   of the last two days: a change that held two days is the new normal), times ``SPIKE_MARGIN``
-  / ``RUN_MARGIN``, and at least ``2 x width`` / ``width``. A few anomalous days in the history
-  move no bar; bursts the series makes every day do not page.
+  / ``RUN_MARGIN``, and at least ``SPIKE_FLOOR x width`` / ``width``; a spike bar is never
+  below the run bar (one datapoint needs at least what two in a row need). A few anomalous days in the
+  history move no bar; bursts the series makes every day do not page.
 * **recurring extremes** -- a page must also beat, by ``RECUR_MARGIN``, the typical daily
-  extreme residual within an hour of that time of day: a nightly job's spike is routine.
+  extreme residual within an hour of that time of day: a nightly job's spike is routine. The
+  spikes this rule excuses set no spike bar either: a nightly spike of 20 sigma does not hide a
+  7 sigma spike at another hour.
 
 The band (``lower``, ``upper``) is ``expected`` ± the run bars x scale (clipped at 0 for metrics
 that never go negative); ``calibrate=False`` (alarm bands) keeps ``expected ± width x sigma`` on
 the plain rolling level. Series with less than ``MIN_HISTORY`` of history get bands from
 themselves but no flags: bars cannot be calibrated on nothing, and a page on the first day of a
-lake would be a guess. ``anomaly_episodes`` groups flags into episodes (start, end, peak,
-expected at the peak) -- what a page would carry. ``benchmarks/anomaly.py`` scores this on
+lake would be a guess. A *young* series (``MIN_HISTORY`` to ``FULL_HISTORY`` of history: a
+metric that appeared this morning) is judged without a season, on bars calibrated on what
+history it has and made ``YOUNG_MARGIN`` times stricter. ``anomaly_episodes`` groups flags
+into episodes (start, end, peak, expected at the peak) -- what a page would carry. ``benchmarks/anomaly.py`` scores this on
 NAB's 17 labelled CloudWatch series (tuning and held-out apart) against the previous detector
 and an IsolationForest; ``--folds`` checks the constants on series they were not chosen on.
 """
@@ -42,7 +47,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from typing import TYPE_CHECKING
 
 from toolkit.cloudwatch.store import read_days
@@ -60,6 +65,8 @@ DEFAULT_WIDTH = 3.0
 LEVEL_HOURS = 3.0
 MIN_RUN = 2
 SPIKE_MARGIN = 1.2
+SPIKE_FLOOR = 2.0  # x width; 1.0 (days and run bar alone decide) catches one more NAB window early
+                  # but pages noise on held-out rds_cpu_utilization_e47b3b; --folds scores both
 RUN_MARGIN = 1.5
 LOCAL_HOURS = 6.0
 LOCAL_RATIO = 2.0
@@ -67,7 +74,10 @@ MIN_DAY_FRACTION = 0.5  # a history day counts for calibration when it holds hal
 RECUR_MARGIN = 1.1   # a deviation must beat what happens daily at that hour by 10 %
 RELATIVE_FLOOR = 0.01
 WEEKLY_AFTER = dt.timedelta(days=21)
-MIN_HISTORY = dt.timedelta(hours=20)
+MIN_HISTORY = dt.timedelta(hours=2 * LEVEL_HOURS)  # a level window, and as much again for the scale
+SEASON_HISTORY = dt.timedelta(hours=40)  # a daily profile needs more than one full day
+FULL_HISTORY = dt.timedelta(hours=20)  # less than this is a young series: stricter bars
+YOUNG_MARGIN = 1.5
 FREQUENT = 0.01  # a value seen in at least 1 % of datapoints is a level the metric sits on
 
 
@@ -118,7 +128,7 @@ def seasonal_profile(ts: pl.Series, values: np.ndarray, season: str) -> dict[int
     import numpy as np
     import polars as pl
 
-    if values.size == 0 or ts.max() - ts.min() < 2 * MIN_HISTORY:
+    if values.size == 0 or ts.max() - ts.min() < SEASON_HISTORY:
         return {}
     day = _points_per(dt.timedelta(days=1), ts)
     # only full, centred one-day windows: a truncated window at the edges of the history is
@@ -180,15 +190,20 @@ def score_series(hist_ts: pl.Series, hist: np.ndarray, ts: pl.Series, values: np
         spread = np.nan_to_num(spread)
         scale = np.where(spread > LOCAL_RATIO * sigma, spread, sigma)
     z = resid / scale
-    bars = calibrate_bars(z, days, n_hist, window, width, calibrate)
-    flags = _flags(z, bars) & ~returns
-    flags[:window] = False  # the level needs LEVEL_HOURS of datapoints before it means anything
-    if self_baseline:
-        flags[:] = False  # nothing to calibrate on: bands to look at, no pages
+    unusual = np.ones(all_v.size, dtype=bool)
     if not self_baseline:
         high, low = recurring_extremes(all_ts[:n_hist], resid[:n_hist])
         hour = all_ts.dt.hour().cast(int).to_numpy()
-        flags &= (resid > RECUR_MARGIN * high[hour]) | (resid < RECUR_MARGIN * low[hour])
+        unusual = (resid > RECUR_MARGIN * high[hour]) | (resid < RECUR_MARGIN * low[hour])
+    # the bars are what the history's days reach where a page was possible: a nightly job's
+    # spike, excused by the recurrence rule, does not also raise the bar for the rest of the day
+    bars = calibrate_bars(z, days, n_hist, window, width, calibrate, unusual)
+    if calibrate and not self_baseline and hist_ts.max() - hist_ts.min() < FULL_HISTORY:
+        bars = Bars(*(YOUNG_MARGIN * b for b in astuple(bars)))
+    flags = _flags(z, bars) & ~returns & unusual
+    flags[:window] = False  # the level needs LEVEL_HOURS of datapoints before it means anything
+    if self_baseline:
+        flags[:] = False  # nothing to calibrate on: bands to look at, no pages
     lower = expected - bars.run_down * scale
     if float(np.min(all_v)) >= 0:
         lower = np.maximum(lower, 0.0)
@@ -223,7 +238,7 @@ def _run_statistic(z: np.ndarray) -> np.ndarray:
 
 
 def calibrate_bars(z: np.ndarray, days: np.ndarray, n_hist: int, skip: int, width: float,
-                   calibrate: bool = True) -> Bars:
+                   calibrate: bool = True, could_page: np.ndarray | None = None) -> Bars:
     """The bars from what the history's days reach.
 
     For each full day of history (``MIN_DAY_FRACTION`` of the fullest), its largest upward and
@@ -231,7 +246,9 @@ def calibrate_bars(z: np.ndarray, days: np.ndarray, n_hist: int, skip: int, widt
     the *typical* day (median over days) and the *recent* regime (the smaller of the last two
     days: a change that held two days is the series' new normal), times its margin. A few
     anomalous days in the history move no bar; a series whose every day has a 50 % burst gets a
-    bar above its bursts. Floors: ``width`` for runs, ``2 x width`` for spikes.
+    bar above its bursts. Floors: ``width`` for runs, ``SPIKE_FLOOR x width`` for spikes, and a
+    spike bar is at least its side's run bar (uncalibrated: ``2 x width`` for spikes). Datapoints outside ``could_page`` (excused as recurring)
+    set no spike bar.
     """
     import numpy as np
 
@@ -241,6 +258,8 @@ def calibrate_bars(z: np.ndarray, days: np.ndarray, n_hist: int, skip: int, widt
     hz = np.nan_to_num(z[:n_hist]).copy()
     runs = _run_statistic(z[:n_hist])
     hz[:skip], runs[:skip] = 0.0, 0.0
+    if could_page is not None:  # excused spikes set no spike bar (a daily burst keeps its run bar)
+        hz[~could_page[:n_hist]] = 0.0
     hd = days[:n_hist]
     uniq, counts = np.unique(hd, return_counts=True)
     full = [d for d, c in zip(uniq, counts, strict=True) if c >= MIN_DAY_FRACTION * counts.max()]
@@ -254,8 +273,9 @@ def calibrate_bars(z: np.ndarray, days: np.ndarray, n_hist: int, skip: int, widt
         recent = min(maxima[-2:]) if len(maxima) >= 2 else typical
         return max(low, margin * max(typical, recent, 0.0))
 
-    return Bars(run_up=bar(runs, RUN_MARGIN, width), run_down=bar(-runs, RUN_MARGIN, width),
-                spike_up=bar(hz, SPIKE_MARGIN, 2 * width), spike_down=bar(-hz, SPIKE_MARGIN, 2 * width))
+    up, down = bar(runs, RUN_MARGIN, width), bar(-runs, RUN_MARGIN, width)
+    return Bars(run_up=up, run_down=down, spike_up=max(up, bar(hz, SPIKE_MARGIN, SPIKE_FLOOR * width)),
+                spike_down=max(down, bar(-hz, SPIKE_MARGIN, SPIKE_FLOOR * width)))
 
 
 def _shifting_level(x: np.ndarray, window: int, up: float, down: float,
