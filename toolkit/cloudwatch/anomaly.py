@@ -79,6 +79,10 @@ SEASON_HISTORY = dt.timedelta(hours=40)  # a daily profile needs more than one f
 FULL_HISTORY = dt.timedelta(hours=20)  # less than this is a young series: stricter bars
 YOUNG_MARGIN = 1.5
 FREQUENT = 0.01  # a value seen in at least 1 % of datapoints is a level the metric sits on
+ACTIVE_SHARE = 0.5   # a datapoint is activity when it is at least half-way up to the usual daily peak
+SILENCE_CONTRAST = 3 * DEFAULT_WIDTH  # ... and the silence rule only holds for a peak this many sigma up
+SILENCE_HISTORY = dt.timedelta(days=7)  # the longest quiet stretch of a week at least (weekends too)
+SILENCE_GRACE = dt.timedelta(hours=1)   # a job that runs late by up to an hour is not missing
 
 
 def quantum(values: np.ndarray) -> float:
@@ -200,7 +204,9 @@ def score_series(hist_ts: pl.Series, hist: np.ndarray, ts: pl.Series, values: np
     bars = calibrate_bars(z, days, n_hist, window, width, calibrate, unusual)
     if calibrate and not self_baseline and hist_ts.max() - hist_ts.min() < FULL_HISTORY:
         bars = Bars(*(YOUNG_MARGIN * b for b in astuple(bars)))
-    flags = _flags(z, bars) & ~returns & unusual
+    flags = (_flags(z, bars) & ~returns & unusual)
+    if calibrate and not self_baseline:
+        flags |= _silence_ends(all_ts, all_v, n_hist, sigma)
     flags[:window] = False  # the level needs LEVEL_HOURS of datapoints before it means anything
     if self_baseline:
         flags[:] = False  # nothing to calibrate on: bands to look at, no pages
@@ -340,6 +346,43 @@ def recurring_extremes(ts: pl.Series, resid: np.ndarray) -> tuple[np.ndarray, np
             high[h] = max(0.0, float(np.median([r.max() for r in per_day])))
             low[h] = min(0.0, float(np.median([r.min() for r in per_day])))
     return high, low
+
+
+def _silence_ends(ts: pl.Series, values: np.ndarray, n_hist: int, sigma: float) -> np.ndarray:
+    """The datapoint where a series' routine activity has been missing for longer than ever before.
+
+    *Activity* is a datapoint at least ``ACTIVE_SHARE`` of the way from the history's median up
+    to its typical daily peak (median over full days of each day's largest value); the rule holds
+    for series whose peak stands ``SILENCE_CONTRAST`` sigma clear of the median (bursts, busy
+    hours), not for noise around a level. Once the time since the last activity exceeds the
+    longest quiet stretch between two activities in the history (``MIN_SILENCES`` of them at
+    least), that one datapoint flags: the job that ran every few hours has stopped. Recovery
+    does not page, nor does the rest of the silence.
+    """
+    import numpy as np
+
+    out = np.zeros(values.size, dtype=bool)
+    hist, days = values[:n_hist], ts[:n_hist].dt.date().to_numpy()
+    uniq, counts = np.unique(days, return_counts=True)
+    full = uniq[counts >= MIN_DAY_FRACTION * counts.max()]
+    if ts[n_hist - 1] - ts[0] < SILENCE_HISTORY:
+        return out
+    base = float(np.median(hist))
+    peak = float(np.median([hist[days == d].max() for d in full]))
+    if peak - base < SILENCE_CONTRAST * sigma:
+        return out
+    seconds = (ts.dt.epoch("s").to_numpy()).astype(float)
+    active = np.flatnonzero(values >= base + ACTIVE_SHARE * (peak - base))
+    quiet = np.diff(seconds[active[active < n_hist]])
+    if quiet.size == 0:
+        return out
+    last = np.maximum.accumulate(np.where(values >= base + ACTIVE_SHARE * (peak - base),
+                                          np.arange(values.size), -1))
+    since = np.where(last >= 0, seconds - seconds[np.maximum(last, 0)], 0.0)
+    over = since > quiet.max() + SILENCE_GRACE.total_seconds()
+    out[1:] = over[1:] & ~over[:-1]
+    out[:n_hist] = False
+    return out
 
 
 def _flags(z: np.ndarray, bars: Bars) -> np.ndarray:
