@@ -196,3 +196,45 @@ def test_a_young_series_pages_a_large_spike_on_stricter_bars():
     assert flagged["timestamp"].to_list() == [start + dt.timedelta(hours=16)]
     short = series.filter(pl.col("timestamp").is_between(cut - dt.timedelta(hours=4), cut, closed="left"))
     assert not anomaly_bands(today, short)["is_anomaly"].any()
+
+
+def _bursts_every_six_hours(days, stop_after=None):
+    """Uniform noise in [0, 1) with a 3-datapoint burst of ~100 at 00:00, 06:00, 12:00, 18:00."""
+    rng = np.random.default_rng(8)
+    values = rng.uniform(0, 1, 288 * days)
+    for at in range(0, values.size, 72):
+        if stop_after is None or at <= stop_after:
+            values[at:at + 3] = 100 + rng.uniform(0, 5, 3)
+    return values
+
+
+def test_routine_activity_that_stops_pages_once_when_the_silence_outlasts_the_history():
+    """Bursts every six hours for 8 days; today only the 00:00 one comes. The longest quiet
+    stretch in the history is 5 h 50 (00:10 to 06:00); once the silence passes that plus
+    SILENCE_GRACE (an hour), one datapoint pages -- and nothing else does. With the bursts on
+    schedule nothing pages; a series whose peak is no more than noise never gets this page."""
+    cut = dt.datetime(2025, 3, 9, tzinfo=dt.UTC)
+    stopped = _series(_bursts_every_six_hours(9, stop_after=288 * 8).tolist())
+    scored = anomaly_bands(stopped.filter(pl.col("timestamp") >= cut), stopped.filter(pl.col("timestamp") < cut))
+    assert scored.filter("is_anomaly")["timestamp"].to_list() == [cut + dt.timedelta(hours=7, minutes=5)]
+    routine = _series(_bursts_every_six_hours(9).tolist())
+    assert not anomaly_bands(routine.filter(pl.col("timestamp") >= cut),
+                             routine.filter(pl.col("timestamp") < cut))["is_anomaly"].any()
+    week = _noisy(10.0, 9, seed=9)
+    assert not anomaly_bands(week.filter(pl.col("timestamp") >= cut),
+                             week.filter(pl.col("timestamp") < cut))["is_anomaly"].any()
+
+
+def test_a_blip_in_a_noisier_regime_does_not_move_the_level_silently():
+    """Noise 4x the history's from midnight (the local spread takes over the scale); at 08:00 two
+    datapoints at +5 -- 2.5 local sigma, not a shift the flags would page -- then a dip. The level
+    stays at 10: a level is only re-based by a shift judged on the scale the flags are judged on
+    (before, it moved to 15 without a page and the next datapoints were judged against 15)."""
+    history = _noisy(10.0, 7)
+    day = dt.datetime(2025, 3, 8, tzinfo=dt.UTC)
+    values = 10.0 + np.random.default_rng(11).normal(0, 2.0, 288)
+    values[96:98], values[98] = 15.0, 2.0
+    scored = anomaly_bands(_series(values.tolist(), start=day), history)
+    later = scored.filter(pl.col("timestamp") >= day + dt.timedelta(hours=4))
+    assert later["expected"].is_between(8.5, 11.5).all()
+    assert not later["is_anomaly"].any()

@@ -9,7 +9,8 @@ datapoint, using only what came before it:
 * **level** -- the median of the deseasonalised values of the previous ``LEVEL_HOURS``; it
   follows trends. After a *shift* (``MIN_RUN`` datapoints in a row beyond the run bar, same
   side) the level restarts from the shifted datapoints: a shift pages its first datapoints and
-  the band sits at the new level from the next one. A shift back to the level before the
+  the band sits at the new level from the next one. Shifts are judged on the same scale as the
+  flags (the local spread in a noisier regime), so no blip moves the level without a page. A shift back to the level before the
   previous one is a *return* and does not page (what pages is the departure, not the recovery).
 * **expected** = level + season; the **score** is ``(value - expected) / scale``. The scale is
   the history's residual spread (scaled MAD or mean absolute deviation, whichever is larger),
@@ -30,6 +31,10 @@ datapoint, using only what came before it:
   extreme residual within an hour of that time of day: a nightly job's spike is routine. The
   spikes this rule excuses set no spike bar either: a nightly spike of 20 sigma does not hide a
   7 sigma spike at another hour.
+* **missing activity** -- on a series with routine activity (a peak ``SILENCE_CONTRAST`` sigma
+  clear of its median: bursts, busy hours), one datapoint pages when the time since the last
+  activity outlasts the longest quiet stretch of at least ``SILENCE_HISTORY`` of history by
+  ``SILENCE_GRACE``: the job that ran every few hours has stopped.
 
 The band (``lower``, ``upper``) is ``expected`` ± the run bars x scale (clipped at 0 for metrics
 that never go negative); ``calibrate=False`` (alarm bands) keeps ``expected ± width x sigma`` on
@@ -178,21 +183,16 @@ def score_series(hist_ts: pl.Series, hist: np.ndarray, ts: pl.Series, values: np
                 quantum(hist), RELATIVE_FLOOR * abs(float(np.median(hist))), 1e-9)
     days = all_ts.dt.date().to_numpy()
     bars = calibrate_bars((x - level) / sigma, days, n_hist, window, width, calibrate)
+    local = _points_per(dt.timedelta(hours=LOCAL_HOURS), all_ts) if calibrate else 0
     returns = np.zeros(all_v.size, dtype=bool)
     if calibrate:  # an alarm's band (calibrate=False) keeps the plain model: no re-basing
-        level, returns = _shifting_level(x, window, bars.run_up * sigma, bars.run_down * sigma,
+        # a shift is judged on the scale the flags are: a blip the flags see as noise moves no level
+        shift_scale = _local_scale(x - level, sigma, local)
+        level, returns = _shifting_level(x, window, bars.run_up * shift_scale, bars.run_down * shift_scale,
                                          float(np.nanmedian(all_v)))
     expected = level + offset
     resid = all_v - expected
-    # the scale follows a noisier regime within hours: the spread of the last LOCAL_HOURS of
-    # residuals once it is LOCAL_RATIO times the history's own
-    local = _points_per(dt.timedelta(hours=LOCAL_HOURS), all_ts) if calibrate else 0
-    scale = np.full(all_v.size, sigma)
-    if local:
-        spread = (MAD_TO_SIGMA * pl.Series(np.abs(resid)).rolling_median(local, min_samples=local // 2)
-                  .shift(1).to_numpy())
-        spread = np.nan_to_num(spread)
-        scale = np.where(spread > LOCAL_RATIO * sigma, spread, sigma)
+    scale = _local_scale(resid, sigma, local)
     z = resid / scale
     unusual = np.ones(all_v.size, dtype=bool)
     if not self_baseline:
@@ -226,6 +226,20 @@ class Bars:
     run_down: float
     spike_up: float
     spike_down: float
+
+
+def _local_scale(resid: np.ndarray, sigma: float, local: int) -> np.ndarray:
+    """The scale per datapoint: the history's ``sigma``, or the spread (scaled MAD) of the previous
+    ``local`` residuals once it is ``LOCAL_RATIO`` times that -- a noisier regime within hours."""
+    import numpy as np
+    import polars as pl
+
+    if not local:
+        return np.full(resid.size, sigma)
+    spread = (MAD_TO_SIGMA * pl.Series(np.abs(resid)).rolling_median(local, min_samples=local // 2)
+              .shift(1).to_numpy())
+    spread = np.nan_to_num(spread)
+    return np.where(spread > LOCAL_RATIO * sigma, spread, sigma)
 
 
 def _run_statistic(z: np.ndarray) -> np.ndarray:
@@ -284,7 +298,7 @@ def calibrate_bars(z: np.ndarray, days: np.ndarray, n_hist: int, skip: int, widt
                 spike_down=max(down, bar(-hz, SPIKE_MARGIN, SPIKE_FLOOR * width)))
 
 
-def _shifting_level(x: np.ndarray, window: int, up: float, down: float,
+def _shifting_level(x: np.ndarray, window: int, up: np.ndarray, down: np.ndarray,
                     fallback: float) -> tuple[np.ndarray, np.ndarray]:
     """The median of the previous ``window`` deseasonalised values, re-based after a shift.
 
@@ -319,7 +333,8 @@ def _shifting_level(x: np.ndarray, window: int, up: float, down: float,
         end = begin + MIN_RUN - 1 + int(hits[0])
         first = end - MIN_RUN + 1
         stretch = x[first:end + 1]
-        if not np.isnan(previous) and np.all((stretch - previous <= up) & (previous - stretch <= down)):
+        bar_up, bar_down = up[first:end + 1], down[first:end + 1]
+        if not np.isnan(previous) and np.all((stretch - previous <= bar_up) & (previous - stretch <= bar_down)):
             returns[first:end + 1] = True
         previous = level[end]
         level[end + 1:] = rolling(x[first:], 1)[end + 1 - first:]
@@ -355,9 +370,9 @@ def _silence_ends(ts: pl.Series, values: np.ndarray, n_hist: int, sigma: float) 
     to its typical daily peak (median over full days of each day's largest value); the rule holds
     for series whose peak stands ``SILENCE_CONTRAST`` sigma clear of the median (bursts, busy
     hours), not for noise around a level. Once the time since the last activity exceeds the
-    longest quiet stretch between two activities in the history (``MIN_SILENCES`` of them at
-    least), that one datapoint flags: the job that ran every few hours has stopped. Recovery
-    does not page, nor does the rest of the silence.
+    longest quiet stretch between two activities in the history (``SILENCE_HISTORY`` of it at
+    least, weekends included) by ``SILENCE_GRACE``, that one datapoint flags: the job that ran
+    every few hours has stopped. Recovery does not page, nor does the rest of the silence.
     """
     import numpy as np
 
@@ -371,13 +386,12 @@ def _silence_ends(ts: pl.Series, values: np.ndarray, n_hist: int, sigma: float) 
     peak = float(np.median([hist[days == d].max() for d in full]))
     if peak - base < SILENCE_CONTRAST * sigma:
         return out
-    seconds = (ts.dt.epoch("s").to_numpy()).astype(float)
-    active = np.flatnonzero(values >= base + ACTIVE_SHARE * (peak - base))
-    quiet = np.diff(seconds[active[active < n_hist]])
+    seconds = ts.dt.epoch("s").to_numpy().astype(float)
+    active = values >= base + ACTIVE_SHARE * (peak - base)
+    quiet = np.diff(seconds[:n_hist][active[:n_hist]])
     if quiet.size == 0:
         return out
-    last = np.maximum.accumulate(np.where(values >= base + ACTIVE_SHARE * (peak - base),
-                                          np.arange(values.size), -1))
+    last = np.maximum.accumulate(np.where(active, np.arange(values.size), -1))
     since = np.where(last >= 0, seconds - seconds[np.maximum(last, 0)], 0.0)
     over = since > quiet.max() + SILENCE_GRACE.total_seconds()
     out[1:] = over[1:] & ~over[:-1]
