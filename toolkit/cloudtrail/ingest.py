@@ -51,7 +51,7 @@ from toolkit.cloudtrail import flatten, insights, logfiles, split
 from toolkit.cloudtrail.discover import RawFile, delivery_days, list_folders
 from toolkit.cloudtrail.fileindex import load_index, save_index
 from toolkit.cloudtrail.manifest import check_manifest
-from toolkit.cloudtrail.merge import CLUSTER_BY, PARQUET_OPTIONS, merge_days
+from toolkit.cloudtrail.merge import PARQUET_OPTIONS, merge_days
 from toolkit.errors import TrailwatchError
 
 log = logging.getLogger(__name__)
@@ -156,10 +156,10 @@ def ingest_day(raw: str, lake: str | lakes.Lake, day: str | dt.date, lookback_da
     try:
         con = _connect(workdir, raw_fs, lake, memory_limit, threads)
         scratch = os.path.join(workdir, "days")
-        one_day = _read_all(workdir, memory_limit, raw_fs, todo, listing, run, scratch,
+        placed = _read_all(workdir, memory_limit, raw_fs, todo, listing, run, scratch,
                             batch_bytes, progress, {} if rebuild else known)
         t = time.perf_counter()
-        _route_scratch(con, scratch, run, one_day)
+        _count_days(run, placed)
         merge_days(con, lake, scratch, run, day if rebuild else None)
         t = run.timed("merge_days", t)
         con.close()
@@ -288,7 +288,7 @@ class _Reading:
         self.total, self.done = sum(f.size for f in files), 0
         self.seen = {e["sha256"]: k for k, e in sorted(known.items(), reverse=True) if e.get("sha256")}
         self.file_no = itertools.count(1)
-        self.one_day: dict[str, tuple[str, dict]] = {}  # batch file -> (its one day, rows per source)
+        self.placed: list[tuple[str, dict]] = []  # (day, rows per source file) of each file written
         self.error: BaseException | None = None
 
     def next_file(self) -> RawFile | None:
@@ -301,7 +301,7 @@ class _Reading:
 
 
 def _read_all(workdir: str, memory_limit: str, raw_fs, files, listing, run: Run, scratch: str,
-              batch_bytes: int, progress, known: dict) -> dict[str, tuple[str, dict]]:
+              batch_bytes: int, progress, known: dict) -> list[tuple[str, dict]]:
     """Read, split and flatten every file on WORKERS threads, each with its own batches and its
     own DuckDB (one thread, an equal share of ``memory_limit``: two queries in one DuckDB wait
     on each other's scheduler and gain nothing). Inflating, hashing, DuckDB and most of the
@@ -324,7 +324,7 @@ def _read_all(workdir: str, memory_limit: str, raw_fs, files, listing, run: Run,
     run.timed("read_and_flatten", t)
     if state.error is not None:
         raise state.error
-    return state.one_day
+    return state.placed
 
 
 def _share(memory_limit: str, parts: int) -> str:
@@ -508,8 +508,8 @@ def _load(state: _Reading, cur, table, quarantined: list) -> None:
     look for the records that are not events (a second parse of this batch)."""
     source = "(SELECT source_file, record_index, source_listed, decode(r) AS r FROM batch_in)"
     cols = ", ".join(flatten.EVENT_COLUMNS)
-    os.makedirs(os.path.join(state.scratch, "batches"), exist_ok=True)
-    target = os.path.join(state.scratch, "batches", f"{state.run.run_id}-{next(state.file_no):05d}.parquet")
+    os.makedirs(state.scratch, exist_ok=True)
+    target = os.path.join(state.scratch, f"{state.run.run_id}-{next(state.file_no):05d}.parquet")
     cur.register("batch_in", table)
     try:
         _, written, _, _, stats, *_ = cur.execute(f"""COPY (SELECT {cols} FROM ({flatten.flatten_sql(source)})
@@ -522,14 +522,46 @@ def _load(state: _Reading, cur, table, quarantined: list) -> None:
         cur.unregister("batch_in")
     quarantined += [Quarantined(key, reason, record_index=index, record=record)
                     for key, index, reason, record in bad]
+    placed = _place_by_day(cur, state.scratch, target, written, stats, table, bad)
+    with state.lock:
+        state.placed += placed
+
+
+def _place_by_day(cur, scratch: str, target: str, written: int, stats, table, bad) -> list[tuple[str, dict]]:
+    """Move a batch's scratch file under its day (``scratch/dt=D/``); return (day, rows per
+    source file) for each day it holds.
+
+    Batches are written unpartitioned (a partitioned write costs ~30% more per batch); most hold
+    one day (the write's statistics say so, and the batch says how many rows each source file
+    gave) and are just moved. The few that span days (midnight, late records) are read back and
+    split by the worker that wrote them, while the other worker keeps reading.
+    """
+    name = os.path.basename(target)
+    if not written:
+        os.remove(target)
+        return []
     times = (stats or {}).get('"event_time"') or {}
     day = times.get("min", "")[:10]
-    if written and day and times.get("max", "")[:10] == day:  # one day: no need to read it back
+    if day and times.get("max", "")[:10] == day:
         counts = _rows_per_source(table)
         for key, _, _, _ in bad:
             counts[key] -= 1
-        with state.lock:
-            state.one_day[target] = (day, {k: n for k, n in counts.items() if n})
+        os.makedirs(os.path.join(scratch, f"dt={day}"), exist_ok=True)
+        os.replace(target, os.path.join(scratch, f"dt={day}", name))
+        return [(day, {k: n for k, n in counts.items() if n})]
+    by_day: dict[str, dict[str, int]] = {}
+    for day, key, n in cur.execute("SELECT strftime(event_time, '%Y-%m-%d'), source_file, count(*) "
+                                   "FROM read_parquet(?) GROUP BY ALL", [target]).fetchall():
+        by_day.setdefault(day, {})[key] = n
+    cols = ", ".join(flatten.EVENT_COLUMNS)
+    for day in sorted(by_day):
+        os.makedirs(os.path.join(scratch, f"dt={day}"), exist_ok=True)
+        cur.execute(f"""COPY (SELECT {cols} FROM read_parquet({flatten.sql_literal(target)})
+            WHERE strftime(event_time, '%Y-%m-%d') = ?)
+            TO {flatten.sql_literal(os.path.join(scratch, f"dt={day}", f"{day}-{name}"))}
+            (FORMAT parquet, {PARQUET_OPTIONS})""", [day])
+    os.remove(target)
+    return sorted(by_day.items())
 
 
 def _rows_per_source(table) -> dict[str, int]:
@@ -540,40 +572,13 @@ def _rows_per_source(table) -> dict[str, int]:
     return dict(zip(files.dictionary.to_pylist(), found.tolist(), strict=True))
 
 
-def _route_scratch(con, scratch: str, run: Run, one_day: dict[str, tuple[str, dict]]) -> None:
-    """Put each batch file under its day (``scratch/dt=D/``) and count records per file and day.
-
-    Batches are written unpartitioned (a partitioned write costs ~30% more per batch); most hold
-    one day (``one_day``: known from the write's statistics, with their rows per source file)
-    and are just moved. The few that span days (midnight, late records) are read and split.
-    """
-    folder = os.path.join(scratch, "batches")
-    files = sorted(os.path.join(folder, n) for n in os.listdir(folder)) if os.path.isdir(folder) else []
-    rows = [(f, key, one_day[f][0], n) for f in files if f in one_day for key, n in one_day[f][1].items()]
-    mixed = [f for f in files if f not in one_day]
-    if mixed:
-        rows += con.execute("SELECT filename, source_file, strftime(event_time, '%Y-%m-%d'), count(*) "
-                            "FROM read_parquet(?, filename = true) GROUP BY ALL", [mixed]).fetchall()
-    days_of: dict[str, set] = {}
-    for filename, key, day, count in rows:
-        days_of.setdefault(filename, set()).add(day)
-        days = run.index.setdefault(key, {}).setdefault("days", {})
-        days[day] = days.get(day, 0) + count
-        run.days.setdefault(day, {"new": 0})["new"] += count
-    cols = ", ".join(flatten.EVENT_COLUMNS)
-    for filename, days in days_of.items():
-        for day in days:
-            os.makedirs(os.path.join(scratch, f"dt={day}"), exist_ok=True)
-        name = os.path.basename(filename)
-        if len(days) == 1:
-            os.replace(filename, os.path.join(scratch, f"dt={next(iter(days))}", name))
-            continue
-        for day in sorted(days):
-            target = os.path.join(scratch, f"dt={day}", f"{day}-{name}")
-            con.execute(f"""COPY (SELECT {cols} FROM read_parquet({flatten.sql_literal(filename)})
-                WHERE strftime(event_time, '%Y-%m-%d') = ? ORDER BY {CLUSTER_BY})
-                TO {flatten.sql_literal(target)} (FORMAT parquet, {PARQUET_OPTIONS})""", [day])
-        os.remove(filename)
+def _count_days(run: Run, placed: list[tuple[str, dict]]) -> None:
+    """Records per file and day (the file index) and new records per day (the merge's input)."""
+    for day, counts in placed:
+        for key, count in counts.items():
+            days = run.index.setdefault(key, {}).setdefault("days", {})
+            days[day] = days.get(day, 0) + count
+            run.days.setdefault(day, {"new": 0})["new"] += count
 
 
 # --- quarantine, manifest, scratch ----------------------------------------------------------
