@@ -151,6 +151,7 @@ def ingest_day(raw: str, lake: str | lakes.Lake, day: str | dt.date, lookback_da
     listing = _read_digests(raw_fs, [f for f in files if f.kind == "digest"], run)
     todo = _screen(files, known, run, max_file_bytes, rebuild)
     t = run.timed("list", t)
+    preloading = lake.preload()  # the commit's imports, while the workers read
     clean_stale_scratch()
     workdir = tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-")
     try:
@@ -160,6 +161,7 @@ def ingest_day(raw: str, lake: str | lakes.Lake, day: str | dt.date, lookback_da
                             batch_bytes, progress, {} if rebuild else known)
         t = time.perf_counter()
         _count_days(run, placed)
+        preloading.join()
         merge_days(con, lake, scratch, run, day if rebuild else None)
         t = run.timed("merge_days", t)
         con.close()

@@ -101,6 +101,27 @@ def catalog(lake: Lake, create: bool = False) -> Catalog | None:
         return found
 
 
+def preload(lake: Lake) -> threading.Thread:
+    """Import what a commit needs (pyiceberg and the lake's catalog client: ~1 s of imports) on
+    a background thread, so a writer that works for a while first (the ingest) does not wait
+    for it at its commit. Join the thread before committing."""
+    import importlib
+
+    modules = ["pyiceberg.io.pyarrow", "pyiceberg.table", "pyiceberg.manifest", "pyiceberg.partitioning",
+               "pyiceberg.catalog.glue" if lake.catalog == "glue" else "pyiceberg.catalog.sql"]
+
+    def imports() -> None:
+        for module in modules:
+            try:
+                importlib.import_module(module)
+            except ImportError:
+                return  # the commit's own import says what is missing
+
+    thread = threading.Thread(target=imports, name="trailwatch-preload", daemon=True)
+    thread.start()
+    return thread
+
+
 def _sqlite_path(lake: Lake) -> str:
     return os.path.join(lake.root, "_catalog", "catalog.db")
 
