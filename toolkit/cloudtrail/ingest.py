@@ -155,13 +155,13 @@ def ingest_day(raw: str, lake: str | lakes.Lake, day: str | dt.date, lookback_da
     clean_stale_scratch()
     workdir = tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-")
     try:
-        con = _connect(workdir, raw_fs, lake, memory_limit, threads)
         scratch = os.path.join(workdir, "days")
         placed = _read_all(workdir, memory_limit, raw_fs, todo, listing, run, scratch,
                             batch_bytes, progress, {} if rebuild else known)
         t = time.perf_counter()
         _count_days(run, placed)
         preloading.join()
+        con = _connect(workdir, raw_fs, lake, memory_limit, threads)  # after the workers' DuckDBs
         merge_days(con, lake, scratch, run, day if rebuild else None)
         t = run.timed("merge_days", t)
         con.close()
