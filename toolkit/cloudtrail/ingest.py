@@ -13,13 +13,15 @@ folder beside the run manifests), and streams the others:
    worker's DuckDB cursor (one DuckDB thread each) parses every record once and writes the
    events to one scratch Parquet file in one statement (``flatten.flatten_sql``). Batches of
    one day go to it as they are (the write's statistics say so); the few that span days are
-   split. A batch DuckDB cannot take (bad JSON, memory) is bisected until the bad records are
+   split by the worker that wrote them. A batch DuckDB cannot take (bad JSON, memory) is bisected until the bad records are
    isolated and quarantined: nothing is read twice. Inflating, hashing, DuckDB and most of the
    cutting release the GIL, so both cores stay busy without hand-offs between threads;
 3. every day that received records is merged into its partition in one atomic replacement:
    the existing files are kept as they are, the new ones added, and only the event ids that
    occur more than once are looked at to drop duplicates (the copy from the smallest source
    key wins, then the first in that file). Late records for a day already written land there.
+   The Iceberg commit reads each new file's footer once (its libraries are imported on a
+   background thread while the workers read).
 
 Bad input never stops the run and is never dropped silently: unreadable, truncated or oversized
 files, dangling links, files that vanish between listing and reading, and records that are not
@@ -59,14 +61,17 @@ log = logging.getLogger(__name__)
 # Memory budget (peak RSS <= 600 MB by design, whatever the day's or a file's size):
 #   ~135 MB interpreter and libraries (measured after imports)
 # + DuckDB's MEMORY_LIMIT, an equal share for each of the WORKERS' DuckDBs (one 20 MB batch
-#   each, measured at ~90 MB: the row group being written, merge.ROW_GROUP_ROWS rows, and the
-#   writer's buffers); DuckDB spills beyond it. The merge's DuckDB runs after them.
+#   each, measured at ~115 MB: the row group being written, merge.ROW_GROUP_ROWS rows, and the
+#   writer's buffers); DuckDB spills beyond it. The share leaves ~45 MB of headroom: at its
+#   limit DuckDB trims the whole process's malloc heap (malloc_trim) on every allocation, at
+#   most every 100 ms, and each trim costs a page fault for every page reused after it (at a
+#   120 MB share a third of the run's CPU time was the kernel's). The merge's DuckDB runs after.
 # + per worker, on the Python side: the batch's record views (BATCH_JSON_BYTES of pieces, at
 #   most one piece over), the piece being cut and the one read ahead (split.CHUNK_BYTES each)
-#   with msgspec's copy of it; then, one at a time with the views, the batch's packed and its
-#   clustered copy (2 * BATCH_JSON_BYTES) -> ~56 MB
-# = 135 + 240 + 2 * 56 = 487 MB (measured: 458-531 MB peak RSS of `trailwatch ingest` on the
-#   400k-2M event benchmark corpora; the rest is per-file bookkeeping and allocator slack).
+#   with msgspec's copy of it; then, with the views, the batch packed once in cluster order
+#   (BATCH_JSON_BYTES) -> ~36 MB
+# = 135 + 320 + 2 * 36 = 527 MB (measured: 429-576 MB peak RSS of `trailwatch ingest` on the
+#   400k-2M event benchmark corpora; the rest is allocator slack between trims).
 MAX_FILE_BYTES = 2 * 1024**3          # raw (compressed) object size above which a file is refused
 BATCH_JSON_BYTES = 20 * 1024**2       # decompressed record bytes flattened per DuckDB batch
 MEMORY_LIMIT = "320MB"                # DuckDB's share of the run's 600 MB budget (spills beyond)
