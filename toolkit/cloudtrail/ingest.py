@@ -62,10 +62,11 @@ log = logging.getLogger(__name__)
 #   ~135 MB interpreter and libraries (measured after imports)
 # + DuckDB's MEMORY_LIMIT, an equal share for each of the WORKERS' DuckDBs (one 20 MB batch
 #   each, measured at ~115 MB: the row group being written, merge.ROW_GROUP_ROWS rows, and the
-#   writer's buffers); DuckDB spills beyond it. The share leaves ~45 MB of headroom: at its
-#   limit DuckDB trims the whole process's malloc heap (malloc_trim) on every allocation, at
-#   most every 100 ms, and each trim costs a page fault for every page reused after it (at a
-#   120 MB share a third of the run's CPU time was the kernel's). The merge's DuckDB runs after.
+#   writer's buffers); DuckDB spills beyond it. Near its limit DuckDB trims the whole process's
+#   malloc heap (malloc_trim, at most every 100 ms) and every page reused after a trim faults
+#   again: ~30% of the run's CPU time is the kernel's. The 160 MB share (120 MB before) trims
+#   ~6% less; only a ~600 MB share stops it (-25% wall time at 2M events) but peaks at 611-735
+#   MB RSS, over the budget. The merge's DuckDB runs after the workers'.
 # + per worker, on the Python side: the batch's record views (BATCH_JSON_BYTES of pieces, at
 #   most one piece over), the piece being cut and the one read ahead (split.CHUNK_BYTES each)
 #   with msgspec's copy of it; then, with the views, the batch packed once in cluster order
