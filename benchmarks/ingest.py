@@ -13,7 +13,8 @@ comparison is fair), no day filter, no dedupe, no quarantine, no record text, ov
 files the ingest reads; (2) ``trailwatch ingest`` for the day (from this checkout, and with
 ``--before`` also from another checkout, e.g. the main branch, for a before/after table). Prints
 MB/s of raw (decompressed) JSON, events/s, each child's peak RSS (``os.wait4`` rusage), the
-speed ratio ingest MB/s / baseline MB/s, and the events table's bytes per 1M events.
+speed ratio ingest MB/s / baseline MB/s, the events table's bytes per 1M events and data files,
+each step's seconds (the run manifest's ``step_seconds``) and the load average after each child.
 Wall-clock numbers depend on what else runs on the machine.
 """
 
@@ -139,11 +140,22 @@ def lake_bytes(lake: Path) -> int:
     return sum(p.stat().st_size for p in (lake / "cloudtrail/events").rglob("*.parquet"))
 
 
+def lake_files(lake: Path) -> int:
+    """Data files the events table holds (each costs the Iceberg commit and every reader)."""
+    return sum(1 for _ in (lake / "cloudtrail/events").rglob("*.parquet"))
+
+
+def load() -> str:
+    """The 1-minute load average now: other work on the machine slows every child alike."""
+    return f"load {os.getloadavg()[0]:.2f}"
+
+
 def run_ingest(repo: Path, raw: Path, lake: Path, day: dt.date) -> tuple[float, int, dict, int]:
     env_cmd = ["env", f"PYTHONPATH={repo}", sys.executable, "-m", "toolkit", "ingest", "--raw",
                str(raw), "--lake", str(lake), "--date", str(day)]
     seconds, rss, _ = run_child(env_cmd, cwd=repo)
     manifest = json.loads((lake / f"cloudtrail/_runs/dt={day}.json").read_text())
+    manifest["data_files"], manifest["load"] = lake_files(lake), load()
     return seconds, rss, manifest, lake_bytes(lake)
 
 
@@ -156,6 +168,7 @@ def bench(raw: Path, day: dt.date, label: str, before: Path | None, cache: Path)
         listing.write_text(json.dumps(files))
         base_s, base_rss, base_out = run_child([sys.executable, "-c", BASELINE, str(listing),
                                                 f"{tmp}/baseline.parquet"])
+        base_load = load()
         base_size = Path(f"{tmp}/baseline.parquet").stat().st_size
         runs = [("ingest", *run_ingest(REPO, raw, Path(tmp) / "lake", day))]
         if before:
@@ -169,7 +182,7 @@ def bench(raw: Path, day: dt.date, label: str, before: Path | None, cache: Path)
     print(f"{'':10} {'seconds':>8} {'MB/s':>8} {'records/s':>11} {'peak RSS':>10} {'ratio':>6} "
           f"{'bytes/1M events':>16}")
     print(f"{'baseline':10} {base_s:8.1f} {mb / base_s:8.1f} {records / base_s:11,.0f} "
-          f"{base_rss / 1e6:8.0f} MB {1.0:6.2f} {base_size / records * 1e6 / 1e6:13,.1f} MB")
+          f"{base_rss / 1e6:8.0f} MB {1.0:6.2f} {base_size / records * 1e6 / 1e6:13,.1f} MB  {base_load}")
     for name, s, rss, manifest, size in runs:
         if s is None:
             print(f"{name:10} FAILED ({manifest['failed'][:80]})")
@@ -177,9 +190,9 @@ def bench(raw: Path, day: dt.date, label: str, before: Path | None, cache: Path)
         events = sum(v.get("rows", 0) for v in manifest.get("days_written", {}).values()) \
             or manifest["records_written"]
         print(f"{name:10} {s:8.1f} {mb / s:8.1f} {records / s:11,.0f} {rss / 1e6:8.0f} MB "
-              f"{base_s / s:6.2f} {size / max(events, 1) * 1e6 / 1e6:13,.1f} MB")
-        if manifest.get("step_seconds"):
-            print(f"{'':10} steps: {manifest['step_seconds']}")
+              f"{base_s / s:6.2f} {size / max(events, 1) * 1e6 / 1e6:13,.1f} MB  {manifest['load']}")
+        print(f"{'':10} {manifest['files_read']} files read, {manifest['data_files']} data files written; "
+              f"steps: {manifest.get('step_seconds', {})}")
 
 
 def main() -> None:

@@ -174,3 +174,22 @@ def test_manifest_records_which_days_each_file_holds(messy_raw, tmp_path):
     assert days["corrupt.json.gz"] == {}  # quarantined: indexed, not read again
     index = json.loads((tmp_path / "lake/cloudtrail/_runs/files/2025-03-06.json").read_text())
     assert index[next(k for k in index if k.endswith("f3.json.gz"))]["days"] == {"2025-03-06": 1}
+
+
+def test_batches_placed_by_their_statistics_equal_batches_split_by_day(messy_raw, tmp_path):
+    """One batch per file stretch (most hold one day: moved as written) gives the same rows,
+    counts and file index as one batch for the run (it spans days: split by the worker)."""
+    runs = {size: ingest_day(str(messy_raw), str(tmp_path / f"lake-{size}"), "2025-03-06", batch_bytes=size)
+            for size in (1, 64 * 1024**2)}
+    small, large = runs.values()
+    for m in runs.values():
+        check_manifest(m)
+    counted = ("records_in", "records_written", "duplicates_dropped", "records_quarantined")
+    assert [small[k] for k in counted] == [large[k] for k in counted]
+    assert small["days_written"] == large["days_written"] and small["file_days"] == large["file_days"]
+    assert len(large["days_written"]) > 1  # the one large batch did span days
+    for day in large["days_written"]:
+        rows = [read_events(tmp_path / f"lake-{size}", day).sort_by([("source_file", "ascending"),
+                                                                     ("record_index", "ascending")])
+                for size in runs]
+        assert rows[0].equals(rows[1])

@@ -105,9 +105,10 @@ FROM timed"""
 def connect(threads: int | None = None, memory_limit: str | None = None,
             temp_dir: str | None = None, database: str = ":memory:"):
     """A DuckDB connection set up for CloudTrail work (UTC, bounded memory, spill dir, insertion
-    order not kept: the ingest orders what it writes itself)."""
+    order not kept: the ingest orders what it writes itself; no I/O thread pool: it reads local
+    scratch files and Arrow batches, and idle pool threads cost the other threads page faults)."""
     return duckdb_connection(database, threads=threads, memory_limit=memory_limit,
-                             temp_dir=temp_dir, preserve_insertion_order=False)
+                             temp_dir=temp_dir, preserve_insertion_order=False, async_threads=0)
 
 
 def events_from_records(records: list[dict], source_file: str = "inline") -> pa.Table:

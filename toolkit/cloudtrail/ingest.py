@@ -13,13 +13,15 @@ folder beside the run manifests), and streams the others:
    worker's DuckDB cursor (one DuckDB thread each) parses every record once and writes the
    events to one scratch Parquet file in one statement (``flatten.flatten_sql``). Batches of
    one day go to it as they are (the write's statistics say so); the few that span days are
-   split. A batch DuckDB cannot take (bad JSON, memory) is bisected until the bad records are
+   split by the worker that wrote them. A batch DuckDB cannot take (bad JSON, memory) is bisected until the bad records are
    isolated and quarantined: nothing is read twice. Inflating, hashing, DuckDB and most of the
    cutting release the GIL, so both cores stay busy without hand-offs between threads;
 3. every day that received records is merged into its partition in one atomic replacement:
    the existing files are kept as they are, the new ones added, and only the event ids that
    occur more than once are looked at to drop duplicates (the copy from the smallest source
    key wins, then the first in that file). Late records for a day already written land there.
+   The Iceberg commit reads each new file's footer once (its libraries are imported on a
+   background thread while the workers read).
 
 Bad input never stops the run and is never dropped silently: unreadable, truncated or oversized
 files, dangling links, files that vanish between listing and reading, and records that are not
@@ -51,7 +53,7 @@ from toolkit.cloudtrail import flatten, insights, logfiles, split
 from toolkit.cloudtrail.discover import RawFile, delivery_days, list_folders
 from toolkit.cloudtrail.fileindex import load_index, save_index
 from toolkit.cloudtrail.manifest import check_manifest
-from toolkit.cloudtrail.merge import CLUSTER_BY, PARQUET_OPTIONS, merge_days
+from toolkit.cloudtrail.merge import PARQUET_OPTIONS, merge_days
 from toolkit.errors import TrailwatchError
 
 log = logging.getLogger(__name__)
@@ -59,17 +61,21 @@ log = logging.getLogger(__name__)
 # Memory budget (peak RSS <= 600 MB by design, whatever the day's or a file's size):
 #   ~135 MB interpreter and libraries (measured after imports)
 # + DuckDB's MEMORY_LIMIT, an equal share for each of the WORKERS' DuckDBs (one 20 MB batch
-#   each, measured at ~90 MB: the row group being written, merge.ROW_GROUP_ROWS rows, and the
-#   writer's buffers); DuckDB spills beyond it. The merge's DuckDB runs after them.
+#   each, measured at ~115 MB: the row group being written, merge.ROW_GROUP_ROWS rows, and the
+#   writer's buffers); DuckDB spills beyond it. Near its limit DuckDB trims the whole process's
+#   malloc heap (malloc_trim, at most every 100 ms) and every page reused after a trim faults
+#   again: ~30% of the run's CPU time is the kernel's. The 160 MB share (120 MB before) trims
+#   ~6% less; only a ~600 MB share stops it (-25% wall time at 2M events) but peaks at 611-735
+#   MB RSS, over the budget. The merge's DuckDB runs after the workers'.
 # + per worker, on the Python side: the batch's record views (BATCH_JSON_BYTES of pieces, at
 #   most one piece over), the piece being cut and the one read ahead (split.CHUNK_BYTES each)
-#   with msgspec's copy of it; then, one at a time with the views, the batch's packed and its
-#   clustered copy (2 * BATCH_JSON_BYTES) -> ~56 MB
-# = 135 + 240 + 2 * 56 = 487 MB (measured: 458-531 MB peak RSS of `trailwatch ingest` on the
-#   400k-2M event benchmark corpora; the rest is per-file bookkeeping and allocator slack).
+#   with msgspec's copy of it; then, with the views, the batch packed once in cluster order
+#   (BATCH_JSON_BYTES) -> ~36 MB
+# = 135 + 320 + 2 * 36 = 527 MB (measured: 429-576 MB peak RSS of `trailwatch ingest` on the
+#   400k-2M event benchmark corpora; the rest is allocator slack between trims).
 MAX_FILE_BYTES = 2 * 1024**3          # raw (compressed) object size above which a file is refused
 BATCH_JSON_BYTES = 20 * 1024**2       # decompressed record bytes flattened per DuckDB batch
-MEMORY_LIMIT = "240MB"                # DuckDB's share of the run's 600 MB budget (spills beyond)
+MEMORY_LIMIT = "320MB"                # DuckDB's share of the run's 600 MB budget (spills beyond)
 SCRATCH_PREFIX = "trailwatch-ingest-"
 WORKERS = 2                           # threads that each read, split and flatten their own batches
 CLUSTER_PREFIX = 160                  # bytes of each record's text its batch is clustered by
@@ -151,15 +157,17 @@ def ingest_day(raw: str, lake: str | lakes.Lake, day: str | dt.date, lookback_da
     listing = _read_digests(raw_fs, [f for f in files if f.kind == "digest"], run)
     todo = _screen(files, known, run, max_file_bytes, rebuild)
     t = run.timed("list", t)
+    preloading = lake.preload()  # the commit's imports, while the workers read
     clean_stale_scratch()
     workdir = tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-")
     try:
-        con = _connect(workdir, raw_fs, lake, memory_limit, threads)
         scratch = os.path.join(workdir, "days")
-        one_day = _read_all(workdir, memory_limit, raw_fs, todo, listing, run, scratch,
+        placed = _read_all(workdir, memory_limit, raw_fs, todo, listing, run, scratch,
                             batch_bytes, progress, {} if rebuild else known)
         t = time.perf_counter()
-        _route_scratch(con, scratch, run, one_day)
+        _count_days(run, placed)
+        preloading.join()
+        con = _connect(workdir, raw_fs, lake, memory_limit, threads)  # after the workers' DuckDBs
         merge_days(con, lake, scratch, run, day if rebuild else None)
         t = run.timed("merge_days", t)
         con.close()
@@ -237,44 +245,43 @@ class Batch:
 
     def table(self):
         """An Arrow table (source_file, record_index, source_listed, r): the records' bytes
-        copied once, back to back (``r`` is binary; DuckDB checks UTF-8), rows clustered by
-        the first CLUSTER_PREFIX bytes of their text; the views (and so the decompressed
-        files) are released."""
+        copied once, back to back (``r`` is binary; DuckDB checks UTF-8), in an order that
+        clusters them by the first CLUSTER_PREFIX bytes of their text; the views (and so the
+        decompressed files) are released."""
         import numpy as np
         import pyarrow as pa
 
         records, self.records = self.records, []
-        lengths = np.fromiter(map(len, records), np.int64, len(records))
+        order = _cluster_order(records)
+        lengths = np.fromiter(map(len, records), np.int64, len(records))[order]
         offsets = np.zeros(lengths.size + 1, np.int64)
         np.cumsum(lengths, out=offsets[1:])
-        data = b"".join([*records, bytes(CLUSTER_PREFIX)])  # padded: every prefix is in bounds
+        data = b"".join([records[i] for i in order.tolist()])
         del records
         keys = list(dict.fromkeys(k for k, _, _, _ in self.parts))
         counts = [n for _, _, n, _ in self.parts]
         starts = np.repeat(np.cumsum([0, *counts[:-1]]), counts)
         first = np.repeat(np.array([i for _, i, _, _ in self.parts], np.int64), counts)
+        file_of = np.repeat(np.array([keys.index(k) for k, _, _, _ in self.parts], np.int32), counts)
         listed = [v for _, _, _, v in self.parts]
-        table = pa.table({
-            "source_file": pa.DictionaryArray.from_arrays(
-                np.repeat(np.array([keys.index(k) for k, _, _, _ in self.parts], np.int32), counts),
-                pa.array(keys, pa.string())),
-            "record_index": pa.array(first + np.arange(lengths.size) - starts),
-            "source_listed": pa.array(np.repeat(listed, counts).tolist(), pa.bool_())
+        return pa.table({
+            "source_file": pa.DictionaryArray.from_arrays(file_of[order], pa.array(keys, pa.string())),
+            "record_index": pa.array((first + np.arange(lengths.size) - starts)[order]),
+            "source_listed": pa.array(np.repeat(listed, counts)[order].tolist(), pa.bool_())
             if any(v is not None for v in listed) else pa.nulls(lengths.size, pa.bool_()),
             "r": pa.LargeBinaryArray.from_buffers(pa.large_binary(), lengths.size,
                                                   [None, pa.py_buffer(offsets), pa.py_buffer(data)]),
         })
-        return table.take(_cluster_order(np.frombuffer(data, np.uint8), offsets[:-1]))
 
 
-def _cluster_order(data, starts):
+def _cluster_order(records: list):
     """Row order that puts records with the same opening bytes side by side (in AWS's key
     order: eventVersion, then the userIdentity's type, principal and ARN): similar records in
-    a page compress ~20% better, at the cost of one copy instead of sorting parsed rows."""
+    a page compress ~20% better, at the cost of sorting short prefixes instead of parsed rows."""
     import numpy as np
 
-    prefixes = np.lib.stride_tricks.sliding_window_view(data, CLUSTER_PREFIX)[starts]
-    return np.argsort(np.ascontiguousarray(prefixes).view(f"S{CLUSTER_PREFIX}").ravel(), kind="stable")
+    prefixes = np.array([bytes(memoryview(r)[:CLUSTER_PREFIX]) for r in records], f"S{CLUSTER_PREFIX}")
+    return np.argsort(prefixes.view(f"V{CLUSTER_PREFIX}"), kind="stable")  # raw bytes: memcmp, 6x faster
 
 
 class _Reading:
@@ -289,7 +296,7 @@ class _Reading:
         self.total, self.done = sum(f.size for f in files), 0
         self.seen = {e["sha256"]: k for k, e in sorted(known.items(), reverse=True) if e.get("sha256")}
         self.file_no = itertools.count(1)
-        self.one_day: dict[str, tuple[str, dict]] = {}  # batch file -> (its one day, rows per source)
+        self.placed: list[tuple[str, dict]] = []  # (day, rows per source file) of each file written
         self.error: BaseException | None = None
 
     def next_file(self) -> RawFile | None:
@@ -302,7 +309,7 @@ class _Reading:
 
 
 def _read_all(workdir: str, memory_limit: str, raw_fs, files, listing, run: Run, scratch: str,
-              batch_bytes: int, progress, known: dict) -> dict[str, tuple[str, dict]]:
+              batch_bytes: int, progress, known: dict) -> list[tuple[str, dict]]:
     """Read, split and flatten every file on WORKERS threads, each with its own batches and its
     own DuckDB (one thread, an equal share of ``memory_limit``: two queries in one DuckDB wait
     on each other's scheduler and gain nothing). Inflating, hashing, DuckDB and most of the
@@ -325,7 +332,7 @@ def _read_all(workdir: str, memory_limit: str, raw_fs, files, listing, run: Run,
     run.timed("read_and_flatten", t)
     if state.error is not None:
         raise state.error
-    return state.one_day
+    return state.placed
 
 
 def _share(memory_limit: str, parts: int) -> str:
@@ -509,8 +516,8 @@ def _load(state: _Reading, cur, table, quarantined: list) -> None:
     look for the records that are not events (a second parse of this batch)."""
     source = "(SELECT source_file, record_index, source_listed, decode(r) AS r FROM batch_in)"
     cols = ", ".join(flatten.EVENT_COLUMNS)
-    os.makedirs(os.path.join(state.scratch, "batches"), exist_ok=True)
-    target = os.path.join(state.scratch, "batches", f"{state.run.run_id}-{next(state.file_no):05d}.parquet")
+    os.makedirs(state.scratch, exist_ok=True)
+    target = os.path.join(state.scratch, f"{state.run.run_id}-{next(state.file_no):05d}.parquet")
     cur.register("batch_in", table)
     try:
         _, written, _, _, stats, *_ = cur.execute(f"""COPY (SELECT {cols} FROM ({flatten.flatten_sql(source)})
@@ -523,14 +530,46 @@ def _load(state: _Reading, cur, table, quarantined: list) -> None:
         cur.unregister("batch_in")
     quarantined += [Quarantined(key, reason, record_index=index, record=record)
                     for key, index, reason, record in bad]
+    placed = _place_by_day(cur, state.scratch, target, written, stats, table, bad)
+    with state.lock:
+        state.placed += placed
+
+
+def _place_by_day(cur, scratch: str, target: str, written: int, stats, table, bad) -> list[tuple[str, dict]]:
+    """Move a batch's scratch file under its day (``scratch/dt=D/``); return (day, rows per
+    source file) for each day it holds.
+
+    Batches are written unpartitioned (a partitioned write costs ~30% more per batch); most hold
+    one day (the write's statistics say so, and the batch says how many rows each source file
+    gave) and are just moved. The few that span days (midnight, late records) are read back and
+    split by the worker that wrote them, while the other worker keeps reading.
+    """
+    name = os.path.basename(target)
+    if not written:
+        os.remove(target)
+        return []
     times = (stats or {}).get('"event_time"') or {}
     day = times.get("min", "")[:10]
-    if written and day and times.get("max", "")[:10] == day:  # one day: no need to read it back
+    if day and times.get("max", "")[:10] == day:
         counts = _rows_per_source(table)
         for key, _, _, _ in bad:
             counts[key] -= 1
-        with state.lock:
-            state.one_day[target] = (day, {k: n for k, n in counts.items() if n})
+        os.makedirs(os.path.join(scratch, f"dt={day}"), exist_ok=True)
+        os.replace(target, os.path.join(scratch, f"dt={day}", name))
+        return [(day, {k: n for k, n in counts.items() if n})]
+    by_day: dict[str, dict[str, int]] = {}
+    for day, key, n in cur.execute("SELECT strftime(event_time, '%Y-%m-%d'), source_file, count(*) "
+                                   "FROM read_parquet(?) GROUP BY ALL", [target]).fetchall():
+        by_day.setdefault(day, {})[key] = n
+    cols = ", ".join(flatten.EVENT_COLUMNS)
+    for day in sorted(by_day):
+        os.makedirs(os.path.join(scratch, f"dt={day}"), exist_ok=True)
+        cur.execute(f"""COPY (SELECT {cols} FROM read_parquet({flatten.sql_literal(target)})
+            WHERE strftime(event_time, '%Y-%m-%d') = ?)
+            TO {flatten.sql_literal(os.path.join(scratch, f"dt={day}", f"{day}-{name}"))}
+            (FORMAT parquet, {PARQUET_OPTIONS})""", [day])
+    os.remove(target)
+    return sorted(by_day.items())
 
 
 def _rows_per_source(table) -> dict[str, int]:
@@ -541,40 +580,13 @@ def _rows_per_source(table) -> dict[str, int]:
     return dict(zip(files.dictionary.to_pylist(), found.tolist(), strict=True))
 
 
-def _route_scratch(con, scratch: str, run: Run, one_day: dict[str, tuple[str, dict]]) -> None:
-    """Put each batch file under its day (``scratch/dt=D/``) and count records per file and day.
-
-    Batches are written unpartitioned (a partitioned write costs ~30% more per batch); most hold
-    one day (``one_day``: known from the write's statistics, with their rows per source file)
-    and are just moved. The few that span days (midnight, late records) are read and split.
-    """
-    folder = os.path.join(scratch, "batches")
-    files = sorted(os.path.join(folder, n) for n in os.listdir(folder)) if os.path.isdir(folder) else []
-    rows = [(f, key, one_day[f][0], n) for f in files if f in one_day for key, n in one_day[f][1].items()]
-    mixed = [f for f in files if f not in one_day]
-    if mixed:
-        rows += con.execute("SELECT filename, source_file, strftime(event_time, '%Y-%m-%d'), count(*) "
-                            "FROM read_parquet(?, filename = true) GROUP BY ALL", [mixed]).fetchall()
-    days_of: dict[str, set] = {}
-    for filename, key, day, count in rows:
-        days_of.setdefault(filename, set()).add(day)
-        days = run.index.setdefault(key, {}).setdefault("days", {})
-        days[day] = days.get(day, 0) + count
-        run.days.setdefault(day, {"new": 0})["new"] += count
-    cols = ", ".join(flatten.EVENT_COLUMNS)
-    for filename, days in days_of.items():
-        for day in days:
-            os.makedirs(os.path.join(scratch, f"dt={day}"), exist_ok=True)
-        name = os.path.basename(filename)
-        if len(days) == 1:
-            os.replace(filename, os.path.join(scratch, f"dt={next(iter(days))}", name))
-            continue
-        for day in sorted(days):
-            target = os.path.join(scratch, f"dt={day}", f"{day}-{name}")
-            con.execute(f"""COPY (SELECT {cols} FROM read_parquet({flatten.sql_literal(filename)})
-                WHERE strftime(event_time, '%Y-%m-%d') = ? ORDER BY {CLUSTER_BY})
-                TO {flatten.sql_literal(target)} (FORMAT parquet, {PARQUET_OPTIONS})""", [day])
-        os.remove(filename)
+def _count_days(run: Run, placed: list[tuple[str, dict]]) -> None:
+    """Records per file and day (the file index) and new records per day (the merge's input)."""
+    for day, counts in placed:
+        for key, count in counts.items():
+            days = run.index.setdefault(key, {}).setdefault("days", {})
+            days[day] = days.get(day, 0) + count
+            run.days.setdefault(day, {"new": 0})["new"] += count
 
 
 # --- quarantine, manifest, scratch ----------------------------------------------------------

@@ -21,12 +21,19 @@ def _literal(value: str) -> str:
 def duckdb_connection(database: str = ":memory:", *, threads: int | None = None,
                       memory_limit: str | None = None, temp_dir: str | None = None,
                       s3_endpoint_url: str | None = None, s3: bool = False,
-                      preserve_insertion_order: bool = True) -> duckdb.DuckDBPyConnection:
+                      preserve_insertion_order: bool = True,
+                      async_threads: int | None = None) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection in UTC without a progress bar; ``s3`` registers an s3fs filesystem
-    (``s3_endpoint_url``: moto or another S3-compatible endpoint)."""
+    (``s3_endpoint_url``: moto or another S3-compatible endpoint). ``threads`` and
+    ``async_threads`` (DuckDB's I/O pool, 8 threads by default) are set when the instance starts:
+    each idle DuckDB thread trims the whole process's malloc heap (``malloc_trim``) when it wakes,
+    so the next allocations page-fault again."""
     import duckdb  # heavy: imported on use, so importing the engines package stays light
 
-    con = duckdb.connect(database)
+    config = {"threads": int(threads)} if threads else {}
+    if async_threads is not None:
+        config["async_threads"] = int(async_threads)
+    con = duckdb.connect(database, config=config)
     con.execute("SET TimeZone='UTC'")
     # Already off in a Jupyter kernel without ipywidgets, where DuckDB refuses to change it.
     if con.execute("select current_setting('enable_progress_bar')").fetchall()[0][0]:

@@ -185,6 +185,11 @@ class Lake:
         """Snapshot id of this thread's last commit to a table (what a run just wrote)."""
         return iceberg.last_commit(self, name)
 
+    def preload(self):
+        """Start importing the commit's libraries in the background (see ``iceberg.preload``);
+        returns the thread to join before committing."""
+        return iceberg.preload(self)
+
     def commit_day(self, name: str, day: str | dt.date, paths: list[str], *, replace: bool = True) -> int:
         """One Iceberg commit of Parquet files already under the table: replace the day with
         them (default) or add them to it (``replace=False``, e.g. late records). Snapshot id."""

@@ -101,6 +101,27 @@ def catalog(lake: Lake, create: bool = False) -> Catalog | None:
         return found
 
 
+def preload(lake: Lake) -> threading.Thread:
+    """Import what a commit needs (pyiceberg and the lake's catalog client: ~1 s of imports) on
+    a background thread, so a writer that works for a while first (the ingest) does not wait
+    for it at its commit. Join the thread before committing."""
+    import importlib
+
+    modules = ["pyiceberg.io.pyarrow", "pyiceberg.table", "pyiceberg.manifest", "pyiceberg.partitioning",
+               "pyiceberg.catalog.glue" if lake.catalog == "glue" else "pyiceberg.catalog.sql"]
+
+    def imports() -> None:
+        for module in modules:
+            try:
+                importlib.import_module(module)
+            except ImportError:
+                return  # the commit's own import says what is missing
+
+    thread = threading.Thread(target=imports, name="trailwatch-preload", daemon=True)
+    thread.start()
+    return thread
+
+
 def _sqlite_path(lake: Lake) -> str:
     return os.path.join(lake.root, "_catalog", "catalog.db")
 
@@ -233,17 +254,14 @@ def commit_files(lake: Lake, name: str, by_day: dict[dt.date, list[str]], *,
                  replace: bool) -> int | None:
     """One commit adding each day's Parquet files (first dropping the days' current files if
     ``replace``), re-planned on top of concurrent commits. Returns the new snapshot id."""
-    import pyarrow.parquet as pq
     from pyiceberg.exceptions import CommitFailedException, ValidationException
 
     paths = [p for day_paths in by_day.values() for p in day_paths]
     label = f"{name} dt={','.join(sorted(d.isoformat() for d in by_day))}"
     if not paths and not replace:
         raise ValueError(f"no data files to commit for {label}")
-    first_schema = None
-    if paths:
-        with lake.fs.open(paths[0], "rb") as fh:
-            first_schema = pq.read_schema(fh)
+    footers = _footers(lake, paths)  # read once, whatever the retries
+    first_schema = footers[paths[0]][0].schema.to_arrow_schema() if paths else None
     for attempt in range(1, COMMIT_ATTEMPTS + 1):
         # No paths: a commit that only drops the days (a table never written has nothing to drop).
         table = ensure(lake, name, first_schema) if paths else load(lake, name)
@@ -253,9 +271,8 @@ def commit_files(lake: Lake, name: str, by_day: dict[dt.date, list[str]], *,
             with table.transaction() as tx:
                 if paths and tx.table_metadata.name_mapping() is None:  # no field ids: map by name
                     tx.set_properties(**{NAME_MAPPING: tx.table_metadata.schema().name_mapping.model_dump_json()})
-                _evolve_schema(tx, lake, paths)
-                new_files = [data_file(tx.table_metadata, table.io, p, day)
-                             for day, day_paths in by_day.items() for p in day_paths]
+                _evolve_schema(tx, _distinct_schemas(footers))
+                new_files = data_files(tx.table_metadata, by_day, footers)
                 summary = {"trailwatch.days": ",".join(sorted(d.isoformat() for d in by_day))}
                 with tx.update_snapshot(snapshot_properties=summary).overwrite() as op:
                     for day in by_day if replace else ():
@@ -282,16 +299,35 @@ def last_commit(lake: Lake, name: str) -> int | None:
     return getattr(_last_commits, "ids", {}).get((lake.root, name))
 
 
-def _evolve_schema(tx, lake: Lake, paths: Iterable[str]) -> None:
+def _footers(lake: Lake, paths: list[str]) -> dict[str, tuple]:
+    """Each Parquet file's footer metadata and size in bytes (one read per file)."""
+    import pyarrow.parquet as pq
+
+    found = {}
+    for path in paths:
+        with lake.fs.open(path, "rb") as fh:
+            size = getattr(fh, "size", None)
+            found[path] = (pq.read_metadata(fh), size if isinstance(size, int) else lake.fs.size(path))
+    return found
+
+
+def _distinct_schemas(footers: dict[str, tuple]) -> list[pa.Schema]:
+    """The different Arrow schemas of the files (a run's files share one: it is checked once)."""
+    schemas: list = []
+    for metadata, _ in footers.values():
+        schema = metadata.schema.to_arrow_schema()
+        if not any(schema.equals(s) for s in schemas):
+            schemas.append(schema)
+    return schemas
+
+
+def _evolve_schema(tx, schemas: Iterable[pa.Schema]) -> None:
     """Add columns that the new files have and the table lacks (old days keep NULL)."""
     import pyarrow as pa
-    import pyarrow.parquet as pq
     from pyiceberg.catalog import Catalog
 
     known = set(tx.table_metadata.schema()._name_to_id)
-    for path in paths:
-        with lake.fs.open(path, "rb") as fh:
-            arrow_schema = pq.read_schema(fh)
+    for arrow_schema in schemas:
         fields = [f.with_nullable(True) for f in arrow_schema if f.name != PARTITION_COLUMN]
         names = set(Catalog._convert_schema_if_needed(pa.schema(fields))._name_to_id)
         if names - known:
@@ -300,13 +336,13 @@ def _evolve_schema(tx, lake: Lake, paths: Iterable[str]) -> None:
             known |= names
 
 
-def data_file(metadata, io, path: str, day: dt.date) -> DataFile:
-    """An Iceberg DataFile for a Parquet file of ``day`` (stats from its footer, partition = day).
+def data_files(metadata, by_day: dict[dt.date, list[str]], footers: dict[str, tuple]) -> list[DataFile]:
+    """Iceberg DataFiles for each day's Parquet files (stats from their footers, partition = day).
 
     Like pyiceberg's ``parquet_file_to_data_file``, except that the partition value comes from the
-    day being written, so files without a ``dt`` column (Hive-style) are accepted.
+    day being written, so files without a ``dt`` column (Hive-style) are accepted, and each
+    distinct file schema is checked against the table once (a run's files share one schema).
     """
-    import pyarrow.parquet as pq
     from pyiceberg.io.pyarrow import (
         _check_pyarrow_schema_compatible,
         compute_statistics_plan,
@@ -318,23 +354,24 @@ def data_file(metadata, io, path: str, day: dt.date) -> DataFile:
 
     # pyiceberg warns once per column of an empty file ("statistics missing"); an empty day is normal
     logging.getLogger("pyiceberg.io.pyarrow").setLevel(logging.ERROR)
-    input_file = io.new_input(path)
-    with input_file.open() as stream:
-        parquet_metadata = pq.read_metadata(stream)
     schema = metadata.schema()
-    _check_pyarrow_schema_compatible(schema, parquet_metadata.schema.to_arrow_schema(),
-                                     format_version=metadata.format_version)
-    statistics = data_file_statistics_from_parquet_metadata(
-        parquet_metadata=parquet_metadata,
-        stats_columns=compute_statistics_plan(schema, metadata.properties),
-        parquet_column_mapping=parquet_path_to_id_mapping(schema),
-    )
-    return DataFile.from_args(
-        content=DataFileContent.DATA, file_path=path, file_format=FileFormat.PARQUET,
-        partition=Record(day.isoformat()), file_size_in_bytes=len(input_file), sort_order_id=None,
-        spec_id=metadata.default_spec_id, equality_ids=None, key_metadata=None,
-        **statistics.to_serialized_dict(),
-    )
+    for arrow_schema in _distinct_schemas({p: footers[p] for paths in by_day.values() for p in paths}):
+        _check_pyarrow_schema_compatible(schema, arrow_schema, format_version=metadata.format_version)
+    plan = compute_statistics_plan(schema, metadata.properties)
+    mapping = parquet_path_to_id_mapping(schema)
+    out = []
+    for day, paths in by_day.items():
+        for path in paths:
+            parquet_metadata, size = footers[path]
+            statistics = data_file_statistics_from_parquet_metadata(
+                parquet_metadata=parquet_metadata, stats_columns=plan, parquet_column_mapping=mapping)
+            out.append(DataFile.from_args(
+                content=DataFileContent.DATA, file_path=path, file_format=FileFormat.PARQUET,
+                partition=Record(day.isoformat()), file_size_in_bytes=size, sort_order_id=None,
+                spec_id=metadata.default_spec_id, equality_ids=None, key_metadata=None,
+                **statistics.to_serialized_dict(),
+            ))
+    return out
 
 
 # --- reads -------------------------------------------------------------------------------------
