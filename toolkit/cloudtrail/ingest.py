@@ -64,18 +64,19 @@ log = logging.getLogger(__name__)
 #   each, measured at ~115 MB: the row group being written, merge.ROW_GROUP_ROWS rows, and the
 #   writer's buffers); DuckDB spills beyond it. Near its limit DuckDB trims the whole process's
 #   malloc heap (malloc_trim, at most every 100 ms) and every page reused after a trim faults
-#   again: ~30% of the run's CPU time is the kernel's. The 160 MB share (120 MB before) trims
-#   ~6% less; only a ~600 MB share stops it (-25% wall time at 2M events) but peaks at 611-735
-#   MB RSS, over the budget. The merge's DuckDB runs after the workers'.
+#   again: ~30% of the run's CPU time is the kernel's. A 160 MB share trims ~6% less than 120 MB
+#   but gained no wall time at 2M events (21.5-22.3 s vs 21.7-22.8 s) for ~25 MB more RSS, so
+#   120 MB it is; only a ~600 MB share stops the trims (-25% wall time at 2M events) but peaks
+#   at 611-735 MB RSS, over the budget. The merge's DuckDB runs after the workers'.
 # + per worker, on the Python side: the batch's record views (BATCH_JSON_BYTES of pieces, at
 #   most one piece over), the piece being cut and the one read ahead (split.CHUNK_BYTES each)
 #   with msgspec's copy of it; then, with the views, the batch packed once in cluster order
 #   (BATCH_JSON_BYTES) -> ~36 MB
-# = 135 + 320 + 2 * 36 = 527 MB (measured: 429-576 MB peak RSS of `trailwatch ingest` on the
-#   400k-2M event benchmark corpora; the rest is allocator slack between trims).
+# = 135 + 240 + 2 * 36 = 447 MB (measured: 494-509 MB peak RSS at 2M events in 5-minute files,
+#   where the 160 MB share peaked at 529-581 MB; the rest is allocator slack between trims).
 MAX_FILE_BYTES = 2 * 1024**3          # raw (compressed) object size above which a file is refused
 BATCH_JSON_BYTES = 20 * 1024**2       # decompressed record bytes flattened per DuckDB batch
-MEMORY_LIMIT = "320MB"                # DuckDB's share of the run's 600 MB budget (spills beyond)
+MEMORY_LIMIT = "240MB"                # DuckDB's share of the run's 600 MB budget (spills beyond)
 SCRATCH_PREFIX = "trailwatch-ingest-"
 WORKERS = 2                           # threads that each read, split and flatten their own batches
 CLUSTER_PREFIX = 160                  # bytes of each record's text its batch is clustered by
