@@ -16,8 +16,10 @@ import sys
 
 from toolkit.errors import NotALakeError, UsageError
 
-# CloudTrail launched in November 2013: no account holds earlier events.
-FIRST_DAY = dt.date(2013, 11, 1)
+# The first day a service's data can exist: CloudTrail launched in November 2013 (no account
+# holds earlier events), CloudWatch in May 2009 (NAB's public CloudWatch series are from 2013-14).
+FIRST_DAYS = {"CloudTrail": (dt.date(2013, 11, 1), "November 2013"),
+              "CloudWatch": (dt.date(2009, 5, 1), "May 2009")}
 ROW_FORMATS = ("table", "csv", "json", "parquet")
 _CHECK = "_check_"  # prefix of the Namespace attributes that name post-parse checks
 
@@ -50,28 +52,34 @@ class DeprecatedAppend(DeprecatedStore):
 
 # --- days ----------------------------------------------------------------------------------------
 
-def day_arg(text: str) -> str:
-    """A ``YYYY-MM-DD`` day CloudTrail can hold: not before November 2013, not after today (UTC)."""
+def day_arg(text: str, service: str = "CloudTrail") -> str:
+    """A ``YYYY-MM-DD`` day ``service`` can hold data for: not before it existed, not after today (UTC)."""
     try:
         day = dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}") from None
     today = dt.datetime.now(dt.UTC).date()
-    if day < FIRST_DAY:
-        raise argparse.ArgumentTypeError(f"{text} is before CloudTrail existed (November 2013)")
+    first, launched = FIRST_DAYS[service]
+    if day < first:
+        raise argparse.ArgumentTypeError(f"{text} is before {service} existed ({launched})")
     if day > today:
         raise argparse.ArgumentTypeError(f"{text} is in the future (today is {today} UTC)")
     return day.isoformat()
 
 
-def add_days(parser: argparse.ArgumentParser, *, required: bool = True, what: str = "day") -> None:
-    """``--start D --end D`` (inclusive) or ``--date D``; ``--until`` is the old ``--end``."""
+def add_days(parser: argparse.ArgumentParser, *, required: bool = True, what: str = "day",
+             service: str = "CloudTrail") -> None:
+    """``--start D --end D`` (inclusive) or ``--date D``; ``--until`` is the old ``--end``. Days
+    before ``service`` existed are refused."""
+    def day(text: str) -> str:
+        return day_arg(text, service)
+
     group = parser.add_argument_group("days (UTC, inclusive)")
-    group.add_argument("--start", type=day_arg, metavar="YYYY-MM-DD", help=f"first {what}")
-    group.add_argument("--end", type=day_arg, metavar="YYYY-MM-DD", help=f"last {what} (inclusive)")
-    group.add_argument("--date", type=day_arg, metavar="YYYY-MM-DD",
+    group.add_argument("--start", type=day, metavar="YYYY-MM-DD", help=f"first {what}")
+    group.add_argument("--end", type=day, metavar="YYYY-MM-DD", help=f"last {what} (inclusive)")
+    group.add_argument("--date", type=day, metavar="YYYY-MM-DD",
                        help=f"one {what}: short for --start D --end D")
-    group.add_argument("--until", type=day_arg, dest="until", action=DeprecatedStore, new="--end",
+    group.add_argument("--until", type=day, dest="until", action=DeprecatedStore, new="--end",
                        help=argparse.SUPPRESS)
     parser.set_defaults(**{f"{_CHECK}days": required})
 

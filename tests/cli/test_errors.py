@@ -111,6 +111,20 @@ def test_out_of_range_dates(sample_lake, day, reason):
     assert reason in one_line_error(done.stderr, "detect")
 
 
+def test_metrics_days_are_bounded_by_cloudwatch_not_cloudtrail(tmp_path, capsys):
+    """CloudWatch (May 2009) predates CloudTrail (November 2013): public metric series from 2013
+    are scored; a day before CloudWatch existed is refused the same way as for CloudTrail verbs."""
+    lake = str(tmp_path / "lake")
+    csv = tmp_path / "series.csv"
+    csv.write_text("timestamp,value\n2013-10-09 16:25:00,1.0\n2013-10-09 16:30:00,2.0\n")
+    assert main(["metrics", "import", "--csv", str(csv), "--namespace", "AWS/EC2", "--metric",
+                 "NetworkIn", "--lake", lake]) == 0
+    assert main(["metrics", "anomalies", "--lake", lake, "--date", "2013-10-09"]) == 0
+    assert "anomalies 2013-10-09: 0 of 2 datapoints" in capsys.readouterr().out
+    assert main(["metrics", "anomalies", "--lake", lake, "--date", "2009-04-30"]) == EXIT_USAGE
+    assert "before CloudWatch existed (May 2009)" in capsys.readouterr().err
+
+
 def test_unknown_table_in_sql(sample_lake, capsys):
     assert main(["query", "--lake", sample_lake["lake"], "--sql",
                  "with e as (select * from events) select * from e join evnts using (event_id)"]) == EXIT_USAGE

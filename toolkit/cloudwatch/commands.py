@@ -15,7 +15,7 @@ def register(subparsers) -> None:
 
     export = verbs.add_parser("export", help="export one day of CloudWatch metrics to the lake")
     cli_args.add_lake(export, "write", required=True)
-    cli_args.add_days(export, what="UTC day to export")
+    cli_args.add_days(export, what="UTC day to export", service="CloudWatch")
     export.add_argument("--endpoint-url", help="CloudWatch endpoint (e.g. moto's server)")
     export.add_argument("--region", help="AWS region (default: AWS_REGION or us-east-1)")
     export.add_argument("--namespaces", nargs="+", default=list(DEFAULT_NAMESPACES),
@@ -44,7 +44,7 @@ def register(subparsers) -> None:
 
     anomalies = verbs.add_parser("anomalies", help="score one day against its seasonal baseline")
     cli_args.add_lake(anomalies, "read", required=True)
-    cli_args.add_days(anomalies, what="day to score")
+    cli_args.add_days(anomalies, what="day to score", service="CloudWatch")
     cli_args.add_allow_empty(anomalies)
     anomalies.add_argument("--history-days", type=int, default=14)
     anomalies.add_argument("--width", type=float, default=3.0, help="band width in robust sigmas")
@@ -54,7 +54,7 @@ def register(subparsers) -> None:
     alarm_verbs = alarms.add_subparsers(dest="alarms_verb", metavar="ACTION", required=True)
     replay = alarm_verbs.add_parser("replay", help="replay alarm definitions over the lake's metrics")
     cli_args.add_lake(replay, "read", required=True)
-    cli_args.add_days(replay, what="UTC day")
+    cli_args.add_days(replay, what="UTC day", service="CloudWatch")
     cli_args.add_allow_empty(replay)
     replay.add_argument("--alarms", help="alarm YAML file, or `aws cloudwatch describe-alarms` JSON output "
                                          "(default: the packaged examples)")
@@ -93,6 +93,9 @@ def _import(args: argparse.Namespace) -> int:
     days = result["days"]
     print(f"metrics import: {result['rows']:,} {result['stat']} datapoints (period {result['period_s']}s, "
           f"{result['period_source']}) into {len(days)} day(s): {min(days)} .. {max(days)}")
+    if result["repeated_timestamps"]:
+        print(f"  {result['rows_read']:,} rows read: {result['repeated_timestamps']:,} repeated an earlier "
+              f"timestamp (the last row of each kept)")
     return 0
 
 

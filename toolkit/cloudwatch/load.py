@@ -46,7 +46,7 @@ def parse_dimensions(pairs: list[str] | None) -> dict[str, str]:
 
 
 def read_csv_series(path: str | Path) -> pl.DataFrame:
-    """A ``timestamp,value`` export as (timestamp UTC, value); times without a zone are UTC."""
+    """A ``timestamp,value`` export as (timestamp UTC, value) in file order; times without a zone are UTC."""
     import polars as pl
 
     path = Path(path)
@@ -66,7 +66,7 @@ def read_csv_series(path: str | Path) -> pl.DataFrame:
         first = bad.row(0, named=True)
         raise ValueError(f"{path}: {bad.height} row(s) with an unreadable timestamp or value, "
                          f"first: {first['timestamp']!r},{first['value']!r}")
-    return parsed.select(pl.col("ts").alias("timestamp"), "value").unique("timestamp", keep="last").sort("timestamp")
+    return parsed.select(pl.col("ts").alias("timestamp"), "value")
 
 
 def infer_period(timestamps: pl.Series) -> int:
@@ -89,17 +89,26 @@ def import_csv(csv: str | Path, lake_url: str, namespace: str, metric_name: str,
     """Load a console/CSV export into ``metrics`` (one partition per UTC day; idempotent).
 
     Re-importing the same series replaces its rows and leaves every other series alone.
-    ``period`` is the datapoints' period in seconds; without it the most common gap between
-    timestamps is used and the result says so (``period_source``): a sparse series (Sum
-    datapoints 30 minutes apart from a 5-minute metric) would otherwise be mislabelled.
+    Rows that repeat a timestamp are counted (``repeated_timestamps``; the last one is kept):
+    ``rows_read == rows + repeated_timestamps``. ``period`` is the datapoints' period in seconds;
+    without it the most common gap between timestamps is used and the result says so
+    (``period_source``): a sparse series (Sum datapoints 30 minutes apart from a 5-minute
+    metric) would otherwise be mislabelled.
     """
     import polars as pl
 
     from toolkit.cloudwatch.schema import METRICS_SCHEMA
 
-    series = read_csv_series(csv)
-    if series.is_empty():
+    rows = read_csv_series(csv)
+    if rows.is_empty():
         raise ValueError(f"{csv}: no datapoints")
+    # CloudWatch holds one datapoint per period and timestamp: a repeated timestamp is an export
+    # artefact (e.g. local-time DST repeats). The last row of each wins, and the result counts them.
+    series = rows.unique("timestamp", keep="last", maintain_order=True).sort("timestamp")
+    repeated = rows.height - series.height
+    if repeated:
+        log.warning("%s: %d row(s) repeat an earlier timestamp; kept the last row of each timestamp",
+                    csv, repeated)
     dims = dimensions or {}
     dims_text = catalog.dimensions_json(dims)
     if period is not None and not valid_period(period):
@@ -126,5 +135,5 @@ def import_csv(csv: str | Path, lake_url: str, namespace: str, metric_name: str,
     lake = Lake.at(lake_url, endpoint_url)
     days = write_by_day(lake, "metrics", frame, METRICS_SCHEMA, owned,
                         ["namespace", "metric_name", "dimensions", "stat", "timestamp"])
-    return {"csv": str(csv), "rows": frame.height, "period_s": period, "period_source": period_source,
-            "stat": stat, "days": days}
+    return {"csv": str(csv), "rows_read": rows.height, "repeated_timestamps": repeated, "rows": frame.height,
+            "period_s": period, "period_source": period_source, "stat": stat, "days": days}
