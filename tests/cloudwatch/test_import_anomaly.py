@@ -225,6 +225,19 @@ def test_routine_activity_that_stops_pages_once_when_the_silence_outlasts_the_hi
                              week.filter(pl.col("timestamp") < cut))["is_anomaly"].any()
 
 
+def test_a_gap_in_the_exported_data_is_not_silence():
+    """The same routine bursts, but today the export has no datapoints from 00:30 to 09:00 (an
+    exporter that was down): the bursts resume on schedule at 12:00. Eight and a half hours passed
+    since the 00:00 burst, but only ~3 h of quiet datapoints were seen: no page (counting wall-clock
+    time, the first quiet datapoint after the gap paged)."""
+    cut = dt.datetime(2025, 3, 9, tzinfo=dt.UTC)
+    routine = _series(_bursts_every_six_hours(9).tolist())
+    gap = pl.col("timestamp").is_between(cut + dt.timedelta(minutes=30), cut + dt.timedelta(hours=9), closed="left")
+    today = routine.filter((pl.col("timestamp") >= cut) & ~gap)
+    assert today.height == 288 - 102
+    assert not anomaly_bands(today, routine.filter(pl.col("timestamp") < cut))["is_anomaly"].any()
+
+
 def test_a_blip_in_a_noisier_regime_does_not_move_the_level_silently():
     """Noise 4x the history's from midnight (the local spread takes over the scale); at 08:00 two
     datapoints at +5 -- 2.5 local sigma, not a shift the flags would page -- then a dip. The level

@@ -373,6 +373,7 @@ def _silence_ends(ts: pl.Series, values: np.ndarray, n_hist: int, sigma: float) 
     longest quiet stretch between two activities in the history (``SILENCE_HISTORY`` of it at
     least, weekends included) by ``SILENCE_GRACE``, that one datapoint flags: the job that ran
     every few hours has stopped. Recovery does not page, nor does the rest of the silence.
+    Time is counted in datapoints seen: a gap in the exported data is not silence.
     """
     import numpy as np
 
@@ -386,7 +387,10 @@ def _silence_ends(ts: pl.Series, values: np.ndarray, n_hist: int, sigma: float) 
     peak = float(np.median([hist[days == d].max() for d in full]))
     if peak - base < SILENCE_CONTRAST * sigma:
         return out
-    seconds = ts.dt.epoch("s").to_numpy().astype(float)
+    # time is counted in datapoints seen (times the usual step): a gap in the data is not
+    # observed silence, so an exporter that stopped for a day does not page when it resumes
+    step = float(np.median(np.diff(ts.dt.epoch("s").to_numpy()))) if values.size > 1 else 0.0
+    seconds = np.arange(values.size) * step
     active = values >= base + ACTIVE_SHARE * (peak - base)
     quiet = np.diff(seconds[:n_hist][active[:n_hist]])
     if quiet.size == 0:
