@@ -204,7 +204,7 @@ def score_series(hist_ts: pl.Series, hist: np.ndarray, ts: pl.Series, values: np
     bars = calibrate_bars(z, days, n_hist, window, width, calibrate, unusual)
     if calibrate and not self_baseline and hist_ts.max() - hist_ts.min() < FULL_HISTORY:
         bars = Bars(*(YOUNG_MARGIN * b for b in astuple(bars)))
-    flags = (_flags(z, bars) & ~returns & unusual)
+    flags = _flags(z, bars) & ~returns & unusual
     if calibrate and not self_baseline:
         flags |= _silence_ends(all_ts, all_v, n_hist, sigma)
     flags[:window] = False  # the level needs LEVEL_HOURS of datapoints before it means anything
@@ -281,8 +281,7 @@ def calibrate_bars(z: np.ndarray, days: np.ndarray, n_hist: int, skip: int, widt
     if could_page is not None:  # excused spikes set no spike bar (a daily burst keeps its run bar)
         hz[~could_page[:n_hist]] = 0.0
     hd = days[:n_hist]
-    uniq, counts = np.unique(hd, return_counts=True)
-    full = [d for d, c in zip(uniq, counts, strict=True) if c >= MIN_DAY_FRACTION * counts.max()]
+    full = _full_days(hd)
     if not full:
         return floor
     masks = [hd == d for d in full]
@@ -363,6 +362,15 @@ def recurring_extremes(ts: pl.Series, resid: np.ndarray) -> tuple[np.ndarray, np
     return high, low
 
 
+def _full_days(days: np.ndarray) -> list:
+    """The days of ``days`` (one per datapoint) holding ``MIN_DAY_FRACTION`` of the fullest day's
+    datapoints: the days a calibration may take a daily extreme from."""
+    import numpy as np
+
+    uniq, counts = np.unique(days, return_counts=True)
+    return [d for d, c in zip(uniq, counts, strict=True) if c >= MIN_DAY_FRACTION * counts.max()]
+
+
 def _silence_ends(ts: pl.Series, values: np.ndarray, n_hist: int, sigma: float) -> np.ndarray:
     """The datapoint where a series' routine activity has been missing for longer than ever before.
 
@@ -378,13 +386,11 @@ def _silence_ends(ts: pl.Series, values: np.ndarray, n_hist: int, sigma: float) 
     import numpy as np
 
     out = np.zeros(values.size, dtype=bool)
-    hist, days = values[:n_hist], ts[:n_hist].dt.date().to_numpy()
-    uniq, counts = np.unique(days, return_counts=True)
-    full = uniq[counts >= MIN_DAY_FRACTION * counts.max()]
     if ts[n_hist - 1] - ts[0] < SILENCE_HISTORY:
         return out
+    hist, days = values[:n_hist], ts[:n_hist].dt.date().to_numpy()
     base = float(np.median(hist))
-    peak = float(np.median([hist[days == d].max() for d in full]))
+    peak = float(np.median([hist[days == d].max() for d in _full_days(days)]))
     if peak - base < SILENCE_CONTRAST * sigma:
         return out
     # time is counted in datapoints seen (times the usual step): a gap in the data is not

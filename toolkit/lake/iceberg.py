@@ -261,6 +261,7 @@ def commit_files(lake: Lake, name: str, by_day: dict[dt.date, list[str]], *,
     if not paths and not replace:
         raise ValueError(f"no data files to commit for {label}")
     footers = _footers(lake, paths)  # read once, whatever the retries
+    schemas = _distinct_schemas(footers)  # a run's files share one: checked once
     first_schema = footers[paths[0]][0].schema.to_arrow_schema() if paths else None
     for attempt in range(1, COMMIT_ATTEMPTS + 1):
         # No paths: a commit that only drops the days (a table never written has nothing to drop).
@@ -271,8 +272,8 @@ def commit_files(lake: Lake, name: str, by_day: dict[dt.date, list[str]], *,
             with table.transaction() as tx:
                 if paths and tx.table_metadata.name_mapping() is None:  # no field ids: map by name
                     tx.set_properties(**{NAME_MAPPING: tx.table_metadata.schema().name_mapping.model_dump_json()})
-                _evolve_schema(tx, _distinct_schemas(footers))
-                new_files = data_files(tx.table_metadata, by_day, footers)
+                _evolve_schema(tx, schemas)
+                new_files = data_files(tx.table_metadata, by_day, footers, schemas)
                 summary = {"trailwatch.days": ",".join(sorted(d.isoformat() for d in by_day))}
                 with tx.update_snapshot(snapshot_properties=summary).overwrite() as op:
                     for day in by_day if replace else ():
@@ -336,12 +337,13 @@ def _evolve_schema(tx, schemas: Iterable[pa.Schema]) -> None:
             known |= names
 
 
-def data_files(metadata, by_day: dict[dt.date, list[str]], footers: dict[str, tuple]) -> list[DataFile]:
+def data_files(metadata, by_day: dict[dt.date, list[str]], footers: dict[str, tuple],
+               schemas: list[pa.Schema]) -> list[DataFile]:
     """Iceberg DataFiles for each day's Parquet files (stats from their footers, partition = day).
 
     Like pyiceberg's ``parquet_file_to_data_file``, except that the partition value comes from the
-    day being written, so files without a ``dt`` column (Hive-style) are accepted, and each
-    distinct file schema is checked against the table once (a run's files share one schema).
+    day being written, so files without a ``dt`` column (Hive-style) are accepted, and each of the
+    files' distinct ``schemas`` is checked against the table once.
     """
     from pyiceberg.io.pyarrow import (
         _check_pyarrow_schema_compatible,
@@ -355,7 +357,7 @@ def data_files(metadata, by_day: dict[dt.date, list[str]], footers: dict[str, tu
     # pyiceberg warns once per column of an empty file ("statistics missing"); an empty day is normal
     logging.getLogger("pyiceberg.io.pyarrow").setLevel(logging.ERROR)
     schema = metadata.schema()
-    for arrow_schema in _distinct_schemas({p: footers[p] for paths in by_day.values() for p in paths}):
+    for arrow_schema in schemas:
         _check_pyarrow_schema_compatible(schema, arrow_schema, format_version=metadata.format_version)
     plan = compute_statistics_plan(schema, metadata.properties)
     mapping = parquet_path_to_id_mapping(schema)
