@@ -34,6 +34,7 @@ record goes to its own day; it stays so older manifests still check).
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import gzip
 import itertools
 import json
@@ -316,18 +317,23 @@ def _read_all(workdir: str, memory_limit: str, raw_fs, files, listing, run: Run,
     on each other's scheduler and gain nothing). Inflating, hashing, DuckDB and most of the
     cutting release the GIL, so the cores stay busy without a hand-off between threads."""
     state = _Reading(raw_fs, files, listing, run, scratch, batch_bytes, progress, known)
-    cons = [flatten.connect(threads=1, memory_limit=_share(memory_limit, WORKERS),
-                            temp_dir=f"{workdir}/spill-{n}") for n in range(WORKERS)]
-    t = time.perf_counter()
+    share = _share(memory_limit, WORKERS)
+    cons = [flatten.connect(threads=1, memory_limit=share, temp_dir=f"{workdir}/spill-{n}")
+            for n in range(WORKERS)]
+    t, collecting = time.perf_counter(), gc.isenabled()
     try:
         workers = [threading.Thread(target=_work, args=(state, con), daemon=True) for con in cons]
         for con in cons:  # see flatten: one parse per record
             con.execute(f"SET disabled_optimizers = '{_DISABLED_OPTIMIZERS},filter_pushdown'")
+            con.execute(f"SET block_allocator_memory = {flatten.sql_literal(share)}")
+        gc.disable()  # millions of short-lived, acyclic record objects: refcounts free them
         for w in workers:
             w.start()
         for w in workers:
             w.join()
     finally:
+        if collecting:
+            gc.enable()
         for con in cons:
             con.close()
     run.timed("read_and_flatten", t)

@@ -286,7 +286,10 @@ def _msgspec_elements(buf: bytes, start: int, last: bool) -> tuple[list, int, in
         if at < start:
             continue
         try:
-            records = _decoder().decode(b"".join((b"[", memoryview(buf)[start:at if closes else at + 1], b"]")))
+            if closes and buf[start - 1:start] == b"[":  # the array's own brackets: no copy
+                records = _decoder().decode(memoryview(buf)[start - 1:at + 1])
+            else:
+                records = _decoder().decode(b"".join((b"[", memoryview(buf)[start:at if closes else at + 1], b"]")))
         except (msgspec.ValidationError, msgspec.DecodeError, RecursionError):
             continue
         return records, (at if closes else at + 2), (at if closes else None)
