@@ -63,18 +63,19 @@ log = logging.getLogger(__name__)
 #   ~135 MB interpreter and libraries (measured after imports)
 # + DuckDB's MEMORY_LIMIT, an equal share for each of the WORKERS' DuckDBs (one 20 MB batch
 #   each, measured at ~115 MB: the row group being written, merge.ROW_GROUP_ROWS rows, and the
-#   writer's buffers); DuckDB spills beyond it. Near its limit DuckDB trims the whole process's
-#   malloc heap (malloc_trim, at most every 100 ms) and every page reused after a trim faults
-#   again: ~30% of the run's CPU time is the kernel's. A 160 MB share trims ~6% less than 120 MB
-#   but gained no wall time at 2M events (21.5-22.3 s vs 21.7-22.8 s) for ~25 MB more RSS, so
-#   120 MB it is; only a ~600 MB share stops the trims (-25% wall time at 2M events) but peaks
-#   at 611-735 MB RSS, over the budget. The merge's DuckDB runs after the workers'.
+#   writer's buffers); DuckDB spills beyond it. Its blocks come from a block allocator that
+#   holds the share once and never returns it (``block_allocator_memory``): near its limit DuckDB
+#   flushes the whole process's allocators (jemalloc purge + malloc_trim) and every page reused
+#   after a flush faults again, which no longer includes its own blocks (-10% wall time at 2M
+#   events in 5-minute files, 4.5 M page faults instead of 5.6 M, +15-25 MB RSS). A 160 MB share
+#   gained no wall time for ~60 MB more RSS; only a ~450 MB share stops the flushes (-20% wall
+#   time) but peaks at 630-690 MB RSS, over the budget. The merge's DuckDB runs after the workers'.
 # + per worker, on the Python side: the batch's record views (BATCH_JSON_BYTES of pieces, at
 #   most one piece over), the piece being cut and the one read ahead (split.CHUNK_BYTES each)
 #   with msgspec's copy of it; then, with the views, the batch packed once in cluster order
 #   (BATCH_JSON_BYTES) -> ~36 MB
-# = 135 + 240 + 2 * 36 = 447 MB (measured: 494-509 MB peak RSS at 2M events in 5-minute files,
-#   where the 160 MB share peaked at 529-581 MB; the rest is allocator slack between trims).
+# = 135 + 240 + 2 * 36 = 447 MB (measured: 531-536 MB peak RSS at 2M events in 5-minute files,
+#   where a 160 MB share peaked at 593 MB; the rest is allocator slack between flushes).
 MAX_FILE_BYTES = 2 * 1024**3          # raw (compressed) object size above which a file is refused
 BATCH_JSON_BYTES = 20 * 1024**2       # decompressed record bytes flattened per DuckDB batch
 MEMORY_LIMIT = "240MB"                # DuckDB's share of the run's 600 MB budget (spills beyond)
