@@ -13,8 +13,8 @@ folder beside the run manifests), and streams the others:
    worker's DuckDB cursor (one DuckDB thread each) parses every record once and writes the
    events to one scratch Parquet file in one statement (``flatten.flatten_sql``). Batches of
    one day go to it as they are (the write's statistics say so); the few that span days are
-   split by the worker that wrote them. A batch DuckDB cannot take (bad JSON, memory) is bisected until the bad records are
-   isolated and quarantined: nothing is read twice. Inflating, hashing, DuckDB and most of the
+   split by the worker that wrote them. A batch DuckDB cannot take (bad JSON, memory) is
+   bisected until the bad records are isolated and quarantined: nothing is read twice. Inflating, hashing, DuckDB and most of the
    cutting release the GIL, so both cores stay busy without hand-offs between threads;
 3. every day that received records is merged into its partition in one atomic replacement:
    the existing files are kept as they are, the new ones added, and only the event ids that
@@ -66,8 +66,9 @@ log = logging.getLogger(__name__)
 #   writer's buffers); DuckDB spills beyond it. Its blocks come from a block allocator that
 #   holds the share once and never returns it (``block_allocator_memory``): near its limit DuckDB
 #   flushes the whole process's allocators (jemalloc purge + malloc_trim) and every page reused
-#   after a flush faults again, which no longer includes its own blocks (-10% wall time at 2M
-#   events in 5-minute files, 4.5 M page faults instead of 5.6 M, +15-25 MB RSS). A 160 MB share
+#   after a flush faults again, which no longer includes its own blocks (2M events in 5-minute
+#   files: 4.5 M page faults instead of 5.6 M, -10% wall time in an interleaved A/B but within
+#   noise in a single benchmark run, +15-60 MB RSS). A 160 MB share
 #   gained no wall time for ~60 MB more RSS; only a ~450 MB share stops the flushes (-20% wall
 #   time) but peaks at 630-690 MB RSS, over the budget. The merge's DuckDB runs after the workers'.
 # + per worker, on the Python side: the batch's record views (BATCH_JSON_BYTES of pieces, at

@@ -26,8 +26,8 @@ def duckdb_connection(database: str = ":memory:", *, threads: int | None = None,
     """A DuckDB connection in UTC without a progress bar; ``s3`` registers an s3fs filesystem
     (``s3_endpoint_url``: moto or another S3-compatible endpoint). ``threads`` and
     ``async_threads`` (DuckDB's I/O pool, 8 threads by default) are set when the instance starts:
-    each idle DuckDB thread trims the whole process's malloc heap (``malloc_trim``) when it wakes,
-    so the next allocations page-fault again."""
+    each idle DuckDB thread flushes the whole process's allocators (DuckDB's jemalloc and glibc's
+    ``malloc_trim``) when it wakes, so the next allocations page-fault again."""
     import duckdb  # heavy: imported on use, so importing the engines package stays light
 
     config = {"threads": int(threads)} if threads else {}

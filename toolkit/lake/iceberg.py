@@ -262,7 +262,7 @@ def commit_files(lake: Lake, name: str, by_day: dict[dt.date, list[str]], *,
         raise ValueError(f"no data files to commit for {label}")
     footers = _footers(lake, paths)  # read once, whatever the retries
     schemas = _distinct_schemas(footers)  # a run's files share one: checked once
-    first_schema = footers[paths[0]][0].schema.to_arrow_schema() if paths else None
+    first_schema = schemas[0] if paths else None  # the first file's (schemas keep file order)
     for attempt in range(1, COMMIT_ATTEMPTS + 1):
         # No paths: a commit that only drops the days (a table never written has nothing to drop).
         table = ensure(lake, name, first_schema) if paths else load(lake, name)
